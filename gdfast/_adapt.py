@@ -1,0 +1,58 @@
+"""Turn what the user passes as ``fun`` / ``jac`` into one ``Objective`` for the C loop."""
+from gdfast._objective import Objective, PythonObjective
+from gdfast._fdiff import FiniteDifference, METHODS
+
+__all__ = ["FD_METHODS", "make_objective", "fd_method_name"]
+
+FD_METHODS = tuple(METHODS)
+# SciPy's names for the same formulas
+_SCIPY_NAMES = {"2-point": "forward", "3-point": "central"}
+
+
+def fd_method_name(method, name="method"):
+    """The canonical finite-difference method name, or a ValueError naming the argument."""
+    if isinstance(method, str):
+        method = _SCIPY_NAMES.get(method, method)
+        if method in METHODS:
+            return method
+    raise ValueError(f"unknown {name} {method!r}; expected one of "
+                     f"{', '.join(map(repr, FD_METHODS + tuple(_SCIPY_NAMES)))}")
+
+
+def make_objective(fun, n, *, args=(), jac=None, vectorized=False, fd_step=None):
+    """Return ``(objective, fd)``: the Objective the loop runs on, and the FiniteDifference
+    wrapper inside it (or None) whose ``nfev`` counts stencil evaluations.
+
+    ``jac``: None (the objective's own gradient if it has one, else central differences),
+    a finite-difference method name, True (``fun`` returns ``(f, g)``) or a callable.
+    """
+    if not isinstance(args, tuple):
+        args = (args,)
+    if isinstance(fun, Objective):
+        if args:
+            raise ValueError("args cannot be used with a gdfast Objective")
+        if fun.n is not None and fun.n != n:
+            raise ValueError(f"x0 must have length {fun.n} for {type(fun).__name__}, "
+                             f"got length {n}")
+        if jac is True or callable(jac):
+            raise ValueError("jac must be None or a finite-difference method name when fun "
+                             "is a gdfast Objective (it has its own gradient)")
+        base = fun
+    else:
+        if not callable(fun):
+            raise TypeError(f"fun must be callable, got {type(fun).__name__}")
+        if jac is True or callable(jac):
+            if fd_step is not None:
+                raise ValueError("fd_step only applies to finite-difference gradients")
+            return PythonObjective(fun, args, jac, vectorized), None
+        if jac is not None and not isinstance(jac, str):
+            raise TypeError(f"jac must be None, True, a callable or a finite-difference "
+                            f"method name, got {type(jac).__name__}")
+        base = PythonObjective(fun, args, None, vectorized)
+    if jac is None and base.has_gradient:
+        if fd_step is not None:
+            raise ValueError("fd_step only applies to finite-difference gradients")
+        return base, None
+    method = "central" if jac is None else fd_method_name(jac, "jac")
+    fd = FiniteDifference(base, n, method, fd_step)
+    return fd, fd

@@ -1,0 +1,29 @@
+from gdfast._objective cimport Objective
+
+cdef struct builtin_data:
+    const double *a        # Quadratic: A (n*n) or its diagonal (n); LeastSquares: A; Logistic: X
+    const double *b        # Quadratic: center; LeastSquares: b; Logistic: y
+    Py_ssize_t rows        # rows of a (0 for a diagonal Quadratic)
+    double alpha           # Logistic: L2 penalty
+
+cdef class BuiltinObjective(Objective):
+    cdef builtin_data data
+    cdef object _keep      # owns the arrays behind data.a / data.b
+
+cdef class Quadratic(BuiltinObjective):
+    pass
+
+cdef class Rosenbrock(BuiltinObjective):
+    pass
+
+cdef class Himmelblau(BuiltinObjective):
+    pass
+
+cdef class Rastrigin(BuiltinObjective):
+    pass
+
+cdef class LeastSquares(BuiltinObjective):
+    pass
+
+cdef class Logistic(BuiltinObjective):
+    pass

@@ -1,0 +1,68 @@
+from gdfast._objective cimport gd_objective
+
+cpdef enum Status:
+    RUNNING = -1          # not stopped yet (a stepper between steps)
+    CONVERGED = 0         # a tolerance test passed (gtol, xtol or ftol)
+    MAX_ITER = 1          # max_iter iterations done
+    STEP_FAILED = 2       # the step rule found no acceptable step
+    NONFINITE = 3         # f or its gradient became NaN
+    DIVERGED = 4          # f or its gradient overflowed to +-inf
+    OBJECTIVE_ERROR = 5   # a C objective returned a non-zero error code
+    MAX_FEV = 6           # max_fev function evaluations made
+    CALLBACK_STOP = 99    # the callback asked to stop
+
+cpdef enum StopTest:
+    BY_NONE = 0
+    BY_GTOL = 1
+    BY_XTOL = 2
+    BY_FTOL = 3
+
+ctypedef int (*gd_callback_fn)(void *ctx, Py_ssize_t nit, Py_ssize_t n, const double *x,
+                               double f, const double *g) except -1 nogil
+# Called every callback_every iterations; returns 0 to go on, 1 to stop, -1 on exception.
+
+cdef struct gd_options:
+    double lr                     # step size (learning rate) gamma
+    Py_ssize_t max_iter           # iterations at most
+    Py_ssize_t max_fev            # function evaluations at most (0: no limit)
+    double gtol                   # stop when max_i |g_i| <= gtol (0: off)
+    double ftol                   # stop when (f_prev - f) <= ftol max(|f_prev|, |f|, 1) (0: off)
+    double xtol                   # stop when max_i |x_i - x_prev_i| <= xtol (0: off)
+    Py_ssize_t callback_every     # call the callback every so many iterations
+    bint record_history           # keep every iterate, value and gradient norm
+
+cdef struct gd_state:
+    const gd_objective *obj
+    gd_options opt
+    Py_ssize_t n
+    double *x                     # current iterate (always the last finite one)
+    double *g                     # gradient at x
+    double *x_new                 # trial point (swapped with x when accepted)
+    double *g_new                 # gradient at the trial point
+    double f                      # f(x), valid when f_known
+    bint f_known
+    bint need_f                   # evaluate f at every iterate (ftol, history, callback)
+    double gnorm                  # max_i |g_i|
+    Py_ssize_t nit
+    Py_ssize_t nfev
+    Py_ssize_t njev
+    int status                    # a Status
+    int stop_test                 # a StopTest, when status is CONVERGED
+    int error_code                # the C objective's code, when status is OBJECTIVE_ERROR
+    gd_callback_fn callback
+    void *callback_ctx
+    Py_ssize_t signal_every       # iterations between PyErr_CheckSignals
+    Py_ssize_t signal_countdown
+    double *hist_x                # history (record_history): (hist_cap, n)
+    double *hist_f
+    double *hist_gnorm
+    Py_ssize_t hist_len
+    Py_ssize_t hist_cap
+    double *buffer                # owns x, g, x_new, g_new
+
+cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const double *x0,
+                       const gd_options *opt) except -1 nogil
+cdef void gd_state_free(gd_state *s) noexcept nogil
+cdef int gd_start(gd_state *s) except -1 nogil
+cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil
+cdef int gd_finish(gd_state *s) except -1 nogil

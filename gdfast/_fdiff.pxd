@@ -1,0 +1,33 @@
+from gdfast._objective cimport Objective, gd_objective
+
+cpdef enum FDMethod:
+    FD_FORWARD = 0      # (f(x + h e_i) - f(x)) / h                           O(h)
+    FD_BACKWARD = 1     # (f(x) - f(x - h e_i)) / h                           O(h)
+    FD_CENTRAL = 2      # (f(x + h e_i) - f(x - h e_i)) / 2h                  O(h^2)
+    FD_CENTRAL4 = 3     # (-f(x+2h) + 8 f(x+h) - 8 f(x-h) + f(x-2h)) / 12h    O(h^4)
+
+cdef struct gd_fd_spec:
+    int method                  # an FDMethod
+    double abs_step             # > 0: this absolute step for every coordinate
+    const double *abs_steps     # not NULL: absolute step per coordinate (wins over abs_step)
+    # otherwise the default relative step of the method times max(1, |x_i|)
+
+cdef Py_ssize_t fd_work_size(const gd_objective *obj, Py_ssize_t n, int method) noexcept nogil
+
+cdef int fd_gradient(const gd_objective *obj, Py_ssize_t n, const double *x, const double *fx,
+                     const gd_fd_spec *spec, double *work, double *g,
+                     Py_ssize_t *nfev) except -1 nogil
+
+cdef struct gd_fd_data:
+    const gd_objective *inner   # the objective whose values are differenced
+    gd_fd_spec spec
+    double *work                # fd_work_size doubles
+    Py_ssize_t nfev             # function evaluations made by the stencils
+
+cdef int fd_eval(void *ctx, Py_ssize_t n, const double *x, double *f, double *g) except -1 nogil
+# gd_eval_fn of an objective whose gradient is finite differences; ctx is a gd_fd_data *
+
+cdef class FiniteDifference(Objective):
+    cdef gd_fd_data data
+    cdef Objective inner
+    cdef object _steps

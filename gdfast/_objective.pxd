@@ -1,0 +1,41 @@
+# The one objective interface every source of f adapts to (see src/_objective.pyx).
+
+ctypedef int (*gd_eval_fn)(void *ctx, Py_ssize_t n, const double *x,
+                           double *f, double *g) except -1 nogil
+# f(x) into *f and/or grad f(x) into g[0:n]; either pointer may be NULL (not wanted).
+# Returns 0 on success, -1 with a Python exception set, or a positive error code
+# of a C objective (the run then stops with status C_ERROR).
+
+ctypedef int (*gd_eval_many_fn)(void *ctx, Py_ssize_t m, Py_ssize_t n, const double *X,
+                                double *F) except -1 nogil
+# f at the m rows of the C-contiguous (m, n) array X into F[0:m]; same return codes.
+
+cdef struct gd_objective:
+    gd_eval_fn eval               # required
+    gd_eval_many_fn eval_many     # optional (NULL): one call for many points (vectorized)
+    void *ctx                     # passed back to eval / eval_many unchanged
+    Py_ssize_t n                  # the dimension it accepts, or -1 for any
+    bint has_gradient             # eval can fill g (otherwise only f)
+    bint needs_gil                # eval calls Python code
+    double cost                   # rough flops of one value evaluation (paces signal checks)
+
+
+cdef class Objective:
+    cdef gd_objective obj
+    cdef int evaluate(self, Py_ssize_t n, const double *x, double *f, double *g) except -1 nogil
+
+
+cdef class PythonObjective(Objective):
+    cdef readonly object fun
+    cdef readonly object jac
+    cdef readonly tuple args
+    cdef readonly int jac_mode          # JAC_NONE, JAC_CALLABLE or JAC_WITH_VALUE
+    cdef readonly bint vectorized
+    cdef int _call(self, Py_ssize_t n, const double *x, double *f, double *g) except -1
+    cdef int _call_many(self, Py_ssize_t m, Py_ssize_t n, const double *X, double *F) except -1
+
+
+cpdef enum JacMode:
+    JAC_NONE = 0          # fun gives only f
+    JAC_CALLABLE = 1      # jac(x, *args) gives the gradient
+    JAC_WITH_VALUE = 2    # fun(x, *args) gives (f, gradient)  (SciPy's jac=True)

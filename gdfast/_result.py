@@ -1,0 +1,63 @@
+"""Result objects: SciPy's ``OptimizeResult`` field names, plus the run's history."""
+import numpy as np
+
+__all__ = ["OptimizeResult", "History"]
+
+
+class OptimizeResult(dict):
+    """The result of a run, with SciPy's field names, as attributes and as dict keys.
+
+    x        the solution (the last finite iterate), a new float64 array
+    fun      f(x)
+    jac      the gradient at x
+    nit      iterations (steps taken)
+    nfev     objective value evaluations, finite-difference stencils included
+    njev     gradient evaluations (analytic or finite-difference)
+    status   a ``gdfast.Status`` code (0 converged, 1 max_iter, 2 step failure, 3 NaN,
+             4 diverged to inf, 5 C objective error, 6 max_fev, 99 stopped by callback)
+    success  status == 0
+    message  a sentence describing the status
+    history  with ``history=True``: a :class:`History`
+    """
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+    __setattr__ = dict.__setitem__
+    __delattr__ = dict.__delitem__
+
+    def __dir__(self):
+        return list(self.keys())
+
+    def __repr__(self):
+        if not self:
+            return f"{type(self).__name__}()"
+        width = max(map(len, self.keys())) + 1
+        lines = []
+        for key, value in self.items():
+            text = np.array2string(value, separator=", ") if isinstance(value, np.ndarray) \
+                else repr(value)
+            text = text.replace("\n", "\n" + " " * (width + 2))
+            lines.append(f"{key.rjust(width)}: {text}")
+        return "\n".join(lines)
+
+
+class History:
+    """Every iterate of a run: ``x`` (nit + 1, n), ``fun`` (nit + 1,) and ``gnorm`` (nit + 1,),
+    the infinity norm of the gradient; row 0 is x0."""
+
+    __slots__ = ("x", "fun", "gnorm")
+
+    def __init__(self, x, fun, gnorm):
+        self.x = x
+        self.fun = fun
+        self.gnorm = gnorm
+
+    def __len__(self):
+        return self.x.shape[0]
+
+    def __repr__(self):
+        return f"History({len(self)} iterates of dimension {self.x.shape[1]})"

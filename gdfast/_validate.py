@@ -1,0 +1,114 @@
+"""Input validation: every check happens here, with the GIL, before the first objective call.
+
+Each function names the argument it checks in its error message, raises ``TypeError`` for a
+wrong type and ``ValueError`` for a wrong value or shape, and returns a fresh float64 array
+that shares memory with nothing of the caller's.
+"""
+import math
+import numbers
+
+import numpy as np
+
+__all__ = ["as_point", "as_vector", "as_matrix", "as_real_array", "positive_float",
+           "nonneg_float", "nonneg_int", "positive_int", "choice"]
+
+
+def as_real_array(value, name):
+    """``value`` as a float64 ndarray (a new one), rejecting complex, object and strings."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be an array of real numbers, got {type(value).__name__}")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{name} could not be read as an array: {exc}") from exc
+    kind = arr.dtype.kind
+    if kind == "c":
+        raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
+    if kind not in "biuf":
+        raise TypeError(f"{name} must be an array of real numbers, got dtype {arr.dtype}")
+    return np.array(arr, dtype=np.float64, order="C", copy=True)
+
+
+def as_vector(value, name, *, allow_empty=False):
+    """A finite 1-D float64 copy of ``value``."""
+    arr = as_real_array(value, name)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got an array of shape {arr.shape}")
+    if arr.shape[0] == 0 and not allow_empty:
+        raise ValueError(f"{name} must not be empty")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return arr
+
+
+def as_point(value, name="x0"):
+    """A point in R^n: finite, 1-D, non-empty; always a new array."""
+    if np.ndim(value) == 0 and isinstance(value, numbers.Real) and not isinstance(value, bool):
+        raise ValueError(f"{name} must be 1-D, got a scalar; use [{value!r}]")
+    return as_vector(value, name)
+
+
+def as_matrix(value, name):
+    """A finite, non-empty, C-contiguous 2-D float64 copy of ``value``."""
+    arr = as_real_array(value, name)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, got an array of shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return arr
+
+
+def _real(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+            return float(value)
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if math.isnan(value):
+        raise ValueError(f"{name} must not be NaN")
+    return value
+
+
+def positive_float(value, name, *, finite=True):
+    """A float > 0 (finite unless ``finite=False``)."""
+    value = _real(value, name)
+    if not value > 0 or (finite and math.isinf(value)):
+        raise ValueError(f"{name} must be {'finite and ' if finite else ''}> 0, got {value!r}")
+    return value
+
+
+def nonneg_float(value, name):
+    """A float >= 0 (inf allowed: a tolerance of inf always passes)."""
+    value = _real(value, name)
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+    return value
+
+
+def _int(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    return int(value)
+
+
+def nonneg_int(value, name):
+    value = _int(value, name)
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return value
+
+
+def positive_int(value, name):
+    value = _int(value, name)
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return value
+
+
+def choice(value, name, options):
+    """``value`` if it is one of ``options`` (strings), else a ValueError listing them."""
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(map(repr, options))}")
+    return value

@@ -1,0 +1,440 @@
+"""THE descent loop.  ``minimize``, the stepper, batch multi-start and the C API all drive it.
+
+A run is a ``gd_state``: ``gd_state_init`` (allocate, copy x0), ``gd_start`` (evaluate at x0),
+``gd_iterate(steps)`` (the loop; a stepper calls it a few steps at a time), ``gd_finish``
+(make sure f is known at the final x), ``gd_state_free``.  The loop is nogil; it takes the GIL
+only inside Python objectives and callbacks and, every ``signal_every`` iterations (about a
+millisecond of work), to check for Ctrl-C.
+
+Iteration k (the lecture's rule): x_k = x_{k-1} - lr * grad f(x_{k-1}).  The tests, in order:
+gtol on the current gradient, max_iter, max_fev; then after the step a non-finite f or gradient
+(the step is rejected, so x stays the last finite iterate), xtol on the step, ftol on the
+decrease.  A tolerance of 0 turns its test off.
+"""
+from cpython.exc cimport PyErr_CheckSignals
+from libc.math cimport fabs, fmax, isinf
+from libc.stdlib cimport malloc, realloc, free
+from libc.string cimport memcpy
+
+cimport numpy as cnp
+import numpy as np
+
+from gdfast._objective cimport Objective, gd_objective, gd_eval_fn
+
+cdef extern from "gd_step.h" nogil:
+    void gd_fixed_step(const double *x, const double *g, double *x_new, double lr, Py_ssize_t n)
+
+cnp.import_array()
+
+MESSAGES = {
+    CONVERGED: "Optimization terminated successfully.",
+    MAX_ITER: "Maximum number of iterations has been exceeded.",
+    STEP_FAILED: "The step rule could not find an acceptable step.",
+    NONFINITE: "The objective or its gradient became NaN; x is the last finite iterate.",
+    DIVERGED: "The objective or its gradient overflowed to infinity (diverged); "
+              "x is the last finite iterate.",
+    OBJECTIVE_ERROR: "The C objective returned an error code.",
+    MAX_FEV: "Maximum number of function evaluations has been exceeded.",
+    CALLBACK_STOP: "`callback` raised `StopIteration` or returned True.",
+    RUNNING: "Running.",
+}
+STOP_TESTS = {BY_GTOL: "gtol", BY_XTOL: "xtol", BY_FTOL: "ftol"}
+
+# work (in flops, about a millisecond) between two signal checks
+cdef double SIGNAL_CHECK_WORK = 2e6
+
+
+# ---- (a) pointwise / small helpers ----------------------------------------------------------
+
+cdef inline double _max_abs(const double *v, Py_ssize_t n) noexcept nogil:
+    """max_i |v_i| (NaN entries are skipped: check _all_finite first)."""
+    cdef Py_ssize_t i
+    cdef double m = 0.0, a
+    for i in range(n):
+        a = fabs(v[i])
+        if a > m:
+            m = a
+    return m
+
+
+cdef inline bint _all_finite(const double *v, Py_ssize_t n) noexcept nogil:
+    """Every v_i finite (v_i * 0 is NaN exactly for NaN and inf)."""
+    cdef Py_ssize_t i
+    cdef double z = 0.0
+    for i in range(n):
+        z += v[i] * 0.0
+    return z == 0.0
+
+
+cdef inline double _max_abs_diff(const double *a, const double *b, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef double m = 0.0, d
+    for i in range(n):
+        d = fabs(a[i] - b[i])
+        if d > m:
+            m = d
+    return m
+
+
+cdef int _nonfinite_status(double f, bint check_f, const double *g, Py_ssize_t n) noexcept nogil:
+    """DIVERGED if something overflowed to inf, else NONFINITE (NaN)."""
+    cdef Py_ssize_t i
+    if check_f and isinf(f):
+        return DIVERGED
+    for i in range(n):
+        if isinf(g[i]):
+            return DIVERGED
+    return NONFINITE
+
+
+# ---- (b) the run ----------------------------------------------------------------------------
+
+cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const double *x0,
+                       const gd_options *opt) except -1 nogil:
+    """Set up a run from x0 (copied).  On failure everything is freed and -1 returned."""
+    cdef double per_iter
+    memset_state(s)
+    s.obj = obj
+    s.opt = opt[0]
+    s.n = n
+    s.buffer = <double *>malloc(4 * n * sizeof(double))
+    if s.buffer == NULL:
+        with gil:
+            raise MemoryError("gdfast: cannot allocate the descent state")
+    s.x = s.buffer
+    s.g = s.buffer + n
+    s.x_new = s.buffer + 2 * n
+    s.g_new = s.buffer + 3 * n
+    memcpy(s.x, x0, n * sizeof(double))
+    s.status = RUNNING
+    s.need_f = opt.ftol > 0.0 or opt.record_history
+    per_iter = fmax(obj.cost, 1.0) + 6.0 * n
+    s.signal_every = <Py_ssize_t>fmax(1.0, SIGNAL_CHECK_WORK / per_iter)
+    s.signal_countdown = s.signal_every
+    if opt.record_history:
+        s.hist_cap = 64
+        if opt.max_iter + 1 < s.hist_cap:
+            s.hist_cap = opt.max_iter + 1
+        if _history_reserve(s, s.hist_cap) != 0:
+            gd_state_free(s)
+            with gil:
+                raise MemoryError("gdfast: cannot allocate the history")
+    return 0
+
+
+cdef void memset_state(gd_state *s) noexcept nogil:
+    s.buffer = NULL
+    s.hist_x = NULL
+    s.hist_f = NULL
+    s.hist_gnorm = NULL
+    s.hist_len = 0
+    s.hist_cap = 0
+    s.callback = NULL
+    s.callback_ctx = NULL
+    s.nit = 0
+    s.nfev = 0
+    s.njev = 0
+    s.f = 0.0
+    s.f_known = False
+    s.gnorm = 0.0
+    s.stop_test = BY_NONE
+    s.error_code = 0
+
+
+cdef void gd_state_free(gd_state *s) noexcept nogil:
+    free(s.buffer)
+    free(s.hist_x)
+    free(s.hist_f)
+    free(s.hist_gnorm)
+    s.buffer = NULL
+    s.hist_x = NULL
+    s.hist_f = NULL
+    s.hist_gnorm = NULL
+
+
+cdef int _history_reserve(gd_state *s, Py_ssize_t cap) noexcept nogil:
+    """Grow the history buffers to cap entries; 0 or 1 (out of memory, buffers intact)."""
+    cdef double *p
+    p = <double *>realloc(s.hist_x, cap * s.n * sizeof(double))
+    if p == NULL:
+        return 1
+    s.hist_x = p
+    p = <double *>realloc(s.hist_f, cap * sizeof(double))
+    if p == NULL:
+        return 1
+    s.hist_f = p
+    p = <double *>realloc(s.hist_gnorm, cap * sizeof(double))
+    if p == NULL:
+        return 1
+    s.hist_gnorm = p
+    s.hist_cap = cap
+    return 0
+
+
+cdef int _history_record(gd_state *s) except -1 nogil:
+    if s.hist_len == s.hist_cap:
+        if _history_reserve(s, 2 * s.hist_cap) != 0:
+            with gil:
+                raise MemoryError("gdfast: cannot grow the history")
+    memcpy(s.hist_x + s.hist_len * s.n, s.x, s.n * sizeof(double))
+    s.hist_f[s.hist_len] = s.f
+    s.hist_gnorm[s.hist_len] = s.gnorm
+    s.hist_len += 1
+    return 0
+
+
+cdef inline int _evaluate(gd_state *s, const double *x, double *f, double *g) except -1 nogil:
+    """One objective call, counted.  0 ok; 1 stopped with OBJECTIVE_ERROR; -1 exception."""
+    cdef int rc = s.obj.eval(s.obj.ctx, s.n, x, f, g)
+    if f != NULL:
+        s.nfev += 1
+    if g != NULL:
+        s.njev += 1
+    if rc != 0:
+        s.status = OBJECTIVE_ERROR
+        s.error_code = rc
+        return 1
+    return 0
+
+
+cdef int gd_start(gd_state *s) except -1 nogil:
+    """Evaluate f and its gradient at x0.  A non-finite value there stops with NONFINITE or
+    DIVERGED at nit 0 (the Python layer turns that into a ValueError)."""
+    if _evaluate(s, s.x, &s.f, s.g) != 0:
+        return 0
+    s.f_known = True
+    s.gnorm = _max_abs(s.g, s.n)
+    if not _all_finite(s.g, s.n) or s.f * 0.0 != 0.0:
+        s.status = _nonfinite_status(s.f, True, s.g, s.n)
+        return 0
+    s.status = RUNNING
+    if s.opt.record_history:
+        _history_record(s)
+    return 0
+
+
+cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
+    """Run at most ``steps`` iterations (fewer if a stopping test fires).
+
+    The trial point and its gradient go to x_new / g_new; the two buffers are swapped with
+    x / g when the trial point is accepted, so a rejected (non-finite) one leaves x, f and g
+    at the last finite iterate without any copying.
+    """
+    # hot state in locals: stores through x / g cannot then alias it
+    cdef Py_ssize_t done = 0, n = s.n
+    cdef gd_eval_fn evaluate = s.obj.eval
+    cdef void *ctx = s.obj.ctx
+    cdef double lr = s.opt.lr
+    cdef double gtol = s.opt.gtol, ftol = s.opt.ftol, xtol = s.opt.xtol
+    cdef Py_ssize_t max_iter = s.opt.max_iter, max_fev = s.opt.max_fev
+    cdef Py_ssize_t nit = s.nit, nfev = s.nfev, njev = s.njev
+    cdef Py_ssize_t countdown = s.signal_countdown
+    cdef double *x = s.x
+    cdef double *g = s.g
+    cdef double *x_new = s.x_new
+    cdef double *g_new = s.g_new
+    cdef double *tmp
+    cdef double f = s.f, f_new = 0.0, gnorm = s.gnorm
+    cdef bint f_known = s.f_known, need_f, converged
+    cdef bint need_f_always = s.need_f
+    cdef bint has_callback = s.callback != NULL
+    cdef Py_ssize_t callback_every = s.opt.callback_every
+    cdef bint per_iteration_hooks = s.opt.record_history or has_callback
+    cdef bint need_gnorm = gtol > 0.0 or per_iteration_hooks
+    cdef int rc, status = s.status
+    while status == RUNNING:
+        # ---- tests at the current point
+        if gtol > 0.0 and gnorm <= gtol:
+            status = CONVERGED
+            s.stop_test = BY_GTOL
+            break
+        if nit >= max_iter:
+            status = MAX_ITER
+            break
+        if max_fev > 0 and nfev >= max_fev:
+            status = MAX_FEV
+            break
+        if done >= steps:
+            break
+
+        # ---- the trial point x_new = x - lr * g, and f / grad f there
+        gd_fixed_step(x, g, x_new, lr, n)
+        need_f = need_f_always or (has_callback and (nit + 1) % callback_every == 0)
+        rc = evaluate(ctx, n, x_new, &f_new if need_f else NULL, g_new)
+        nfev += need_f
+        njev += 1
+        if rc != 0:
+            status = OBJECTIVE_ERROR
+            s.error_code = rc
+            break
+        if not _all_finite(g_new, n) or (need_f and f_new * 0.0 != 0.0):
+            status = _nonfinite_status(f_new, need_f, g_new, n)
+            break
+
+        # ---- tests on the step, then accept it
+        converged = False
+        if xtol > 0.0 and _max_abs_diff(x_new, x, n) <= xtol:
+            converged = True
+            s.stop_test = BY_XTOL
+        elif (ftol > 0.0 and f_known and need_f and f_new <= f
+              and f - f_new <= ftol * fmax(fmax(fabs(f), fabs(f_new)), 1.0)):
+            converged = True
+            s.stop_test = BY_FTOL
+        tmp = x
+        x = x_new
+        x_new = tmp
+        tmp = g
+        g = g_new
+        g_new = tmp
+        f = f_new
+        f_known = need_f
+        if need_gnorm:
+            gnorm = _max_abs(g, n)
+        nit += 1
+        done += 1
+        if converged:
+            status = CONVERGED
+        if per_iteration_hooks:
+            _writeback(s, x, g, x_new, g_new, f, f_known, gnorm, nit, nfev, njev)
+            if s.opt.record_history:
+                _history_record(s)
+            if converged:
+                break
+            if has_callback and nit % callback_every == 0:
+                rc = s.callback(s.callback_ctx, nit, n, x, f, g)
+                if rc != 0:
+                    status = CALLBACK_STOP
+                    break
+        elif converged:
+            break
+
+        # ---- Ctrl-C
+        countdown -= 1
+        if countdown == 0:
+            countdown = s.signal_every
+            with gil:
+                PyErr_CheckSignals()
+    if not need_gnorm:
+        gnorm = _max_abs(g, n)
+    _writeback(s, x, g, x_new, g_new, f, f_known, gnorm, nit, nfev, njev)
+    s.signal_countdown = countdown
+    s.status = status
+    return 0
+
+
+cdef inline void _writeback(gd_state *s, double *x, double *g, double *x_new, double *g_new,
+                            double f, bint f_known, double gnorm, Py_ssize_t nit,
+                            Py_ssize_t nfev, Py_ssize_t njev) noexcept nogil:
+    s.x = x
+    s.g = g
+    s.x_new = x_new
+    s.g_new = g_new
+    s.f = f
+    s.f_known = f_known
+    s.gnorm = gnorm
+    s.nit = nit
+    s.nfev = nfev
+    s.njev = njev
+
+
+cdef int gd_finish(gd_state *s) except -1 nogil:
+    """Make sure f(x) is known at the final iterate (it is not evaluated every iteration when
+    no test needs it)."""
+    if not s.f_known and s.status != OBJECTIVE_ERROR:
+        if _evaluate(s, s.x, &s.f, NULL) != 0:
+            return 0
+        s.f_known = True
+        if s.f * 0.0 != 0.0 and s.status != NONFINITE and s.status != DIVERGED:
+            s.status = DIVERGED if isinf(s.f) else NONFINITE
+    return 0
+
+
+# ---- (c) the Python driver ------------------------------------------------------------------
+
+cdef int _python_callback(void *ctx, Py_ssize_t nit, Py_ssize_t n, const double *x,
+                          double f, const double *g) except -1 nogil:
+    with gil:
+        return (<object>ctx)(nit, _array(n, x), f, _array(n, g))
+
+
+cdef cnp.ndarray _array(Py_ssize_t n, const double *v):
+    cdef cnp.npy_intp dims[1]
+    dims[0] = n
+    cdef cnp.ndarray arr = cnp.PyArray_SimpleNew(1, dims, cnp.NPY_FLOAT64)
+    memcpy(cnp.PyArray_DATA(arr), v, n * sizeof(double))
+    return arr
+
+
+cdef gd_options _options(dict o):
+    cdef gd_options opt
+    opt.lr = o["lr"]
+    opt.max_iter = o["max_iter"]
+    opt.max_fev = o["max_fev"]
+    opt.gtol = o["gtol"]
+    opt.ftol = o["ftol"]
+    opt.xtol = o["xtol"]
+    opt.callback_every = o["callback_every"]
+    opt.record_history = o["history"]
+    return opt
+
+
+def run(Objective objective not None, const double[::1] x0, dict options, callback=None):
+    """Drive one descent from x0 (not modified) with validated ``options``.
+
+    ``callback(nit, x, f, g) -> bool`` (already adapted by the Python layer; True stops).
+    Returns a dict of the raw results.  Exceptions from user code propagate unchanged.
+    """
+    cdef gd_state s
+    cdef gd_options opt = _options(options)
+    cdef const gd_objective *obj = &objective.obj
+    cdef Py_ssize_t n = x0.shape[0]
+    cdef bint release = not obj.needs_gil
+    gd_state_init(&s, obj, n, &x0[0], &opt)
+    try:
+        if callback is not None:
+            s.callback = _python_callback
+            s.callback_ctx = <void *>callback
+            s.need_f = True
+        if release:
+            with nogil:
+                gd_start(&s)
+        else:
+            gd_start(&s)
+        failed_at_x0 = s.status != RUNNING
+        if release:
+            with nogil:
+                gd_iterate(&s, opt.max_iter)
+                gd_finish(&s)
+        else:
+            gd_iterate(&s, opt.max_iter)
+            gd_finish(&s)
+        out = {
+            "x": _array(n, s.x),
+            "fun": s.f,
+            "jac": _array(n, s.g),
+            "nit": s.nit,
+            "nfev": s.nfev,
+            "njev": s.njev,
+            "status": s.status,
+            "stop_test": STOP_TESTS.get(s.stop_test),
+            "error_code": s.error_code,
+            "failed_at_x0": failed_at_x0,
+        }
+        if opt.record_history:
+            out["history"] = (
+                _copy_rows(s.hist_x, s.hist_len, n),
+                _copy_rows(s.hist_f, s.hist_len, 0),
+                _copy_rows(s.hist_gnorm, s.hist_len, 0),
+            )
+        return out
+    finally:
+        gd_state_free(&s)
+
+
+cdef cnp.ndarray _copy_rows(const double *p, Py_ssize_t rows, Py_ssize_t n):
+    cdef cnp.npy_intp dims[2]
+    dims[0] = rows
+    dims[1] = n
+    cdef cnp.ndarray arr = cnp.PyArray_SimpleNew(2 if n > 0 else 1, dims, cnp.NPY_FLOAT64)
+    memcpy(cnp.PyArray_DATA(arr), p, rows * (n if n > 0 else 1) * sizeof(double))
+    return arr

@@ -1,0 +1,239 @@
+"""Finite-difference gradient kernels on the ``gd_objective`` interface, nogil.
+
+Steps follow the textbook optimum for each formula: h_i = eps^(1/2) max(1, |x_i|) for the
+one-sided formulas, eps^(1/3) for central and eps^(1/5) for the fourth-order central one,
+then rounded so that x_i + h_i - x_i == h_i exactly (the step actually taken).  Users may give
+absolute steps instead (one for all, or one per coordinate).
+
+Scalar objectives are evaluated one stencil point at a time on a private copy of x that is
+perturbed in place; objectives with ``eval_many`` (vectorized Python callables) get the whole
+stencil as one (points, n) array in a single call.
+"""
+from libc.math cimport fabs, fmax
+from libc.stdlib cimport malloc, free
+from libc.string cimport memcpy
+
+import numpy as np
+
+from gdfast._objective cimport Objective, gd_objective
+
+cdef double EPS = 2.220446049250313e-16
+cdef double REL_STEP_ONE_SIDED = 1.4901161193847656e-08    # eps ** (1/2)
+cdef double REL_STEP_CENTRAL = 6.055454452393343e-06       # eps ** (1/3)
+cdef double REL_STEP_CENTRAL4 = 7.4009597974140505e-04     # eps ** (1/5)
+
+METHODS = {"forward": FD_FORWARD, "backward": FD_BACKWARD,
+           "central": FD_CENTRAL, "central4": FD_CENTRAL4}
+RELATIVE_STEPS = {"forward": REL_STEP_ONE_SIDED, "backward": REL_STEP_ONE_SIDED,
+                  "central": REL_STEP_CENTRAL, "central4": REL_STEP_CENTRAL4}
+
+
+# ---- (a) pointwise --------------------------------------------------------------------------
+
+cdef inline Py_ssize_t _points_per_coordinate(int method) noexcept nogil:
+    if method == FD_CENTRAL:
+        return 2
+    if method == FD_CENTRAL4:
+        return 4
+    return 1
+
+
+cdef inline double _step(const gd_fd_spec *spec, Py_ssize_t i, double xi) noexcept nogil:
+    """The step for coordinate i, rounded so that (xi + h) - xi == h."""
+    cdef double h
+    if spec.abs_steps != NULL:
+        h = spec.abs_steps[i]
+    elif spec.abs_step > 0.0:
+        h = spec.abs_step
+    elif spec.method == FD_CENTRAL:
+        h = REL_STEP_CENTRAL * fmax(1.0, fabs(xi))
+    elif spec.method == FD_CENTRAL4:
+        h = REL_STEP_CENTRAL4 * fmax(1.0, fabs(xi))
+    else:
+        h = REL_STEP_ONE_SIDED * fmax(1.0, fabs(xi))
+    if spec.method == FD_BACKWARD:
+        h = xi - (xi - h)
+    else:
+        h = (xi + h) - xi
+    if h == 0.0:            # an absolute step below the spacing of floats at xi
+        h = 4.0 * EPS * fmax(1.0, fabs(xi))
+    return h
+
+
+cdef inline double _combine(int method, const double *fp, double fx, double h) noexcept nogil:
+    """The derivative from the stencil values fp (layout of _offsets) and f(x)."""
+    if method == FD_FORWARD:
+        return (fp[0] - fx) / h
+    if method == FD_BACKWARD:
+        return (fx - fp[0]) / h
+    if method == FD_CENTRAL:
+        return (fp[0] - fp[1]) / (2.0 * h)
+    return (8.0 * (fp[0] - fp[1]) - (fp[2] - fp[3])) / (12.0 * h)
+
+
+cdef inline double _offset(int method, Py_ssize_t k) noexcept nogil:
+    """Multiple of h of the k-th stencil point: forward +1; backward -1; central +1, -1;
+    fourth-order +1, -1, +2, -2."""
+    if method == FD_BACKWARD:
+        return -1.0
+    if k == 0:
+        return 1.0
+    if k == 1:
+        return -1.0
+    if k == 2:
+        return 2.0
+    return -2.0
+
+
+# ---- (b) kernels ----------------------------------------------------------------------------
+
+cdef Py_ssize_t fd_work_size(const gd_objective *obj, Py_ssize_t n, int method) noexcept nogil:
+    """Doubles of workspace fd_gradient needs for this objective and method."""
+    cdef Py_ssize_t pts = _points_per_coordinate(method) * n
+    if obj.eval_many != NULL:
+        return n + (pts + 1) * n + pts + 1
+    return n
+
+
+cdef int fd_gradient(const gd_objective *obj, Py_ssize_t n, const double *x, const double *fx,
+                     const gd_fd_spec *spec, double *work, double *g,
+                     Py_ssize_t *nfev) except -1 nogil:
+    """grad f(x) by finite differences into g[0:n].
+
+    fx: f(x) if the caller knows it, else NULL (the one-sided formulas then evaluate it).
+    work: fd_work_size(obj, n, spec.method) doubles.  nfev: incremented by the evaluations made.
+    Returns 0, -1 with a Python exception set, or a C objective's positive error code.
+    """
+    cdef int method = spec.method
+    cdef Py_ssize_t per = _points_per_coordinate(method)
+    cdef Py_ssize_t i, k, pts = per * n
+    cdef double f0 = 0.0, xi, h
+    cdef double fp[4]
+    cdef double *xw
+    cdef double *steps
+    cdef double *X
+    cdef double *F
+    cdef int rc
+    cdef bint one_sided = method == FD_FORWARD or method == FD_BACKWARD
+
+    if one_sided:
+        if fx != NULL:
+            f0 = fx[0]
+        elif obj.eval_many == NULL:
+            rc = obj.eval(obj.ctx, n, x, &f0, NULL)
+            nfev[0] += 1
+            if rc != 0:
+                return rc
+
+    if obj.eval_many == NULL:
+        xw = work
+        memcpy(xw, x, n * sizeof(double))
+        for i in range(n):
+            xi = x[i]
+            h = _step(spec, i, xi)
+            for k in range(per):
+                xw[i] = xi + _offset(method, k) * h
+                rc = obj.eval(obj.ctx, n, xw, &fp[k], NULL)
+                if rc != 0:
+                    nfev[0] += i * per + k + 1
+                    return rc
+            xw[i] = xi
+            g[i] = _combine(method, fp, f0, h)
+        nfev[0] += pts
+        return 0
+
+    # one call for the whole stencil: rows of X are x + offset * h_i e_i (plus x itself last
+    # when a one-sided formula needs f(x) and the caller did not give it)
+    steps = work
+    X = work + n
+    F = X + (pts + 1) * n
+    if one_sided and fx == NULL:
+        memcpy(X + pts * n, x, n * sizeof(double))
+        pts += 1
+    for i in range(n):
+        steps[i] = _step(spec, i, x[i])
+        for k in range(per):
+            memcpy(X + (i * per + k) * n, x, n * sizeof(double))
+            X[(i * per + k) * n + i] = x[i] + _offset(method, k) * steps[i]
+    rc = obj.eval_many(obj.ctx, pts, n, X, F)
+    nfev[0] += pts
+    if rc != 0:
+        return rc
+    if one_sided and fx == NULL:
+        f0 = F[pts - 1]
+    for i in range(n):
+        g[i] = _combine(method, F + i * per, f0, steps[i])
+    return 0
+
+
+# ---- (c) the finite-difference objective and the Python entry point -------------------------
+
+cdef int fd_eval(void *ctx, Py_ssize_t n, const double *x, double *f, double *g) except -1 nogil:
+    cdef gd_fd_data *d = <gd_fd_data *>ctx
+    cdef int rc
+    if f != NULL:
+        rc = d.inner.eval(d.inner.ctx, n, x, f, NULL)
+        if rc != 0:
+            return rc
+    if g != NULL:
+        return fd_gradient(d.inner, n, x, f, &d.spec, d.work, g, &d.nfev)
+    return 0
+
+
+cdef class FiniteDifference(Objective):
+    """``inner`` with its gradient computed by finite differences (one instance per run:
+    it owns the stencil workspace and counts the stencil's evaluations in ``nfev``)."""
+
+    def __cinit__(self, *args, **kwargs):
+        self.data.work = NULL
+
+    def __init__(self, Objective inner not None, Py_ssize_t n, str method="central", step=None):
+        if method not in METHODS:
+            raise ValueError(f"unknown finite-difference method {method!r}; expected one of "
+                             f"{', '.join(map(repr, METHODS))}")
+        self.inner = inner
+        self.data.spec.method = METHODS[method]
+        self.data.spec.abs_step = 0.0
+        self.data.spec.abs_steps = NULL
+        cdef double[::1] steps
+        if step is not None:
+            from gdfast._validate import as_real_array
+            arr = as_real_array(step, "step")
+            if arr.ndim == 0:
+                arr = arr.reshape(1)
+                scalar = True
+            else:
+                scalar = False
+                if arr.shape != (n,):
+                    raise ValueError(f"step must be a scalar or have shape ({n},), "
+                                     f"got shape {arr.shape}")
+            if not np.all(np.isfinite(arr)) or not np.all(arr > 0):
+                raise ValueError("step must be finite and > 0")
+            if scalar:
+                self.data.spec.abs_step = arr[0]
+            else:
+                self._steps = arr
+                steps = arr
+                self.data.spec.abs_steps = &steps[0]
+        self.data.work = <double *>malloc(max(fd_work_size(&inner.obj, n, self.data.spec.method), 1)
+                                     * sizeof(double))
+        if self.data.work == NULL:
+            raise MemoryError()
+        self.data.inner = &inner.obj
+        self.obj.eval = fd_eval
+        self.obj.eval_many = NULL
+        self.obj.ctx = <void *>&self.data
+        self.obj.n = n
+        self.obj.has_gradient = True
+        self.obj.needs_gil = inner.obj.needs_gil
+        self.obj.cost = inner.obj.cost * (_points_per_coordinate(self.data.spec.method) * n + 1)
+        self.data.nfev = 0
+
+    @property
+    def nfev(self):
+        """Function evaluations made by the stencils so far."""
+        return self.data.nfev
+
+    def __dealloc__(self):
+        free(self.data.work)
+

@@ -1,0 +1,289 @@
+"""The objective interface: one C struct (``gd_objective``) that every source of f adapts to.
+
+Design (after scikit-learn's ``_loss`` and SciPy's ``_ccallback``):
+
+* The descent loop, the finite-difference kernels and the batch driver only ever see a
+  ``gd_objective``: an ``eval`` function pointer (value and/or gradient), an optional
+  ``eval_many`` (values at many points in one call, for vectorized sources), and a ``void *``
+  context.  Return codes: 0 ok, -1 with a Python exception set, > 0 a C objective's error code.
+* :class:`Objective` is the cdef base class that owns such a struct.  Built-in objectives point
+  ``eval`` at C functions without the GIL; Cython subclasses override the ``evaluate`` cdef
+  method; :class:`PythonObjective` adapts Python callables through one thunk that takes the GIL,
+  calls, converts and lets exceptions propagate.
+* User code never sees gdfast's working buffers: every call gets a fresh NumPy array, filled
+  from C.
+"""
+from libc.string cimport memcpy
+
+cimport numpy as cnp
+import numpy as np
+
+cnp.import_array()
+
+
+cdef int _evaluate_trampoline(void *ctx, Py_ssize_t n, const double *x,
+                              double *f, double *g) except -1 nogil:
+    return (<Objective>ctx).evaluate(n, x, f, g)
+
+
+cdef class Objective:
+    """Base class of objectives whose value and gradient are computed in C.
+
+    Built-in objectives (``gdfast.objectives``) derive from it.  Cython users may subclass it
+    and override::
+
+        cdef int evaluate(self, Py_ssize_t n, const double *x, double *f, double *g) except -1 nogil
+
+    filling ``f[0]`` when ``f != NULL`` and ``g[0:n]`` when ``g != NULL``; the whole descent
+    then runs without the GIL.  Every objective is also a plain Python callable:
+    ``obj(x)`` is f(x), ``obj.gradient(x)`` is grad f(x).
+    """
+
+    def __cinit__(self, *args, **kwargs):
+        self.obj.eval = _evaluate_trampoline
+        self.obj.eval_many = NULL
+        self.obj.ctx = <void *>self
+        self.obj.n = -1
+        self.obj.has_gradient = True
+        self.obj.needs_gil = False
+        self.obj.cost = 1.0
+
+    cdef int evaluate(self, Py_ssize_t n, const double *x, double *f, double *g) except -1 nogil:
+        with gil:
+            raise NotImplementedError(
+                f"{type(self).__name__} must override the cdef method evaluate()")
+
+    @property
+    def n(self):
+        """The dimension this objective accepts, or None when any dimension works."""
+        return None if self.obj.n < 0 else self.obj.n
+
+    @property
+    def has_gradient(self):
+        """Whether the objective computes its own gradient."""
+        return bool(self.obj.has_gradient)
+
+    def _point(self, x):
+        from gdfast._validate import as_point
+        xx = as_point(x, "x")
+        if self.obj.n >= 0 and xx.shape[0] != self.obj.n:
+            raise ValueError(f"x must have length {self.obj.n} for {type(self).__name__}, "
+                             f"got length {xx.shape[0]}")
+        return xx
+
+    def __call__(self, x):
+        """f(x) as a float."""
+        cdef double[::1] xv = self._point(x)
+        cdef double f = 0.0
+        _eval(&self.obj, xv.shape[0], &xv[0], &f, NULL)
+        return f
+
+    def gradient(self, x):
+        """grad f(x) as a new float64 array."""
+        return self._gradient(x, False)[1]
+
+    def value_and_gradient(self, x):
+        """(f(x), grad f(x)) in one evaluation."""
+        return self._gradient(x, True)
+
+    def _gradient(self, x, bint with_value):
+        if not self.obj.has_gradient:
+            raise TypeError(f"{type(self).__name__} has no analytic gradient; "
+                            "use gdfast.gradient() for finite differences")
+        cdef double[::1] xv = self._point(x)
+        cdef double f = 0.0
+        out = np.empty(xv.shape[0])
+        cdef double[::1] g = out
+        _eval(&self.obj, xv.shape[0], &xv[0], &f if with_value else NULL, &g[0])
+        return f, out
+
+
+cdef int _eval(const gd_objective *obj, Py_ssize_t n, const double *x,
+               double *f, double *g) except -1:
+    """One evaluation from Python code, releasing the GIL for C objectives."""
+    cdef int rc
+    if obj.needs_gil:
+        rc = obj.eval(obj.ctx, n, x, f, g)
+    else:
+        with nogil:
+            rc = obj.eval(obj.ctx, n, x, f, g)
+    if rc > 0:
+        raise RuntimeError(f"the objective returned error code {rc}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Python callables
+# ---------------------------------------------------------------------------------------------
+
+cdef inline cnp.ndarray _fresh_vector(Py_ssize_t n, const double *x):
+    """A new float64 array holding x[0:n], allocated and filled from C."""
+    cdef cnp.npy_intp dims[1]
+    dims[0] = n
+    cdef cnp.ndarray arr = cnp.PyArray_SimpleNew(1, dims, cnp.NPY_FLOAT64)
+    memcpy(cnp.PyArray_DATA(arr), x, n * sizeof(double))
+    return arr
+
+
+cdef inline cnp.ndarray _fresh_matrix(Py_ssize_t m, Py_ssize_t n, const double *X):
+    cdef cnp.npy_intp dims[2]
+    dims[0] = m
+    dims[1] = n
+    cdef cnp.ndarray arr = cnp.PyArray_SimpleNew(2, dims, cnp.NPY_FLOAT64)
+    memcpy(cnp.PyArray_DATA(arr), X, m * n * sizeof(double))
+    return arr
+
+
+cdef int _to_double(object r, double *out, str what) except -1:
+    """Convert a user's scalar return value; reject arrays, strings, complex."""
+    if type(r) is float:                       # the common case first
+        out[0] = <double>r
+        return 0
+    if isinstance(r, (float, int, np.floating, np.integer)) and not isinstance(r, bool):
+        out[0] = float(r)
+        return 0
+    if isinstance(r, np.ndarray):
+        if r.ndim != 0:
+            raise ValueError(f"{what} must return a scalar, got an array of shape {r.shape}")
+        if r.dtype.kind not in "biuf":
+            raise TypeError(f"{what} must return a real scalar, got dtype {r.dtype}")
+        out[0] = float(r)
+        return 0
+    if isinstance(r, bool):
+        raise TypeError(f"{what} must return a real number, got bool")
+    if isinstance(r, (complex, np.complexfloating)):
+        raise TypeError(f"{what} must return a real scalar, got complex value {r!r}")
+    raise TypeError(f"{what} must return a real scalar, got {type(r).__name__}")
+
+
+cdef inline bint _is_exact_float64(object r, tuple shape):
+    """r is a C-contiguous float64 ndarray of exactly this shape (the fast path)."""
+    if type(r) is not np.ndarray:
+        return False
+    cdef cnp.ndarray a = <cnp.ndarray>r
+    cdef Py_ssize_t k, ndim = len(shape)
+    if cnp.PyArray_TYPE(a) != cnp.NPY_FLOAT64 or not cnp.PyArray_IS_C_CONTIGUOUS(a):
+        return False
+    if cnp.PyArray_NDIM(a) != ndim:
+        return False
+    for k in range(ndim):
+        if cnp.PyArray_DIM(a, k) != <Py_ssize_t>shape[k]:
+            return False
+    return True
+
+
+cdef int _copy_array(object r, Py_ssize_t n, double *out, str what, tuple shape) except -1:
+    """Copy a user's array return value of the given shape (n elements) into out."""
+    if _is_exact_float64(r, shape):
+        memcpy(out, cnp.PyArray_DATA(<cnp.ndarray>r), n * sizeof(double))
+        return 0
+    try:
+        arr = np.asarray(r)
+    except Exception as exc:
+        raise TypeError(f"{what} must return an array of shape {shape}, "
+                        f"got {type(r).__name__}") from exc
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{what} must return real values, got dtype {arr.dtype}")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{what} must return an array of real numbers, got dtype {arr.dtype}")
+    if arr.shape != shape:
+        raise ValueError(f"{what} must return an array of shape {shape}, got shape {arr.shape}")
+    cdef cnp.ndarray c = np.ascontiguousarray(arr, dtype=np.float64)
+    memcpy(out, cnp.PyArray_DATA(c), n * sizeof(double))
+    return 0
+
+
+cdef int _py_eval(void *ctx, Py_ssize_t n, const double *x, double *f, double *g) except -1 nogil:
+    with gil:
+        return (<PythonObjective>ctx)._call(n, x, f, g)
+
+
+cdef int _py_eval_many(void *ctx, Py_ssize_t m, Py_ssize_t n, const double *X,
+                       double *F) except -1 nogil:
+    with gil:
+        return (<PythonObjective>ctx)._call_many(m, n, X, F)
+
+
+cdef class PythonObjective(Objective):
+    """Adapter for a Python callable ``fun(x, *args) -> float``.
+
+    ``jac`` follows SciPy: a callable ``jac(x, *args) -> array``, ``True`` when ``fun`` returns
+    ``(f, g)``, or ``None`` (no gradient: the caller wraps it in finite differences).
+    ``vectorized=True``: ``fun(X, *args)`` takes an (m, n) array and returns m values (with
+    ``jac=True``: ``(F, G)`` of shapes (m,) and (m, n)), so a finite-difference stencil costs
+    one Python call.  Exceptions raised by user code propagate unchanged.
+    """
+
+    def __init__(self, fun, args=(), jac=None, vectorized=False):
+        if not callable(fun):
+            raise TypeError(f"fun must be callable, got {type(fun).__name__}")
+        self.fun = fun
+        self.args = tuple(args)
+        self.vectorized = bool(vectorized)
+        if jac is None or jac is False:
+            self.jac_mode = JAC_NONE
+        elif jac is True:
+            self.jac_mode = JAC_WITH_VALUE
+        elif callable(jac):
+            self.jac_mode = JAC_CALLABLE
+            self.jac = jac
+        else:
+            raise TypeError(f"jac must be a callable, True or None here, got {jac!r}")
+        self.obj.eval = _py_eval
+        if self.vectorized:
+            self.obj.eval_many = _py_eval_many
+        self.obj.ctx = <void *>self
+        self.obj.has_gradient = self.jac_mode != JAC_NONE
+        self.obj.needs_gil = True
+        self.obj.cost = 1e6
+
+    cdef int _call(self, Py_ssize_t n, const double *x, double *f, double *g) except -1:
+        cdef object r
+        cdef cnp.ndarray xa
+        if self.vectorized:
+            xa = _fresh_matrix(1, n, x)
+        else:
+            xa = _fresh_vector(n, x)
+        if self.jac_mode == JAC_WITH_VALUE and (g != NULL or f != NULL):
+            r = self.fun(xa, *self.args) if self.args else self.fun(xa)
+            if not isinstance(r, tuple) or len(r) != 2:
+                raise TypeError("with jac=True, fun must return a tuple (f, gradient), "
+                                f"got {type(r).__name__}")
+            if self.vectorized:
+                if f != NULL:
+                    _copy_array(r[0], 1, f, "fun", (1,))
+                if g != NULL:
+                    _copy_array(r[1], n, g, "fun's gradient", (1, n))
+            else:
+                if f != NULL:
+                    _to_double(r[0], f, "fun")
+                if g != NULL:
+                    _copy_array(r[1], n, g, "fun's gradient", (n,))
+            return 0
+        if f != NULL:
+            r = self.fun(xa, *self.args) if self.args else self.fun(xa)
+            if self.vectorized:
+                _copy_array(r, 1, f, "fun", (1,))
+            else:
+                _to_double(r, f, "fun")
+        if g != NULL:
+            if self.jac_mode != JAC_CALLABLE:
+                raise TypeError("this objective has no gradient")
+            if f != NULL:
+                xa = _fresh_vector(n, x)
+            elif self.vectorized:
+                xa = _fresh_vector(n, x)
+            r = self.jac(xa, *self.args) if self.args else self.jac(xa)
+            _copy_array(r, n, g, "jac", (n,))
+        return 0
+
+    cdef int _call_many(self, Py_ssize_t m, Py_ssize_t n, const double *X, double *F) except -1:
+        cdef cnp.ndarray xa = _fresh_matrix(m, n, X)
+        r = self.fun(xa, *self.args) if self.args else self.fun(xa)
+        if self.jac_mode == JAC_WITH_VALUE:
+            if not isinstance(r, tuple) or len(r) != 2:
+                raise TypeError("with jac=True, fun must return a tuple (F, G), "
+                                f"got {type(r).__name__}")
+            r = r[0]
+        _copy_array(r, m, F, "vectorized fun", (m,))
+        return 0
