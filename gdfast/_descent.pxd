@@ -41,10 +41,12 @@ cdef struct gd_state:
     double *g_new                 # gradient at the trial point
     double f                      # f(x), valid when f_known
     bint f_known
-    bint need_f                   # evaluate f at every iterate (ftol, history, callback)
+    bint need_f                   # evaluate f at every iterate
+    bint prev_valid               # x_new / g_new hold the iterate before x / g
     double gnorm                  # max_i |g_i|
     Py_ssize_t nit
-    Py_ssize_t nfev
+    Py_ssize_t nfev               # values requested by the loop
+    const Py_ssize_t *fev_extra   # NULL, or evaluations the objective made on its own (stencils)
     Py_ssize_t njev
     int status                    # a Status
     int stop_test                 # a StopTest, when status is CONVERGED

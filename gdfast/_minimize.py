@@ -91,7 +91,7 @@ def minimize(fun, x0, args=(), *, jac=None, method="gd", lr=0.01, max_iter=10_00
     }
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-    objective, fd = make_objective(fun, x.shape[0], args=args, jac=jac,
+    objective, _ = make_objective(fun, x.shape[0], args=args, jac=jac,
                                    vectorized=vectorized, fd_step=fd_step)
     raw = _descent.run(objective, x, options,
                        None if callback is None else _adapt_callback(callback))
@@ -106,7 +106,7 @@ def minimize(fun, x0, args=(), *, jac=None, method="gd", lr=0.01, max_iter=10_00
         message += f" (code {raw['error_code']})"
     res = OptimizeResult(
         x=raw["x"], fun=raw["fun"], jac=raw["jac"], nit=raw["nit"],
-        nfev=raw["nfev"] + (fd.nfev if fd is not None else 0), njev=raw["njev"],
+        nfev=raw["nfev"], njev=raw["njev"],
         status=status, success=status == Status.CONVERGED, message=message)
     if history:
         res.history = History(*raw["history"])

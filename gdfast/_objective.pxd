@@ -16,6 +16,7 @@ cdef struct gd_objective:
     void *ctx                     # passed back to eval / eval_many unchanged
     Py_ssize_t n                  # the dimension it accepts, or -1 for any
     bint has_gradient             # eval can fill g (otherwise only f)
+    bint has_value_with_gradient  # f costs little extra when g is computed (not so for FD)
     bint needs_gil                # eval calls Python code
     double cost                   # rough flops of one value evaluation (paces signal checks)
 

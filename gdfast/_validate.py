@@ -19,7 +19,7 @@ def as_real_array(value, name):
         raise TypeError(f"{name} must be an array of real numbers, got {type(value).__name__}")
     try:
         arr = np.asarray(value)
-    except Exception as exc:  # ragged lists and the like
+    except (ValueError, TypeError) as exc:  # ragged lists and the like
         raise ValueError(f"{name} could not be read as an array: {exc}") from exc
     kind = arr.dtype.kind
     if kind == "c":
@@ -43,7 +43,7 @@ def as_vector(value, name, *, allow_empty=False):
 
 def as_point(value, name="x0"):
     """A point in R^n: finite, 1-D, non-empty; always a new array."""
-    if np.ndim(value) == 0 and isinstance(value, numbers.Real) and not isinstance(value, bool):
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
         raise ValueError(f"{name} must be 1-D, got a scalar; use [{value!r}]")
     return as_vector(value, name)
 

@@ -20,6 +20,7 @@ cimport numpy as cnp
 import numpy as np
 
 from gdfast._objective cimport Objective, gd_objective, gd_eval_fn
+from gdfast._fdiff cimport FiniteDifference
 
 cdef extern from "gd_step.h" nogil:
     void gd_fixed_step(const double *x, const double *g, double *x_new, double lr, Py_ssize_t n)
@@ -107,7 +108,10 @@ cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const
     s.g_new = s.buffer + 3 * n
     memcpy(s.x, x0, n * sizeof(double))
     s.status = RUNNING
-    s.need_f = opt.ftol > 0.0 or opt.record_history
+    # f at every iterate, so that a divergence is caught at the first infinite value; only
+    # finite-difference objectives, whose value costs an extra call, skip it when no test
+    # needs it (their gradient already turns non-finite when f does at a stencil point)
+    s.need_f = opt.ftol > 0.0 or opt.record_history or obj.has_value_with_gradient
     per_iter = fmax(obj.cost, 1.0) + 6.0 * n
     s.signal_every = <Py_ssize_t>fmax(1.0, SIGNAL_CHECK_WORK / per_iter)
     s.signal_countdown = s.signal_every
@@ -131,11 +135,13 @@ cdef void memset_state(gd_state *s) noexcept nogil:
     s.hist_cap = 0
     s.callback = NULL
     s.callback_ctx = NULL
+    s.fev_extra = NULL
     s.nit = 0
     s.nfev = 0
     s.njev = 0
     s.f = 0.0
     s.f_known = False
+    s.prev_valid = False
     s.gnorm = 0.0
     s.stop_test = BY_NONE
     s.error_code = 0
@@ -237,6 +243,7 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
     cdef double f = s.f, f_new = 0.0, gnorm = s.gnorm
     cdef bint f_known = s.f_known, need_f, converged
     cdef bint need_f_always = s.need_f
+    cdef bint prev_valid = s.prev_valid
     cdef bint has_callback = s.callback != NULL
     cdef Py_ssize_t callback_every = s.opt.callback_every
     cdef bint per_iteration_hooks = s.opt.record_history or has_callback
@@ -251,7 +258,7 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
         if nit >= max_iter:
             status = MAX_ITER
             break
-        if max_fev > 0 and nfev >= max_fev:
+        if max_fev > 0 and nfev + (s.fev_extra[0] if s.fev_extra != NULL else 0) >= max_fev:
             status = MAX_FEV
             break
         if done >= steps:
@@ -259,6 +266,7 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
 
         # ---- the trial point x_new = x - lr * g, and f / grad f there
         gd_fixed_step(x, g, x_new, lr, n)
+        prev_valid = False
         need_f = need_f_always or (has_callback and (nit + 1) % callback_every == 0)
         rc = evaluate(ctx, n, x_new, &f_new if need_f else NULL, g_new)
         nfev += need_f
@@ -292,6 +300,7 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
             gnorm = _max_abs(g, n)
         nit += 1
         done += 1
+        prev_valid = True
         if converged:
             status = CONVERGED
         if per_iteration_hooks:
@@ -317,6 +326,7 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
     if not need_gnorm:
         gnorm = _max_abs(g, n)
     _writeback(s, x, g, x_new, g_new, f, f_known, gnorm, nit, nfev, njev)
+    s.prev_valid = prev_valid
     s.signal_countdown = countdown
     s.status = status
     return 0
@@ -338,14 +348,29 @@ cdef inline void _writeback(gd_state *s, double *x, double *g, double *x_new, do
 
 
 cdef int gd_finish(gd_state *s) except -1 nogil:
-    """Make sure f(x) is known at the final iterate (it is not evaluated every iteration when
-    no test needs it)."""
-    if not s.f_known and s.status != OBJECTIVE_ERROR:
+    """Make sure f(x) is known at the final iterate (finite-difference objectives do not
+    evaluate it every iteration).  Should it not be finite there, fall back to the iterate
+    before (kept in x_new / g_new by the last swap)."""
+    cdef double *tmp
+    if s.f_known or s.status == OBJECTIVE_ERROR:
+        return 0
+    if _evaluate(s, s.x, &s.f, NULL) != 0:
+        return 0
+    s.f_known = True
+    if s.f * 0.0 == 0.0:
+        return 0
+    s.status = DIVERGED if isinf(s.f) else NONFINITE
+    if s.nit > 0 and s.prev_valid:
+        tmp = s.x
+        s.x = s.x_new
+        s.x_new = tmp
+        tmp = s.g
+        s.g = s.g_new
+        s.g_new = tmp
+        s.nit -= 1
         if _evaluate(s, s.x, &s.f, NULL) != 0:
             return 0
-        s.f_known = True
-        if s.f * 0.0 != 0.0 and s.status != NONFINITE and s.status != DIVERGED:
-            s.status = DIVERGED if isinf(s.f) else NONFINITE
+        s.gnorm = _max_abs(s.g, s.n)
     return 0
 
 
@@ -390,6 +415,8 @@ def run(Objective objective not None, const double[::1] x0, dict options, callba
     cdef Py_ssize_t n = x0.shape[0]
     cdef bint release = not obj.needs_gil
     gd_state_init(&s, obj, n, &x0[0], &opt)
+    if isinstance(objective, FiniteDifference):
+        s.fev_extra = &(<FiniteDifference>objective).data.nfev
     try:
         if callback is not None:
             s.callback = _python_callback
@@ -413,7 +440,7 @@ def run(Objective objective not None, const double[::1] x0, dict options, callba
             "fun": s.f,
             "jac": _array(n, s.g),
             "nit": s.nit,
-            "nfev": s.nfev,
+            "nfev": s.nfev + (s.fev_extra[0] if s.fev_extra != NULL else 0),
             "njev": s.njev,
             "status": s.status,
             "stop_test": STOP_TESTS.get(s.stop_test),

@@ -9,7 +9,7 @@ Scalar objectives are evaluated one stencil point at a time on a private copy of
 perturbed in place; objectives with ``eval_many`` (vectorized Python callables) get the whole
 stencil as one (points, n) array in a single call.
 """
-from libc.math cimport fabs, fmax
+from libc.math cimport fabs, fmax, isinf, INFINITY
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy
 
@@ -61,14 +61,27 @@ cdef inline double _step(const gd_fd_spec *spec, Py_ssize_t i, double xi) noexce
 
 
 cdef inline double _combine(int method, const double *fp, double fx, double h) noexcept nogil:
-    """The derivative from the stencil values fp (layout of _offsets) and f(x)."""
+    """The derivative from the stencil values fp (layout of _offset) and f(x).
+
+    Where f overflowed to +-inf at a stencil point the result is +inf (divergence), not the
+    NaN that inf - inf would give."""
+    cdef double d
+    cdef Py_ssize_t k
     if method == FD_FORWARD:
-        return (fp[0] - fx) / h
-    if method == FD_BACKWARD:
-        return (fx - fp[0]) / h
-    if method == FD_CENTRAL:
-        return (fp[0] - fp[1]) / (2.0 * h)
-    return (8.0 * (fp[0] - fp[1]) - (fp[2] - fp[3])) / (12.0 * h)
+        d = (fp[0] - fx) / h
+    elif method == FD_BACKWARD:
+        d = (fx - fp[0]) / h
+    elif method == FD_CENTRAL:
+        d = (fp[0] - fp[1]) / (2.0 * h)
+    else:
+        d = (8.0 * (fp[0] - fp[1]) - (fp[2] - fp[3])) / (12.0 * h)
+    if d * 0.0 != 0.0:
+        if (method == FD_FORWARD or method == FD_BACKWARD) and isinf(fx):
+            return INFINITY
+        for k in range(_points_per_coordinate(method)):
+            if isinf(fp[k]):
+                return INFINITY
+    return d
 
 
 cdef inline double _offset(int method, Py_ssize_t k) noexcept nogil:
@@ -225,6 +238,7 @@ cdef class FiniteDifference(Objective):
         self.obj.ctx = <void *>&self.data
         self.obj.n = n
         self.obj.has_gradient = True
+        self.obj.has_value_with_gradient = False
         self.obj.needs_gil = inner.obj.needs_gil
         self.obj.cost = inner.obj.cost * (_points_per_coordinate(self.data.spec.method) * n + 1)
         self.data.nfev = 0

@@ -13,6 +13,7 @@ Design (after scikit-learn's ``_loss`` and SciPy's ``_ccallback``):
 * User code never sees gdfast's working buffers: every call gets a fresh NumPy array, filled
   from C.
 """
+from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
 from libc.string cimport memcpy
 
 cimport numpy as cnp
@@ -45,6 +46,7 @@ cdef class Objective:
         self.obj.ctx = <void *>self
         self.obj.n = -1
         self.obj.has_gradient = True
+        self.obj.has_value_with_gradient = True
         self.obj.needs_gil = False
         self.obj.cost = 1.0
 
@@ -136,8 +138,8 @@ cdef inline cnp.ndarray _fresh_matrix(Py_ssize_t m, Py_ssize_t n, const double *
 
 cdef int _to_double(object r, double *out, str what) except -1:
     """Convert a user's scalar return value; reject arrays, strings, complex."""
-    if type(r) is float:                       # the common case first
-        out[0] = <double>r
+    if PyFloat_Check(r):          # float and its subclasses (numpy.float64): the common case
+        out[0] = PyFloat_AS_DOUBLE(r)
         return 0
     if isinstance(r, (float, int, np.floating, np.integer)) and not isinstance(r, bool):
         out[0] = float(r)
@@ -251,7 +253,7 @@ cdef class PythonObjective(Objective):
                                 f"got {type(r).__name__}")
             if self.vectorized:
                 if f != NULL:
-                    _copy_array(r[0], 1, f, "fun", (1,))
+                    _copy_array(r[0], 1, f, "vectorized fun", (1,))
                 if g != NULL:
                     _copy_array(r[1], n, g, "fun's gradient", (1, n))
             else:
@@ -263,7 +265,7 @@ cdef class PythonObjective(Objective):
         if f != NULL:
             r = self.fun(xa, *self.args) if self.args else self.fun(xa)
             if self.vectorized:
-                _copy_array(r, 1, f, "fun", (1,))
+                _copy_array(r, 1, f, "vectorized fun", (1,))
             else:
                 _to_double(r, f, "fun")
         if g != NULL:

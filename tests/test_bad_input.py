@@ -1,0 +1,135 @@
+"""Bad input: a clear exception naming the argument, never a crash; inputs never modified."""
+import numpy as np
+import pytest
+
+import gdfast
+from gdfast.objectives import Quadratic
+
+f2 = lambda x: float(x @ x)
+
+
+@pytest.mark.parametrize("x0,exc", [
+    ([], ValueError),
+    (np.zeros((2, 2)), ValueError),
+    (3.0, ValueError),
+    ([1.0, np.nan], ValueError),
+    ([1.0, np.inf], ValueError),
+    ([1 + 2j, 0.0], TypeError),
+    (np.array([1, 2], dtype=object), TypeError),
+    ("ab", TypeError),
+    (["a", "b"], TypeError),
+    ([[1.0], [2.0, 3.0]], ValueError),
+])
+def test_bad_x0(x0, exc):
+    with pytest.raises(exc, match="x0"):
+        gdfast.minimize(f2, x0)
+
+
+@pytest.mark.parametrize("x0", [[1, 2], np.array([1, 2], dtype=np.int32),
+                                np.array([1.0, 2.0], dtype=np.float32), (1.0, 2.0),
+                                np.array([[1.0, 5.0], [2.0, 6.0]])[:, 0]])
+def test_integer_float32_tuples_and_strided_are_accepted(x0):
+    res = gdfast.minimize(f2, x0, lr=0.25, gtol=1e-10)
+    assert res.success and res.x.dtype == np.float64
+    np.testing.assert_allclose(res.x, 0.0, atol=1e-9)
+
+
+def test_x0_is_never_modified_and_result_owns_its_memory():
+    for fun in (f2, Quadratic([1.0, 1.0])):
+        x0 = np.array([1.0, 2.0])
+        res = gdfast.minimize(fun, x0, lr=0.1, max_iter=5)
+        np.testing.assert_array_equal(x0, [1.0, 2.0])
+        assert not np.shares_memory(res.x, x0)
+        assert not np.shares_memory(res.x, res.jac)
+
+
+@pytest.mark.parametrize("ret,exc,word", [
+    (lambda x: np.array([1.0, 2.0]), ValueError, "scalar"),
+    (lambda x: "1.0", TypeError, "real"),
+    (lambda x: None, TypeError, "real"),
+    (lambda x: 1 + 1j, TypeError, "complex"),
+    (lambda x: [1.0], TypeError, "real"),
+])
+def test_fun_returning_non_scalar(ret, exc, word):
+    with pytest.raises(exc, match=word):
+        gdfast.minimize(ret, [1.0, 2.0])
+    with pytest.raises(exc, match="fun"):
+        gdfast.minimize(ret, [1.0, 2.0])
+
+
+def test_fun_returning_numpy_scalars_and_0d_arrays_is_fine():
+    for ret in (lambda x: np.float32(x @ x), lambda x: np.array(x @ x), lambda x: int(x[0] ** 2)):
+        res = gdfast.minimize(ret, [1.0, 2.0], jac=lambda x: 2 * x, lr=0.1, max_iter=3)
+        assert res.nit == 3
+
+
+@pytest.mark.parametrize("jac,exc", [
+    (lambda x: np.zeros(3), ValueError),
+    (lambda x: np.zeros((2, 1)), ValueError),
+    (lambda x: 1.0, ValueError),
+    (lambda x: np.array([1j, 0]), TypeError),
+    (lambda x: ["a", "b"], TypeError),
+])
+def test_jac_wrong_shape_or_type(jac, exc):
+    with pytest.raises(exc, match="jac"):
+        gdfast.minimize(f2, [1.0, 2.0], jac=jac)
+
+
+def test_jac_true_must_return_a_pair():
+    with pytest.raises(TypeError, match="jac=True"):
+        gdfast.minimize(f2, [1.0, 2.0], jac=True)
+    with pytest.raises(ValueError, match="gradient"):
+        gdfast.minimize(lambda x: (f2(x), np.zeros(5)), [1.0, 2.0], jac=True)
+
+
+def test_vectorized_wrong_shape():
+    with pytest.raises(ValueError, match="vectorized fun"):
+        gdfast.minimize(lambda X: np.sum(X), [1.0, 2.0], vectorized=True)
+    with pytest.raises(ValueError, match="vectorized fun"):
+        gdfast.gradient(lambda X: X, [1.0, 2.0], vectorized=True)
+
+
+@pytest.mark.parametrize("kw,exc,word", [
+    ({"lr": 0.0}, ValueError, "lr"), ({"lr": -0.1}, ValueError, "lr"),
+    ({"lr": np.nan}, ValueError, "lr"), ({"lr": np.inf}, ValueError, "lr"),
+    ({"lr": "0.1"}, TypeError, "lr"), ({"lr": None}, TypeError, "lr"),
+    ({"max_iter": -1}, ValueError, "max_iter"), ({"max_iter": 2.5}, TypeError, "max_iter"),
+    ({"gtol": -1e-5}, ValueError, "gtol"), ({"gtol": np.nan}, ValueError, "gtol"),
+    ({"ftol": -1.0}, ValueError, "ftol"), ({"xtol": np.nan}, ValueError, "xtol"),
+    ({"max_fev": 0}, ValueError, "max_fev"), ({"max_fev": -5}, ValueError, "max_fev"),
+    ({"method": "newton"}, ValueError, "method"),
+    ({"jac": "five-point"}, ValueError, "jac"), ({"jac": 3}, TypeError, "jac"),
+    ({"fd_step": -1.0}, ValueError, "step"),
+])
+def test_bad_options(kw, exc, word):
+    called = []
+
+    def f(x):
+        called.append(1)
+        return float(x @ x)
+
+    with pytest.raises(exc, match=word):
+        gdfast.minimize(f, [1.0, 2.0], **kw)
+    assert not called          # validated before the first objective call
+
+
+def test_unknown_option_is_a_type_error():
+    with pytest.raises(TypeError, match="learning_rate"):
+        gdfast.minimize(f2, [1.0], learning_rate=0.1)
+
+
+def test_fun_not_callable():
+    with pytest.raises(TypeError, match="fun"):
+        gdfast.minimize(3.0, [1.0])
+
+
+def test_builtin_rejects_args_and_python_jac():
+    with pytest.raises(ValueError, match="args"):
+        gdfast.minimize(Quadratic([1.0]), [1.0], args=(1,))
+    with pytest.raises(ValueError, match="jac"):
+        gdfast.minimize(Quadratic([1.0]), [1.0], jac=lambda x: x)
+
+
+def test_huge_max_iter_is_fine():
+    res = gdfast.minimize(Quadratic([1.0]), [1.0], lr=0.5, max_iter=10 ** 30)
+    assert res.success
