@@ -45,6 +45,8 @@ MODULES = {
     "gdfast._objective": "src/_objective.pyx",   # the C objective interface + Python adapters
     "gdfast._builtins": "src/_builtins.pyx",     # built-in objectives in C
     "gdfast._fdiff": "src/_fdiff.pyx",           # finite-difference gradient kernels
+    "gdfast._update": "src/_update.pyx",         # update rules (SGD, momentum, Adam, ...)
+    "gdfast._stepsize": "src/_stepsize.pyx",     # step rules (schedules, line searches, BB)
     "gdfast._descent": "src/_descent.pyx",       # THE descent loop
     "gdfast._baselines": "bench/_baselines.pyx", # plain C loops the benchmarks compare against
 }

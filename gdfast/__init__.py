@@ -14,9 +14,14 @@ from gdfast._descent import Status
 from gdfast._gradient import check_grad, gradient
 from gdfast._minimize import minimize
 from gdfast._result import History, OptimizeResult
-from gdfast import objectives
+from gdfast import objectives, optimizers
+from gdfast.optimizers import (SGD, Adam, AdamW, RMSprop, Adagrad, Fixed, ExponentialLR,
+                               InverseTimeLR, StepLR, CosineLR, Armijo, StrongWolfe,
+                               BarzilaiBorwein)
 
 __version__ = "0.1.0"
 
 __all__ = ["minimize", "gradient", "check_grad", "OptimizeResult", "History", "Status",
-           "objectives", "__version__"]
+           "objectives", "optimizers", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Fixed",
+           "ExponentialLR", "InverseTimeLR", "StepLR", "CosineLR", "Armijo", "StrongWolfe",
+           "BarzilaiBorwein", "__version__"]

@@ -1,4 +1,5 @@
 from gdfast._objective cimport gd_objective
+from gdfast._rules cimport gd_rule, gd_rule_state
 
 cpdef enum Status:
     RUNNING = -1          # not stopped yet (a stepper between steps)
@@ -30,6 +31,7 @@ cdef struct gd_options:
     double xtol                   # stop when max_i |x_i - x_prev_i| <= xtol (0: off)
     Py_ssize_t callback_every     # call the callback every so many iterations
     bint record_history           # keep every iterate, value and gradient norm
+    gd_rule rule                  # update rule, step rule, bounds, clipping
 
 cdef struct gd_state:
     const gd_objective *obj
@@ -60,7 +62,9 @@ cdef struct gd_state:
     double *hist_gnorm
     Py_ssize_t hist_len
     Py_ssize_t hist_cap
-    double *buffer                # owns x, g, x_new, g_new
+    double *buffer                # owns x, g, x_new, g_new and the rule state's vectors
+    bint plain                    # the lecture's rule with a fixed step: the fast path
+    gd_rule_state rs              # the update and step rules' state
 
 cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const double *x0,
                        const gd_options *opt) except -1 nogil

@@ -7,18 +7,19 @@ from gdfast import _descent
 from gdfast._descent import Status
 from gdfast._adapt import make_objective
 from gdfast._result import History, OptimizeResult
-from gdfast._validate import (as_point, choice, nonneg_float, nonneg_int, positive_float,
-                              positive_int)
+from gdfast import optimizers
+from gdfast._validate import (as_point, as_real_array, nonneg_float, nonneg_int,
+                              positive_float, positive_int)
 
-__all__ = ["minimize", "METHODS"]
+__all__ = ["minimize"]
 
-METHODS = ("gd",)
 _MAX_COUNT = 2 ** 62          # "unlimited" for counts that C stores as Py_ssize_t
 
 
-def minimize(fun, x0, args=(), *, jac=None, method="gd", lr=0.01, max_iter=10_000,
+def minimize(fun, x0, args=(), *, jac=None, method="gd", lr=None, max_iter=10_000,
              gtol=1e-5, ftol=0.0, xtol=0.0, max_fev=None, callback=None, callback_every=1,
-             history=False, vectorized=False, fd_step=None):
+             history=False, vectorized=False, fd_step=None, step_rule=None, options=None,
+             bounds=None, clip_norm=None, clip_value=None, maximize=None, state=None):
     """Minimize ``fun`` by gradient descent from ``x0``: x_k = x_{k-1} - lr * grad f(x_{k-1}).
 
     Parameters
@@ -35,10 +36,30 @@ def minimize(fun, x0, args=(), *, jac=None, method="gd", lr=0.01, max_iter=10_00
         ``(f, g)``; a finite-difference method ("central", "forward", "backward", "central4",
         or SciPy's "2-point" / "3-point") computed in Cython; ``None``: the objective's own
         gradient when it has one (built-in objectives), central differences otherwise.
-    method : "gd"
-        The update rule: plain gradient descent.
-    lr : float > 0
-        The step size gamma (learning rate).
+    method : str or an update-rule object from ``gdfast.optimizers``
+        "gd" (the lecture's rule; "sgd" is the same), "momentum", "nesterov", "adam", "adamw",
+        "amsgrad", "rmsprop", "adagrad", or an object such as ``gdfast.Adam(betas=(0.9, 0.99))``
+        (torch.optim's formulas and defaults).
+    lr : float > 0 or None
+        The step size gamma (learning rate); for line searches the first trial step.  None:
+        the rule's own lr or its default (0.01 for gd, 1e-3 for Adam, as torch).
+    step_rule : None, str, step-rule object or array of rates
+        None / "fixed" (constant lr), a schedule (``gdfast.ExponentialLR(0.99)``, ...),
+        "armijo" / ``gdfast.Armijo(...)``, "wolfe" / ``gdfast.StrongWolfe(...)``,
+        "bb" / ``gdfast.BarzilaiBorwein(variant=1)``, or one rate per iteration.
+    options : dict
+        Keyword arguments of the update rule named by ``method`` (e.g. ``{"momentum": 0.5}``).
+    bounds : (lb, ub), an object with ``lb`` / ``ub`` (``scipy.optimize.Bounds``) or n pairs
+        Box bounds, kept by projecting every step; x0 is clipped into them and the gtol test
+        uses the projected gradient.  None entries / +-inf mean unbounded.
+    clip_norm, clip_value : float > 0
+        Clip the gradient to this 2-norm (torch's clip_grad_norm_) or to [-v, v] before the
+        update rule sees it.
+    maximize : bool
+        Ascend instead (torch's ``maximize``); the rule's own flag otherwise.
+    state : dict
+        ``result.state`` of an earlier run with the same method: continue it (moments, step
+        count, Barzilai-Borwein step) from ``x0 = result.x``.
     max_iter : int >= 0
         Iterations at most (status 1 when reached).
     gtol : float >= 0
@@ -69,8 +90,9 @@ def minimize(fun, x0, args=(), *, jac=None, method="gd", lr=0.01, max_iter=10_00
     Returns
     -------
     OptimizeResult
-        x, fun, jac, nit, nfev, njev, status, success, message (and history).  ``x`` is the
-        last iterate at which f and its gradient were finite.
+        x, fun, jac, nit, nfev, njev, status, success, message (and history, and ``state``
+        for rules other than plain fixed-step gd).  ``x`` is the last iterate at which f and
+        its gradient were finite.
 
     Raises
     ------
@@ -78,9 +100,36 @@ def minimize(fun, x0, args=(), *, jac=None, method="gd", lr=0.01, max_iter=10_00
         Invalid input, named in the message; also when f or its gradient is not finite at x0.
     """
     x = as_point(x0, "x0")
-    choice(method, "method", METHODS)
+    n = x.shape[0]
+    update = optimizers.update_rule(method, options)
+    steps = optimizers.step_rule(step_rule)
+    lr = positive_float(lr, "lr") if lr is not None else (
+        update.lr if update.lr is not None else update.default_lr)
+    rule = dict(update.fields())
+    rule.update(steps.fields())
+    if maximize is not None:
+        rule["maximize"] = optimizers._flag(maximize, "maximize")
+    if rule["maximize"] and getattr(steps, "line_search", False):
+        raise ValueError("maximize cannot be combined with a line search step_rule")
+    if clip_norm is not None:
+        rule["clip_norm"] = positive_float(clip_norm, "clip_norm")
+    if clip_value is not None:
+        rule["clip_value"] = positive_float(clip_value, "clip_value")
+    if bounds is not None:
+        if isinstance(steps, optimizers.StrongWolfe):
+            raise ValueError("bounds cannot be combined with the Wolfe line search; "
+                             "use step_rule='armijo'")
+        rule["lb"], rule["ub"] = _bounds(bounds, n)
+        np.clip(x, rule["lb"], rule["ub"], out=x)
+    run_state = _check_state(state, n)
+    if (run_state is None and isinstance(update, optimizers.Adagrad)
+            and update.initial_accumulator_value):
+        run_state = {"t": 0, "lr_bb": lr, "buf_ready": False, "m": np.zeros(n),
+                     "v": np.full(n, update.initial_accumulator_value), "w": np.zeros(n)}
     options = {
-        "lr": positive_float(lr, "lr"),
+        "rule": rule,
+        "state": run_state,
+        "lr": lr,
         "max_iter": min(nonneg_int(max_iter, "max_iter"), _MAX_COUNT),
         "max_fev": 0 if max_fev is None else min(positive_int(max_fev, "max_fev"), _MAX_COUNT),
         "gtol": nonneg_float(gtol, "gtol"),
@@ -108,9 +157,56 @@ def minimize(fun, x0, args=(), *, jac=None, method="gd", lr=0.01, max_iter=10_00
         x=raw["x"], fun=raw["fun"], jac=raw["jac"], nit=raw["nit"],
         nfev=raw["nfev"], njev=raw["njev"],
         status=status, success=status == Status.CONVERGED, message=message)
+    if "state" in raw:
+        res.state = raw["state"]
     if history:
         res.history = History(*raw["history"])
     return res
+
+
+def _bounds(bounds, n):
+    """(lb, ub) as float64 arrays of length n.  Accepted: an object with ``lb`` and ``ub``
+    (``scipy.optimize.Bounds``); a pair (lb, ub) of scalars or arrays; or, for n != 2, SciPy's
+    n pairs (min, max) with None for no bound.  For n == 2 a pair is always (lb, ub)."""
+    if hasattr(bounds, "lb") and hasattr(bounds, "ub"):
+        lb, ub = bounds.lb, bounds.ub
+    elif isinstance(bounds, (list, tuple)) and len(bounds) == 2:
+        lb, ub = bounds
+    elif isinstance(bounds, (list, tuple)) and len(bounds) == n and all(
+            isinstance(p, (list, tuple)) and len(p) == 2 for p in bounds):
+        lb = [-np.inf if p[0] is None else p[0] for p in bounds]
+        ub = [np.inf if p[1] is None else p[1] for p in bounds]
+    else:
+        raise ValueError(f"bounds must be (lb, ub), an object with lb and ub, or {n} pairs "
+                         "(min, max)")
+    out = []
+    for value, name, fill in ((lb, "bounds lb", -np.inf), (ub, "bounds ub", np.inf)):
+        arr = as_real_array(fill if value is None else value, name)
+        if arr.ndim == 0:
+            arr = np.full(n, float(arr))
+        if arr.shape != (n,):
+            raise ValueError(f"{name} must have length {n} (that of x0), got shape {arr.shape}")
+        if np.any(np.isnan(arr)):
+            raise ValueError(f"{name} must not contain NaN")
+        out.append(np.ascontiguousarray(arr))
+    if np.any(out[0] > out[1]):
+        raise ValueError("bounds are inconsistent: lb > ub for some coordinate")
+    return out[0], out[1]
+
+
+def _check_state(state, n):
+    if state is None:
+        return None
+    if not isinstance(state, dict) or not {"t", "lr_bb", "buf_ready", "m", "v", "w"} <= set(state):
+        raise ValueError("state must be the `state` of an earlier result")
+    out = dict(state)
+    for key in ("m", "v", "w"):
+        arr = as_real_array(state[key], f"state[{key!r}]")
+        if arr.shape != (n,):
+            raise ValueError(f"state[{key!r}] must have length {n}, got shape {arr.shape}")
+        out[key] = arr
+    out["t"] = nonneg_int(state["t"], "state['t']")
+    return out
 
 
 def _adapt_callback(callback):

@@ -13,7 +13,7 @@ decrease.  A tolerance of 0 turns its test off.
 """
 from cpython.exc cimport PyErr_CheckSignals
 from libc.math cimport fabs, fmax, isinf
-from libc.stdlib cimport malloc, realloc, free
+from libc.stdlib cimport calloc, realloc, free
 from libc.string cimport memcpy
 
 cimport numpy as cnp
@@ -21,6 +21,10 @@ import numpy as np
 
 from gdfast._objective cimport Objective, gd_objective, gd_eval_fn
 from gdfast._fdiff cimport FiniteDifference
+from gdfast._rules cimport (gd_rule, gd_rule_state, RULE_SGD, STEP_FIXED, STEP_ARMIJO,
+                            STEP_WOLFE, STEP_BB1, STEP_BB2)
+from gdfast._update cimport update_direction, apply_step, project, projected_gradient_norm
+from gdfast._stepsize cimport scheduled_lr, bb_update, armijo_search, wolfe_search
 
 cdef extern from "gd_step.h" nogil:
     void gd_fixed_step(const double *x, const double *g, double *x_new, double lr, Py_ssize_t n)
@@ -98,7 +102,7 @@ cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const
     s.obj = obj
     s.opt = opt[0]
     s.n = n
-    s.buffer = <double *>malloc(4 * n * sizeof(double))
+    s.buffer = <double *>calloc(9 * n, sizeof(double))
     if s.buffer == NULL:
         with gil:
             raise MemoryError("gdfast: cannot allocate the descent state")
@@ -106,12 +110,23 @@ cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const
     s.g = s.buffer + n
     s.x_new = s.buffer + 2 * n
     s.g_new = s.buffer + 3 * n
+    s.rs.m = s.buffer + 4 * n
+    s.rs.v = s.buffer + 5 * n
+    s.rs.w = s.buffer + 6 * n
+    s.rs.d = s.buffer + 7 * n
+    s.rs.gc = s.buffer + 8 * n
+    s.rs.t = 0
+    s.rs.lr_bb = opt.lr
+    s.rs.buf_ready = False
+    s.rs.n_recent = 0
+    s.plain = _is_plain(&opt.rule)
     memcpy(s.x, x0, n * sizeof(double))
     s.status = RUNNING
     # f at every iterate, so that a divergence is caught at the first infinite value; only
     # finite-difference objectives, whose value costs an extra call, skip it when no test
     # needs it (their gradient already turns non-finite when f does at a stencil point)
-    s.need_f = opt.ftol > 0.0 or opt.record_history or obj.has_value_with_gradient
+    s.need_f = (opt.ftol > 0.0 or opt.record_history or obj.has_value_with_gradient
+                or opt.rule.step >= STEP_ARMIJO)     # line searches and BB need f
     per_iter = fmax(obj.cost, 1.0) + 6.0 * n
     s.signal_every = <Py_ssize_t>fmax(1.0, SIGNAL_CHECK_WORK / per_iter)
     s.signal_countdown = s.signal_every
@@ -124,6 +139,19 @@ cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const
             with gil:
                 raise MemoryError("gdfast: cannot allocate the history")
     return 0
+
+
+cdef bint _is_plain(const gd_rule *r) noexcept nogil:
+    """The lecture's rule, x - lr g, with nothing added: the loop's fast path."""
+    return (r.update == RULE_SGD and r.momentum == 0.0 and r.weight_decay == 0.0
+            and not r.maximize and r.step == STEP_FIXED and r.lb == NULL
+            and r.clip_norm == 0.0 and r.clip_value == 0.0)
+
+
+cdef inline double _gradient_norm(const gd_state *s, const double *x, const double *g) noexcept nogil:
+    if s.opt.rule.lb != NULL:
+        return projected_gradient_norm(&s.opt.rule, s.n, x, g)
+    return _max_abs(g, s.n)
 
 
 cdef void memset_state(gd_state *s) noexcept nogil:
@@ -209,7 +237,7 @@ cdef int gd_start(gd_state *s) except -1 nogil:
     if _evaluate(s, s.x, &s.f, s.g) != 0:
         return 0
     s.f_known = True
-    s.gnorm = _max_abs(s.g, s.n)
+    s.gnorm = _gradient_norm(s, s.x, s.g)
     if not _all_finite(s.g, s.n) or s.f * 0.0 != 0.0:
         s.status = _nonfinite_status(s.f, True, s.g, s.n)
         return 0
@@ -248,6 +276,10 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
     cdef Py_ssize_t callback_every = s.opt.callback_every
     cdef bint per_iteration_hooks = s.opt.record_history or has_callback
     cdef bint need_gnorm = gtol > 0.0 or per_iteration_hooks
+    cdef bint plain = s.plain, f_done, g_done
+    cdef const gd_rule *rule = &s.opt.rule
+    cdef bint bb = rule.step == STEP_BB1 or rule.step == STEP_BB2
+    cdef double sign = -1.0 if rule.maximize else 1.0
     cdef int rc, status = s.status
     while status == RUNNING:
         # ---- tests at the current point
@@ -265,16 +297,31 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
             break
 
         # ---- the trial point x_new = x - lr * g, and f / grad f there
-        gd_fixed_step(x, g, x_new, lr, n)
         prev_valid = False
         need_f = need_f_always or (has_callback and (nit + 1) % callback_every == 0)
-        rc = evaluate(ctx, n, x_new, &f_new if need_f else NULL, g_new)
-        nfev += need_f
-        njev += 1
-        if rc != 0:
-            status = OBJECTIVE_ERROR
-            s.error_code = rc
-            break
+        f_done = False
+        g_done = False
+        if plain:
+            gd_fixed_step(x, g, x_new, lr, n)
+        else:
+            rc = _rule_step(s, x, f, g, x_new, &f_new, g_new, &nfev, &njev)
+            if rc == 1:
+                status = STEP_FAILED
+                break
+            if rc >= 2:
+                status = OBJECTIVE_ERROR
+                s.error_code = rc - 2
+                break
+            f_done = rule.step == STEP_ARMIJO or rule.step == STEP_WOLFE or bb
+            g_done = rule.step == STEP_WOLFE
+        if not g_done:
+            rc = evaluate(ctx, n, x_new, &f_new if need_f and not f_done else NULL, g_new)
+            nfev += need_f and not f_done
+            njev += 1
+            if rc != 0:
+                status = OBJECTIVE_ERROR
+                s.error_code = rc
+                break
         if not _all_finite(g_new, n) or (need_f and f_new * 0.0 != 0.0):
             status = _nonfinite_status(f_new, need_f, g_new, n)
             break
@@ -284,10 +331,15 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
         if xtol > 0.0 and _max_abs_diff(x_new, x, n) <= xtol:
             converged = True
             s.stop_test = BY_XTOL
-        elif (ftol > 0.0 and f_known and need_f and f_new <= f
-              and f - f_new <= ftol * fmax(fmax(fabs(f), fabs(f_new)), 1.0)):
+        elif (ftol > 0.0 and f_known and need_f and sign * f_new <= sign * f
+              and sign * (f - f_new) <= ftol * fmax(fmax(fabs(f), fabs(f_new)), 1.0)):
             converged = True
             s.stop_test = BY_FTOL
+        if bb:
+            bb_update(rule, &s.rs, n, x_new, x, g_new, g)
+            s.rs.f_recent[nit % 10] = f_new
+            if s.rs.n_recent < 10:
+                s.rs.n_recent += 1
         tmp = x
         x = x_new
         x_new = tmp
@@ -297,7 +349,7 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
         f = f_new
         f_known = need_f
         if need_gnorm:
-            gnorm = _max_abs(g, n)
+            gnorm = _gradient_norm(s, x, g)
         nit += 1
         done += 1
         prev_valid = True
@@ -324,11 +376,43 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
             with gil:
                 PyErr_CheckSignals()
     if not need_gnorm:
-        gnorm = _max_abs(g, n)
+        gnorm = _gradient_norm(s, x, g)
     _writeback(s, x, g, x_new, g_new, f, f_known, gnorm, nit, nfev, njev)
     s.prev_valid = prev_valid
     s.signal_countdown = countdown
     s.status = status
+    return 0
+
+
+cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, double *x_new,
+                    double *f_new, double *g_new, Py_ssize_t *nfev,
+                    Py_ssize_t *njev) except -1 nogil:
+    """One step of a configured update rule and step rule: x_new (and, for the line searches,
+    f / g there).  0 ok; 1 no acceptable step; 2 + code for a C objective's error code."""
+    cdef const gd_rule *r = &s.opt.rule
+    cdef double lr, divisor, f_ref
+    cdef Py_ssize_t k
+    if r.step == STEP_BB1 or r.step == STEP_BB2:
+        lr = s.rs.lr_bb
+    else:
+        lr = scheduled_lr(r, s.opt.lr, s.rs.t)
+    divisor = update_direction(r, &s.rs, s.n, x, g)
+    if r.step == STEP_ARMIJO:
+        return armijo_search(s.obj, r, s.n, x, f, g, s.rs.d, lr, lr / divisor, x_new, f_new,
+                             nfev)
+    if r.step == STEP_BB1 or r.step == STEP_BB2:
+        # Raydan's globalization: backtrack from the BB step until f falls below the largest
+        # of the last 10 values (+ c1 g.s); plain BB steps can cycle (seen on Rosenbrock)
+        f_ref = f
+        for k in range(s.rs.n_recent):
+            if s.rs.f_recent[k] > f_ref:
+                f_ref = s.rs.f_recent[k]
+        return armijo_search(s.obj, r, s.n, x, f_ref, g, s.rs.d, lr, lr / divisor, x_new,
+                             f_new, nfev)
+    if r.step == STEP_WOLFE:
+        return wolfe_search(s.obj, r, s.n, x, f, g, s.rs.d, lr / divisor, x_new, f_new, g_new,
+                            nfev, njev)
+    apply_step(r, s.n, x, s.rs.d, lr, lr / divisor, x_new)
     return 0
 
 
@@ -390,8 +474,61 @@ cdef cnp.ndarray _array(Py_ssize_t n, const double *v):
     return arr
 
 
+RULE_FIELDS = ("update", "step", "momentum", "dampening", "weight_decay", "nesterov",
+               "decoupled_wd", "amsgrad", "centered", "maximize", "beta1", "beta2", "alpha", "eps",
+               "lr_decay", "gamma", "eta_min", "period", "c1", "c2", "shrink", "max_backtracks",
+               "lr_min", "lr_max", "clip_norm", "clip_value")
+RULE_DEFAULTS = dict(update=0, step=0, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                     nesterov=False, decoupled_wd=False, amsgrad=False, centered=False,
+                     maximize=False, beta1=0.9, beta2=0.999, alpha=0.99, eps=1e-8, lr_decay=0.0,
+                     gamma=1.0, eta_min=0.0, period=1, c1=1e-4, c2=0.9, shrink=0.5,
+                     max_backtracks=50, lr_min=1e-10, lr_max=1e10, clip_norm=0.0,
+                     clip_value=0.0)
+STATE_VECTORS = ("m", "v", "w")
+
+
+cdef gd_rule _rule(dict given):
+    """A gd_rule from a dict of its fields (missing ones take RULE_DEFAULTS); the arrays
+    (rates, lb, ub) are set by the caller, who keeps them alive."""
+    cdef gd_rule r
+    cdef dict d = dict(RULE_DEFAULTS)
+    d.update({k: v for k, v in given.items() if k in RULE_DEFAULTS})
+    r.update = d["update"]
+    r.step = d["step"]
+    r.momentum = d["momentum"]
+    r.dampening = d["dampening"]
+    r.weight_decay = d["weight_decay"]
+    r.nesterov = d["nesterov"]
+    r.decoupled_wd = d["decoupled_wd"]
+    r.amsgrad = d["amsgrad"]
+    r.centered = d["centered"]
+    r.maximize = d["maximize"]
+    r.beta1 = d["beta1"]
+    r.beta2 = d["beta2"]
+    r.alpha = d["alpha"]
+    r.eps = d["eps"]
+    r.lr_decay = d["lr_decay"]
+    r.gamma = d["gamma"]
+    r.eta_min = d["eta_min"]
+    r.period = d["period"]
+    r.c1 = d["c1"]
+    r.c2 = d["c2"]
+    r.shrink = d["shrink"]
+    r.max_backtracks = d["max_backtracks"]
+    r.lr_min = d["lr_min"]
+    r.lr_max = d["lr_max"]
+    r.clip_norm = d["clip_norm"]
+    r.clip_value = d["clip_value"]
+    r.rates = NULL
+    r.n_rates = 0
+    r.lb = NULL
+    r.ub = NULL
+    return r
+
+
 cdef gd_options _options(dict o):
     cdef gd_options opt
+    opt.rule = _rule(o.get("rule", {}))
     opt.lr = o["lr"]
     opt.max_iter = o["max_iter"]
     opt.max_fev = o["max_fev"]
@@ -414,7 +551,21 @@ def run(Objective objective not None, const double[::1] x0, dict options, callba
     cdef const gd_objective *obj = &objective.obj
     cdef Py_ssize_t n = x0.shape[0]
     cdef bint release = not obj.needs_gil
+    cdef const double[::1] rates, lb, ub
+    rule = options.get("rule", {})
+    if rule.get("rates") is not None:
+        rates = rule["rates"]
+        opt.rule.rates = &rates[0]
+        opt.rule.n_rates = rates.shape[0]
+    if rule.get("lb") is not None:
+        lb = rule["lb"]
+        ub = rule["ub"]
+        opt.rule.lb = &lb[0]
+        opt.rule.ub = &ub[0]
     gd_state_init(&s, obj, n, &x0[0], &opt)
+    state = options.get("state")
+    if state is not None:
+        _load_state(&s, state)
     if isinstance(objective, FiniteDifference):
         s.fev_extra = &(<FiniteDifference>objective).data.nfev
     try:
@@ -447,6 +598,8 @@ def run(Objective objective not None, const double[::1] x0, dict options, callba
             "error_code": s.error_code,
             "failed_at_x0": failed_at_x0,
         }
+        if not s.plain:
+            out["state"] = _save_state(&s)
         if opt.record_history:
             out["history"] = (
                 _copy_rows(s.hist_x, s.hist_len, n),
@@ -465,3 +618,27 @@ cdef cnp.ndarray _copy_rows(const double *p, Py_ssize_t rows, Py_ssize_t n):
     cdef cnp.ndarray arr = cnp.PyArray_SimpleNew(2 if n > 0 else 1, dims, cnp.NPY_FLOAT64)
     memcpy(cnp.PyArray_DATA(arr), p, rows * (n if n > 0 else 1) * sizeof(double))
     return arr
+
+
+cdef dict _save_state(const gd_state *s):
+    """The update and step rules' state, to continue a run later (``state=``)."""
+    return {"t": s.rs.t, "lr_bb": s.rs.lr_bb, "buf_ready": bool(s.rs.buf_ready),
+            "m": _array(s.n, s.rs.m), "v": _array(s.n, s.rs.v), "w": _array(s.n, s.rs.w)}
+
+
+cdef int _load_state(gd_state *s, dict state) except -1:
+    cdef const double[::1] vec
+    cdef Py_ssize_t i
+    s.rs.t = state["t"]
+    s.rs.lr_bb = state["lr_bb"]
+    s.rs.buf_ready = state["buf_ready"]
+    for name in STATE_VECTORS:
+        vec = state[name]
+        for i in range(s.n):
+            if name == "m":
+                s.rs.m[i] = vec[i]
+            elif name == "v":
+                s.rs.v[i] = vec[i]
+            else:
+                s.rs.w[i] = vec[i]
+    return 0

@@ -92,12 +92,12 @@ def test_vectorized_wrong_shape():
 @pytest.mark.parametrize("kw,exc,word", [
     ({"lr": 0.0}, ValueError, "lr"), ({"lr": -0.1}, ValueError, "lr"),
     ({"lr": np.nan}, ValueError, "lr"), ({"lr": np.inf}, ValueError, "lr"),
-    ({"lr": "0.1"}, TypeError, "lr"), ({"lr": None}, TypeError, "lr"),
+    ({"lr": [0.1]}, TypeError, "lr"),
     ({"max_iter": -1}, ValueError, "max_iter"), ({"max_iter": 2.5}, TypeError, "max_iter"),
     ({"gtol": -1e-5}, ValueError, "gtol"), ({"gtol": np.nan}, ValueError, "gtol"),
     ({"ftol": -1.0}, ValueError, "ftol"), ({"xtol": np.nan}, ValueError, "xtol"),
     ({"max_fev": 0}, ValueError, "max_fev"), ({"max_fev": -5}, ValueError, "max_fev"),
-    ({"method": "newton"}, ValueError, "method"),
+    ({"method": "newton"}, ValueError, "method"), ({"lr": "0.1"}, TypeError, "lr"),
     ({"jac": "five-point"}, ValueError, "jac"), ({"jac": 3}, TypeError, "jac"),
     ({"fd_step": -1.0}, ValueError, "step"),
 ])

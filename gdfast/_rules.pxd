@@ -1,0 +1,67 @@
+# Update rules and step rules of the descent loop: configuration and per-run state.
+# Chosen once per run; the loop calls them once per iteration (never decides per element).
+
+cdef enum UpdateRule:
+    RULE_SGD = 0          # plain gradient descent, optional momentum / Nesterov (torch.optim.SGD)
+    RULE_ADAM = 1         # Adam / AdamW (decoupled_wd) / AMSGrad (torch.optim.Adam, AdamW)
+    RULE_RMSPROP = 2      # torch.optim.RMSprop
+    RULE_ADAGRAD = 3      # torch.optim.Adagrad
+
+cdef enum StepRule:
+    STEP_FIXED = 0        # lr
+    STEP_EXPONENTIAL = 1  # lr * gamma^k
+    STEP_INVERSE_TIME = 2 # lr / (1 + gamma * k)
+    STEP_STEP = 3         # lr * gamma^(k // period)
+    STEP_COSINE = 4       # eta_min + (lr - eta_min) (1 + cos(pi min(k, period) / period)) / 2
+    STEP_ARRAY = 5        # rates[k] (the last rate after the end)
+    STEP_ARMIJO = 6       # backtracking from lr until f(x+) <= f(x) + c1 g.(x+ - x)
+    STEP_WOLFE = 7        # strong Wolfe line search (Nocedal & Wright, alg. 3.5 and 3.6)
+    STEP_BB1 = 8          # Barzilai-Borwein s.s / s.y, with Raydan's nonmonotone line search
+    STEP_BB2 = 9          # Barzilai-Borwein s.y / y.y, likewise
+
+cdef struct gd_rule:
+    int update                    # an UpdateRule
+    int step                      # a StepRule
+    # update-rule parameters (torch.optim names)
+    double momentum
+    double dampening
+    double weight_decay
+    bint nesterov
+    bint decoupled_wd             # AdamW: x *= 1 - lr * weight_decay before the step
+    bint amsgrad
+    bint centered
+    bint maximize
+    double beta1
+    double beta2
+    double alpha                  # RMSprop smoothing constant
+    double eps
+    double lr_decay               # Adagrad
+    # step-rule parameters
+    double gamma                  # schedules
+    double eta_min                # cosine
+    Py_ssize_t period             # step schedule's step size / cosine's T_max
+    const double *rates           # STEP_ARRAY
+    Py_ssize_t n_rates
+    double c1                     # Armijo / Wolfe sufficient decrease
+    double c2                     # Wolfe curvature
+    double shrink                 # Armijo backtracking factor
+    Py_ssize_t max_backtracks     # Armijo / Wolfe evaluations per step at most
+    double lr_min                 # BB safeguards
+    double lr_max
+    # constraints and clipping (0 / NULL: off)
+    const double *lb
+    const double *ub
+    double clip_norm
+    double clip_value
+
+cdef struct gd_rule_state:
+    Py_ssize_t t                  # update steps taken (Adam's t; the schedules' k), carried over
+    double lr_bb                  # Barzilai-Borwein's current step
+    double f_recent[10]           # the last values of f (nonmonotone line search), a ring
+    Py_ssize_t n_recent
+    bint buf_ready                # momentum buffer holds a value
+    double *m                     # SGD / RMSprop momentum buffer; Adam first moment
+    double *v                     # Adam / RMSprop second moment; Adagrad sum of squares
+    double *w                     # AMSGrad running max; centered RMSprop gradient average
+    double *d                     # the direction of this iteration
+    double *gc                    # the gradient after maximize, weight decay and clipping

@@ -1,0 +1,303 @@
+"""Update rules and step rules, configured here and run inside the compiled loop.
+
+Pass an update rule as ``minimize(..., method=gdfast.Adam(lr=1e-3))`` or by name
+(``method="adam"``), and a step rule as ``step_rule=gdfast.Armijo()`` or by name
+(``"armijo"``, ``"wolfe"``, ``"bb"``), or an array of per-iteration rates.
+
+Update rules follow torch.optim exactly (formulas and defaults); see ``gdfast._update``:
+
+* ``SGD(lr=0.01, momentum=0, dampening=0, weight_decay=0, nesterov=False)``:
+  b = momentum b + (1 - dampening) g (b = g at the first step); x -= lr (g + momentum b) with
+  Nesterov, lr b with momentum, lr g without (the lecture's rule).
+* ``Adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False)``:
+  m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2, x -= lr/(1-b1^t) m / (sqrt(v)/sqrt(1-b2^t) + eps).
+* ``AdamW(..., weight_decay=1e-2)``: Adam with x *= 1 - lr wd before the step.
+* ``RMSprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False)``.
+* ``Adagrad(lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10)``.
+
+Each takes ``maximize=False`` too (torch's: ascend instead).  Step rules: ``Fixed()``,
+``ExponentialLR(gamma)``, ``InverseTimeLR(gamma)``, ``StepLR(step_size, gamma=0.1)``,
+``CosineLR(T_max, eta_min=0)``, ``Armijo(c1=1e-4, shrink=0.5, max_backtracks=50)``,
+``StrongWolfe(c1=1e-4, c2=0.9, max_evals=30)``, ``BarzilaiBorwein(variant=1, lr_min=1e-10,
+lr_max=1e10)``; see ``gdfast._stepsize`` for the formulas.
+"""
+import numbers
+
+import numpy as np
+
+from gdfast._update import STEP_RULE_CODES as _STEP, UPDATE_RULE_CODES as _UPDATE
+from gdfast._validate import (as_vector, nonneg_float, positive_float, positive_int,
+                              choice)
+
+__all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Fixed", "ExponentialLR",
+           "InverseTimeLR", "StepLR", "CosineLR", "Armijo", "StrongWolfe", "BarzilaiBorwein",
+           "update_rule", "step_rule"]
+
+
+def _unit_interval(value, name):
+    value = nonneg_float(value, name)
+    if not value < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    return value
+
+
+def _flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+class _Rule:
+    """Base: ``fields()`` gives the gd_rule fields this object sets."""
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and vars(self) == vars(other)
+
+
+class SGD(_Rule):
+    name = "sgd"
+    default_lr = 0.01
+
+    def __init__(self, lr=None, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+                 maximize=False):
+        self.lr = None if lr is None else positive_float(lr, "lr")
+        self.momentum = nonneg_float(momentum, "momentum")
+        self.dampening = nonneg_float(dampening, "dampening")
+        self.weight_decay = nonneg_float(weight_decay, "weight_decay")
+        self.nesterov = _flag(nesterov, "nesterov")
+        self.maximize = _flag(maximize, "maximize")
+        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise ValueError("nesterov needs momentum > 0 and dampening = 0")
+
+    def fields(self):
+        return dict(update=_UPDATE["sgd"], momentum=self.momentum,
+                    dampening=self.dampening, weight_decay=self.weight_decay,
+                    nesterov=self.nesterov, maximize=self.maximize)
+
+
+class Adam(_Rule):
+    name = "adam"
+    default_lr = 1e-3
+    _decoupled = False
+
+    def __init__(self, lr=None, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
+                 maximize=False):
+        self.lr = None if lr is None else positive_float(lr, "lr")
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        self.betas = (_unit_interval(betas[0], "betas[0]"), _unit_interval(betas[1], "betas[1]"))
+        self.eps = nonneg_float(eps, "eps")
+        self.weight_decay = nonneg_float(weight_decay, "weight_decay")
+        self.amsgrad = _flag(amsgrad, "amsgrad")
+        self.maximize = _flag(maximize, "maximize")
+
+    def fields(self):
+        return dict(update=_UPDATE["adam"], beta1=self.betas[0], beta2=self.betas[1],
+                    eps=self.eps, weight_decay=self.weight_decay, amsgrad=self.amsgrad,
+                    maximize=self.maximize, decoupled_wd=self._decoupled)
+
+
+class AdamW(Adam):
+    name = "adamw"
+    _decoupled = True
+
+    def __init__(self, lr=None, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, maximize=False):
+        super().__init__(lr, betas, eps, weight_decay, amsgrad, maximize)
+
+
+class RMSprop(_Rule):
+    name = "rmsprop"
+    default_lr = 1e-2
+
+    def __init__(self, lr=None, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+                 centered=False, maximize=False):
+        self.lr = None if lr is None else positive_float(lr, "lr")
+        self.alpha = _unit_interval(alpha, "alpha")
+        self.eps = nonneg_float(eps, "eps")
+        self.weight_decay = nonneg_float(weight_decay, "weight_decay")
+        self.momentum = nonneg_float(momentum, "momentum")
+        self.centered = _flag(centered, "centered")
+        self.maximize = _flag(maximize, "maximize")
+
+    def fields(self):
+        return dict(update=_UPDATE["rmsprop"], alpha=self.alpha, eps=self.eps,
+                    weight_decay=self.weight_decay, momentum=self.momentum,
+                    centered=self.centered, maximize=self.maximize)
+
+
+class Adagrad(_Rule):
+    name = "adagrad"
+    default_lr = 1e-2
+
+    def __init__(self, lr=None, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
+                 eps=1e-10, maximize=False):
+        self.lr = None if lr is None else positive_float(lr, "lr")
+        self.lr_decay = nonneg_float(lr_decay, "lr_decay")
+        self.weight_decay = nonneg_float(weight_decay, "weight_decay")
+        self.initial_accumulator_value = nonneg_float(initial_accumulator_value,
+                                                      "initial_accumulator_value")
+        self.eps = nonneg_float(eps, "eps")
+        self.maximize = _flag(maximize, "maximize")
+
+    def fields(self):
+        return dict(update=_UPDATE["adagrad"], lr_decay=self.lr_decay,
+                    weight_decay=self.weight_decay, eps=self.eps, maximize=self.maximize)
+
+
+UPDATE_RULES = {
+    "gd": lambda: SGD(), "sgd": lambda: SGD(), "momentum": lambda: SGD(momentum=0.9),
+    "nesterov": lambda: SGD(momentum=0.9, nesterov=True), "adam": lambda: Adam(),
+    "adamw": lambda: AdamW(), "amsgrad": lambda: Adam(amsgrad=True),
+    "rmsprop": lambda: RMSprop(), "adagrad": lambda: Adagrad(),
+}
+
+
+def update_rule(method, options=None):
+    """An update-rule object from ``method`` (a name or an object) and ``options`` (keyword
+    arguments of its class, for a name)."""
+    if isinstance(method, _Rule) and hasattr(method, "default_lr"):
+        if options:
+            raise ValueError("options only apply when method is given by name")
+        return method
+    choice(method, "method", tuple(UPDATE_RULES))
+    rule = UPDATE_RULES[method]()
+    if options:
+        if not isinstance(options, dict):
+            raise TypeError(f"options must be a dict, got {type(options).__name__}")
+        params = {k: v for k, v in vars(rule).items()}
+        unknown = set(options) - set(params)
+        if unknown:
+            raise TypeError(f"unknown option(s) for method {method!r}: {', '.join(sorted(unknown))}")
+        params.update(options)
+        rule = type(rule)(**params)
+    return rule
+
+
+# ---- step rules -----------------------------------------------------------------------------
+
+class Fixed(_Rule):
+    """x_k+1 = x_k - lr d_k: the lecture's constant step."""
+
+    def fields(self):
+        return dict(step=_STEP["fixed"])
+
+
+class ExponentialLR(_Rule):
+    def __init__(self, gamma):
+        self.gamma = positive_float(gamma, "gamma")
+
+    def fields(self):
+        return dict(step=_STEP["exponential"], gamma=self.gamma)
+
+
+class InverseTimeLR(_Rule):
+    def __init__(self, gamma):
+        self.gamma = nonneg_float(gamma, "gamma")
+
+    def fields(self):
+        return dict(step=_STEP["inverse_time"], gamma=self.gamma)
+
+
+class StepLR(_Rule):
+    def __init__(self, step_size, gamma=0.1):
+        self.step_size = positive_int(step_size, "step_size")
+        self.gamma = positive_float(gamma, "gamma")
+
+    def fields(self):
+        return dict(step=_STEP["step"], gamma=self.gamma, period=self.step_size)
+
+
+class CosineLR(_Rule):
+    def __init__(self, T_max, eta_min=0.0):
+        self.T_max = positive_int(T_max, "T_max")
+        self.eta_min = nonneg_float(eta_min, "eta_min")
+
+    def fields(self):
+        return dict(step=_STEP["cosine"], period=self.T_max, eta_min=self.eta_min)
+
+
+class Rates(_Rule):
+    """One rate per iteration (the last one held after the end)."""
+
+    def __init__(self, rates):
+        r = as_vector(rates, "rates")
+        if not np.all(r > 0):
+            raise ValueError("rates must all be > 0")
+        self.rates = r
+
+    def fields(self):
+        return dict(step=_STEP["array"], rates=self.rates)
+
+    def __eq__(self, other):
+        return type(other) is Rates and np.array_equal(self.rates, other.rates)
+
+
+class Armijo(_Rule):
+    line_search = True
+
+    def __init__(self, c1=1e-4, shrink=0.5, max_backtracks=50):
+        self.c1 = positive_float(c1, "c1")
+        if not self.c1 < 1:
+            raise ValueError(f"c1 must be in (0, 1), got {c1!r}")
+        self.shrink = positive_float(shrink, "shrink")
+        if not self.shrink < 1:
+            raise ValueError(f"shrink must be in (0, 1), got {shrink!r}")
+        self.max_backtracks = positive_int(max_backtracks, "max_backtracks")
+
+    def fields(self):
+        return dict(step=_STEP["armijo"], c1=self.c1, shrink=self.shrink,
+                    max_backtracks=self.max_backtracks)
+
+
+class StrongWolfe(_Rule):
+    line_search = True
+
+    def __init__(self, c1=1e-4, c2=0.9, max_evals=30):
+        self.c1 = positive_float(c1, "c1")
+        self.c2 = positive_float(c2, "c2")
+        if not 0 < self.c1 < self.c2 < 1:
+            raise ValueError(f"need 0 < c1 < c2 < 1, got c1={c1!r}, c2={c2!r}")
+        self.max_evals = positive_int(max_evals, "max_evals")
+
+    def fields(self):
+        return dict(step=_STEP["wolfe"], c1=self.c1, c2=self.c2,
+                    max_backtracks=self.max_evals)
+
+
+class BarzilaiBorwein(_Rule):
+    def __init__(self, variant=1, lr_min=1e-10, lr_max=1e10):
+        if variant not in (1, 2):
+            raise ValueError(f"variant must be 1 or 2, got {variant!r}")
+        self.variant = variant
+        self.lr_min = positive_float(lr_min, "lr_min")
+        self.lr_max = positive_float(lr_max, "lr_max")
+        if self.lr_min > self.lr_max:
+            raise ValueError("lr_min must be <= lr_max")
+
+    def fields(self):
+        return dict(step=_STEP["bb1"] if self.variant == 1 else _STEP["bb2"],
+                    lr_min=self.lr_min, lr_max=self.lr_max)
+
+
+STEP_RULES = {"fixed": Fixed, "armijo": Armijo, "wolfe": StrongWolfe, "bb": BarzilaiBorwein,
+              "bb1": BarzilaiBorwein, "bb2": lambda: BarzilaiBorwein(variant=2)}
+
+
+def step_rule(value):
+    """A step-rule object from None, a name, an object or an array of rates."""
+    if value is None:
+        return Fixed()
+    if isinstance(value, _Rule) and not hasattr(value, "default_lr"):
+        return value
+    if isinstance(value, str):
+        choice(value, "step_rule", tuple(STEP_RULES))
+        return STEP_RULES[value]()
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return Rates(value)
+    raise TypeError(f"step_rule must be a name, a step-rule object or an array of rates, "
+                    f"got {type(value).__name__}")

@@ -1,0 +1,189 @@
+"""Step rules: the step size of each iteration.
+
+Schedules (k = update steps taken so far, 0 for the first):
+  exponential  lr gamma^k                  (torch ExponentialLR)
+  inverse_time lr / (1 + gamma k)          (Keras InverseTimeDecay with decay_steps 1)
+  step         lr gamma^(k // period)      (torch StepLR)
+  cosine       eta_min + (lr - eta_min) (1 + cos(pi min(k, period) / period)) / 2
+                                           (torch CosineAnnealingLR, held at eta_min after)
+  array        rates[k], the last one after the end
+Line searches along the update rule's direction d, x(t) = P(x - t d):
+  Armijo       t = lr, lr shrink, lr shrink^2, ... until f(x(t)) <= f(x) + c1 g.(x(t) - x);
+               at most max_backtracks values; non-finite values count as too large
+  strong Wolfe Nocedal & Wright, algorithms 3.5 and 3.6 (bracketing then zoom, with
+               safeguarded quadratic interpolation), from t = lr
+Barzilai-Borwein: with s = x_k - x_{k-1}, y = g_k - g_{k-1}: BB1 s.s / s.y, BB2 s.y / y.y;
+  the first step uses lr, a step with s.y <= 0 keeps the previous one, clipped to
+  [lr_min, lr_max]; globalized by Raydan's nonmonotone line search (1997): the BB step is
+  halved until f(x+) <= max(last 10 values of f) + c1 g.(x+ - x).
+
+The line searches return 0 when a step was accepted, 1 when none was found (STEP_FAILED),
+2 + code when a C objective returned an error code, -1 on a Python exception.
+"""
+from libc.math cimport cos, pow, floor, fabs, isfinite, M_PI
+
+from gdfast._objective cimport gd_objective
+from gdfast._rules cimport (gd_rule, gd_rule_state, STEP_FIXED, STEP_EXPONENTIAL,
+                            STEP_INVERSE_TIME, STEP_STEP, STEP_COSINE, STEP_ARRAY, STEP_BB1)
+from gdfast._update cimport apply_step
+
+
+cdef double scheduled_lr(const gd_rule *r, double lr, Py_ssize_t k) noexcept nogil:
+    cdef Py_ssize_t kk
+    if r.step == STEP_EXPONENTIAL:
+        return lr * pow(r.gamma, <double>k)
+    if r.step == STEP_INVERSE_TIME:
+        return lr / (1.0 + r.gamma * k)
+    if r.step == STEP_STEP:
+        return lr * pow(r.gamma, floor(<double>(k // r.period)))
+    if r.step == STEP_COSINE:
+        kk = k if k < r.period else r.period
+        return r.eta_min + (lr - r.eta_min) * (1.0 + cos(M_PI * kk / r.period)) / 2.0
+    if r.step == STEP_ARRAY:
+        return r.rates[k] if k < r.n_rates else r.rates[r.n_rates - 1]
+    return lr
+
+
+cdef inline double _dot(const double *a, const double *b, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef double s = 0.0
+    for i in range(n):
+        s += a[i] * b[i]
+    return s
+
+
+cdef void bb_update(const gd_rule *r, gd_rule_state *st, Py_ssize_t n, const double *x_new,
+                    const double *x, const double *g_new, const double *g) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef double ss = 0.0, sy = 0.0, yy = 0.0, si, yi, step
+    for i in range(n):
+        si = x_new[i] - x[i]
+        yi = g_new[i] - g[i]
+        ss += si * si
+        sy += si * yi
+        yy += yi * yi
+    if not (sy > 0.0):
+        return                      # not a convex pair: keep the previous step
+    step = ss / sy if r.step == STEP_BB1 else sy / yy
+    if not isfinite(step):
+        return
+    if step < r.lr_min:
+        step = r.lr_min
+    if step > r.lr_max:
+        step = r.lr_max
+    st.lr_bb = step
+
+
+cdef int armijo_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
+                       const double *x, double f, const double *g, const double *d,
+                       double lr, double step0, double *x_new, double *f_new,
+                       Py_ssize_t *nfev) except -1 nogil:
+    """Backtrack from step0; x_new / f_new hold the accepted point (gradient not evaluated)."""
+    cdef Py_ssize_t i, k
+    cdef double t = step0, slope
+    cdef int rc
+    for k in range(r.max_backtracks):
+        apply_step(r, n, x, d, lr, t, x_new)
+        rc = obj.eval(obj.ctx, n, x_new, f_new, NULL)
+        nfev[0] += 1
+        if rc != 0:
+            return 2 + rc
+        slope = 0.0
+        for i in range(n):
+            slope += g[i] * (x_new[i] - x[i])
+        if isfinite(f_new[0]) and f_new[0] <= f + r.c1 * slope:
+            return 0
+        t *= r.shrink
+    return 1
+
+
+cdef inline int _phi(const gd_objective *obj, Py_ssize_t n, const double *x, const double *d,
+                     double t, double *x_new, double *f_new, double *g_new, double *dphi,
+                     Py_ssize_t *nfev, Py_ssize_t *njev) except -1 nogil:
+    """phi(t) = f(x - t d) and phi'(t) = -g(x - t d).d; 0, or 2 + a C objective's code."""
+    cdef Py_ssize_t i
+    cdef int rc
+    for i in range(n):
+        x_new[i] = x[i] - t * d[i]
+    rc = obj.eval(obj.ctx, n, x_new, f_new, g_new)
+    nfev[0] += 1
+    njev[0] += 1
+    if rc != 0:
+        return 2 + rc
+    dphi[0] = -_dot(g_new, d, n)
+    return 0
+
+
+cdef inline double _interpolate(double lo, double hi, double phi_lo, double dphi_lo,
+                                double phi_hi) noexcept nogil:
+    """Minimizer of the quadratic through phi(lo), phi'(lo), phi(hi), kept inside the middle
+    80% of [lo, hi] (bisection otherwise)."""
+    cdef double w = hi - lo, denom = 2.0 * (phi_hi - phi_lo - dphi_lo * w), t
+    cdef double a = lo if lo < hi else hi
+    cdef double b = hi if lo < hi else lo
+    if denom != 0.0 and isfinite(denom):
+        t = lo - dphi_lo * w * w / denom
+        if a + 0.1 * (b - a) <= t <= b - 0.1 * (b - a):
+            return t
+    return 0.5 * (lo + hi)
+
+
+cdef int wolfe_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
+                      const double *x, double f, const double *g, const double *d,
+                      double step0, double *x_new, double *f_new, double *g_new,
+                      Py_ssize_t *nfev, Py_ssize_t *njev) except -1 nogil:
+    """Strong Wolfe: f(x-td) <= f + c1 t phi'(0) and |phi'(t)| <= c2 |phi'(0)|.
+    x_new / f_new / g_new hold the accepted point."""
+    cdef double dphi0 = -_dot(g, d, n)
+    cdef double t = step0, t_prev = 0.0, phi_prev = f, dphi_prev = dphi0, phi, dphi
+    cdef double lo = 0.0, hi = 0.0, phi_lo = 0.0, dphi_lo = 0.0, phi_hi = 0.0
+    cdef Py_ssize_t evals = 0
+    cdef int rc
+    cdef bint zoom = False
+    if not (dphi0 < 0.0):
+        return 1                                    # not a descent direction
+    # bracketing (alg. 3.5)
+    while evals < r.max_backtracks:
+        rc = _phi(obj, n, x, d, t, x_new, f_new, g_new, &dphi, nfev, njev)
+        evals += 1
+        if rc != 0:
+            return rc
+        phi = f_new[0]
+        if not isfinite(phi) or not isfinite(dphi) or phi > f + r.c1 * t * dphi0 \
+                or (evals > 1 and phi >= phi_prev):
+            lo, phi_lo, dphi_lo, hi, phi_hi = t_prev, phi_prev, dphi_prev, t, phi
+            zoom = True
+            break
+        if fabs(dphi) <= -r.c2 * dphi0:
+            return 0
+        if dphi >= 0.0:
+            lo, phi_lo, dphi_lo, hi, phi_hi = t, phi, dphi, t_prev, phi_prev
+            zoom = True
+            break
+        t_prev, phi_prev, dphi_prev = t, phi, dphi
+        t = 2.0 * t
+    if not zoom:
+        return 1
+    # zoom (alg. 3.6)
+    while evals < r.max_backtracks:
+        if not isfinite(phi_hi):
+            t = 0.5 * (lo + hi)
+        else:
+            t = _interpolate(lo, hi, phi_lo, dphi_lo, phi_hi)
+        rc = _phi(obj, n, x, d, t, x_new, f_new, g_new, &dphi, nfev, njev)
+        evals += 1
+        if rc != 0:
+            return rc
+        phi = f_new[0]
+        if not isfinite(phi) or not isfinite(dphi) or phi > f + r.c1 * t * dphi0 \
+                or phi >= phi_lo:
+            hi, phi_hi = t, phi
+        else:
+            if fabs(dphi) <= -r.c2 * dphi0:
+                return 0
+            if dphi * (hi - lo) >= 0.0:
+                hi, phi_hi = lo, phi_lo
+            lo, phi_lo, dphi_lo = t, phi, dphi
+        if fabs(hi - lo) <= 1e-16 * fabs(lo):
+            break
+    return 1

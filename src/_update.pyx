@@ -1,0 +1,150 @@
+"""Update rules: the direction d of one iteration from the gradient, with torch.optim's exact
+formulas and defaults, and the step x_new = P(x * decay - step * d) onto the bounds.
+
+With gc the gradient after clipping (by norm: scaled by max_norm / (||g||_2 + 1e-6) when that
+is < 1, as torch.nn.utils.clip_grad_norm_; by value: clamped to [-v, v]), negated when
+maximizing, plus weight_decay * x (not for AdamW, whose decay is decoupled):
+
+SGD (torch.optim.SGD)      m = gc the first time, then momentum m + (1 - dampening) gc;
+                           d = gc + momentum m (Nesterov), m (momentum), or gc
+Adam (torch.optim.Adam)    t += 1; m = b1 m + (1 - b1) gc; v = b2 v + (1 - b2) gc^2;
+                           (AMSGrad: w = max(w, v), used for v); d = m / (sqrt(v)/sqrt(1-b2^t) + eps);
+                           step = lr / (1 - b1^t);  AdamW: x *= 1 - lr wd first
+RMSprop (torch)            v = alpha v + (1 - alpha) gc^2; centered: w += (1 - alpha)(gc - w),
+                           a = sqrt(v - w^2) + eps, else a = sqrt(v) + eps;
+                           momentum: m = momentum m + gc / a, d = m; else d = gc / a
+Adagrad (torch)            t += 1; v += gc^2; d = gc / (sqrt(v) + eps); step = lr / (1 + (t-1) lr_decay)
+"""
+from libc.math cimport sqrt, pow, fabs, fmin, fmax
+
+from gdfast._rules cimport (gd_rule, gd_rule_state, RULE_SGD, RULE_ADAM, RULE_RMSPROP,
+                            RULE_ADAGRAD)
+from gdfast._rules cimport (STEP_FIXED, STEP_EXPONENTIAL, STEP_INVERSE_TIME, STEP_STEP,
+                            STEP_COSINE, STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, STEP_BB1, STEP_BB2)
+
+# the C enums' values, for the Python layer (gdfast.optimizers)
+UPDATE_RULE_CODES = {"sgd": RULE_SGD, "adam": RULE_ADAM, "rmsprop": RULE_RMSPROP,
+                     "adagrad": RULE_ADAGRAD}
+STEP_RULE_CODES = {"fixed": STEP_FIXED, "exponential": STEP_EXPONENTIAL,
+                   "inverse_time": STEP_INVERSE_TIME, "step": STEP_STEP, "cosine": STEP_COSINE,
+                   "array": STEP_ARRAY, "armijo": STEP_ARMIJO, "wolfe": STEP_WOLFE,
+                   "bb1": STEP_BB1, "bb2": STEP_BB2}
+
+
+cdef inline double _clamp(double v, double lo, double hi) noexcept nogil:
+    return fmin(fmax(v, lo), hi)
+
+
+cdef void _effective_gradient(const gd_rule *r, gd_rule_state *st, Py_ssize_t n,
+                              const double *x, const double *g) noexcept nogil:
+    """st.gc = clip(g), negated when maximizing, plus L2 weight decay."""
+    cdef Py_ssize_t i
+    cdef double scale = 1.0, norm2 = 0.0, sign = -1.0 if r.maximize else 1.0
+    cdef double wd = 0.0 if r.decoupled_wd else r.weight_decay
+    if r.clip_norm > 0.0:
+        for i in range(n):
+            norm2 += g[i] * g[i]
+        scale = r.clip_norm / (sqrt(norm2) + 1e-6)
+        if scale > 1.0:
+            scale = 1.0
+    for i in range(n):
+        st.gc[i] = g[i] * scale if r.clip_norm > 0.0 else g[i]
+        if r.clip_value > 0.0:
+            st.gc[i] = _clamp(st.gc[i], -r.clip_value, r.clip_value)
+        st.gc[i] = sign * st.gc[i] + wd * x[i]
+
+
+cdef double update_direction(const gd_rule *r, gd_rule_state *st, Py_ssize_t n,
+                             const double *x, const double *g) noexcept nogil:
+    """Fill st.d with this iteration's direction; return the divisor of the step size."""
+    cdef Py_ssize_t i
+    cdef double gi, a, bc1 = 1.0, bc2_sqrt, vi, divisor = 1.0
+    _effective_gradient(r, st, n, x, g)
+    st.t += 1
+    if r.update == RULE_SGD:
+        if r.momentum != 0.0:
+            for i in range(n):
+                gi = st.gc[i]
+                if st.buf_ready:
+                    st.m[i] = r.momentum * st.m[i] + (1.0 - r.dampening) * gi
+                else:
+                    st.m[i] = gi
+                st.d[i] = gi + r.momentum * st.m[i] if r.nesterov else st.m[i]
+            st.buf_ready = True
+        else:
+            for i in range(n):
+                st.d[i] = st.gc[i]
+    elif r.update == RULE_ADAM:
+        bc1 = 1.0 - pow(r.beta1, <double>st.t)
+        bc2_sqrt = sqrt(1.0 - pow(r.beta2, <double>st.t))
+        for i in range(n):
+            gi = st.gc[i]
+            st.m[i] = r.beta1 * st.m[i] + (1.0 - r.beta1) * gi
+            st.v[i] = r.beta2 * st.v[i] + (1.0 - r.beta2) * gi * gi
+            vi = st.v[i]
+            if r.amsgrad:
+                if vi > st.w[i]:
+                    st.w[i] = vi
+                vi = st.w[i]
+            st.d[i] = st.m[i] / (sqrt(vi) / bc2_sqrt + r.eps)
+        divisor = bc1
+    elif r.update == RULE_RMSPROP:
+        for i in range(n):
+            gi = st.gc[i]
+            st.v[i] = r.alpha * st.v[i] + (1.0 - r.alpha) * gi * gi
+            if r.centered:
+                st.w[i] = st.w[i] + (1.0 - r.alpha) * (gi - st.w[i])
+                a = sqrt(st.v[i] - st.w[i] * st.w[i]) + r.eps
+            else:
+                a = sqrt(st.v[i]) + r.eps
+            if r.momentum > 0.0:
+                st.m[i] = r.momentum * st.m[i] + gi / a
+                st.d[i] = st.m[i]
+            else:
+                st.d[i] = gi / a
+    else:  # RULE_ADAGRAD
+        for i in range(n):
+            gi = st.gc[i]
+            st.v[i] = st.v[i] + gi * gi
+            st.d[i] = gi / (sqrt(st.v[i]) + r.eps)
+        divisor = 1.0 + (st.t - 1) * r.lr_decay
+    return divisor
+
+
+cdef void apply_step(const gd_rule *r, Py_ssize_t n, const double *x, const double *d,
+                     double lr, double step, double *x_new) noexcept nogil:
+    """x_new = P(x * (1 - lr wd) - step * d) for AdamW, P(x - step * d) otherwise."""
+    cdef Py_ssize_t i
+    cdef double decay = 1.0 - lr * r.weight_decay if r.decoupled_wd else 1.0
+    if r.decoupled_wd:
+        for i in range(n):
+            x_new[i] = x[i] * decay - step * d[i]
+    else:
+        for i in range(n):
+            x_new[i] = x[i] - step * d[i]
+    project(r, n, x_new)
+
+
+cdef void project(const gd_rule *r, Py_ssize_t n, double *x) noexcept nogil:
+    """Clip x into the box [lb, ub] (no-op without bounds)."""
+    cdef Py_ssize_t i
+    if r.lb == NULL:
+        return
+    for i in range(n):
+        x[i] = _clamp(x[i], r.lb[i], r.ub[i])
+
+
+cdef double projected_gradient_norm(const gd_rule *r, Py_ssize_t n, const double *x,
+                                    const double *g) noexcept nogil:
+    """max_i |x_i - P(x - g)_i|: the gradient's infinity norm, projected onto the box
+    (L-BFGS-B's test); the plain gradient norm without bounds."""
+    cdef Py_ssize_t i
+    cdef double m = 0.0, a
+    for i in range(n):
+        if r.lb == NULL:
+            a = fabs(g[i])
+        else:
+            a = fabs(x[i] - _clamp(x[i] - g[i], r.lb[i], r.ub[i]))
+        if a > m:
+            m = a
+    return m
