@@ -363,3 +363,17 @@ def test_import_gdfast_does_not_import_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_rastrigin_vectorized_cosine_accuracy():
+    """The built-in's branch-free cos(2 pi x) (used by the grid benchmark) matches NumPy."""
+    rng = np.random.default_rng(9)
+    for scale in (1e-3, 1.0, 5.12, 1e3):
+        for n in (1, 7, 8, 9, 1000):
+            x = rng.standard_normal(n) * scale
+            assert Rastrigin(n)(x) == pytest.approx(float(rastrigin_np(x)), rel=1e-13,
+                                                    abs=1e-11)
+    for v, cos2pi in ((0.25, 0.0), (0.5, -1.0), (1 / 3, -0.5), (2.0 ** 51 + 0.5, -1.0),
+                      (2.0 ** 53 + 2, 1.0), (-7.0, 1.0)):
+        assert Rastrigin(1)([v]) - v * v - 10 == pytest.approx(-10 * cos2pi, abs=1e-13 +
+                                                                 4e-16 * v * v)
