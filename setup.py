@@ -8,6 +8,8 @@ Environment switches (read at build time):
   not portable: never for wheels you distribute).
 * ``GDFAST_SANITIZE=address,undefined`` -- compile and link with ``-fsanitize=...``.
 * ``GDFAST_ANNOTATE=1`` -- write Cython's ``.html`` annotation next to each source.
+* ``GDFAST_OPENMP=0`` -- build without OpenMP (by default the modules in ``OPENMP_MODULES`` get
+  ``-fopenmp`` when a test program compiles and links with it, and run serially otherwise).
 """
 import os
 
@@ -19,6 +21,7 @@ DEBUG = os.environ.get("GDFAST_DEBUG", "0") not in ("", "0")
 NATIVE = os.environ.get("GDFAST_NATIVE", "0") not in ("", "0")
 SANITIZE = os.environ.get("GDFAST_SANITIZE", "")
 ANNOTATE = os.environ.get("GDFAST_ANNOTATE", "0") not in ("", "0")
+OPENMP = os.environ.get("GDFAST_OPENMP", "1") not in ("", "0")
 
 directives = {
     "language_level": 3,
@@ -49,7 +52,45 @@ MODULES = {
     "gdfast._stepsize": "src/_stepsize.pyx",     # step rules (schedules, line searches, BB)
     "gdfast._descent": "src/_descent.pyx",       # THE descent loop
     "gdfast._baselines": "bench/_baselines.pyx", # plain C loops the benchmarks compare against
+    "gdfast._landscape": "src/_landscape.pyx",   # grid evaluation (line / plane landscapes)
 }
+
+# modules whose prange loops run on OpenMP threads when the compiler supports it
+OPENMP_MODULES = {"gdfast._landscape"}
+
+
+def openmp_flags():
+    """``-fopenmp`` if a small OpenMP program compiles and links with it, else no flags
+    (Cython's prange then compiles to a serial loop)."""
+    import shutil
+    import sys
+    import tempfile
+
+    from setuptools._distutils.ccompiler import new_compiler
+    from setuptools._distutils.errors import CompileError, LinkError
+    from setuptools._distutils.sysconfig import customize_compiler
+
+    if not OPENMP or sys.platform == "win32":
+        return []
+    compiler = new_compiler()
+    customize_compiler(compiler)
+    tmp = tempfile.mkdtemp(prefix="gdfast_omp_")
+    try:
+        src = os.path.join(tmp, "omp_test.c")
+        with open(src, "w") as fh:
+            fh.write("#include <omp.h>\nint main(void) { return omp_get_max_threads() < 1; }\n")
+        objects = compiler.compile([src], output_dir=tmp, extra_postargs=["-fopenmp"])
+        compiler.link_executable(objects, os.path.join(tmp, "omp_test"),
+                                 extra_postargs=["-fopenmp"])
+    except (CompileError, LinkError, OSError):
+        print("gdfast: OpenMP not available; building _landscape without threads")
+        return []
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return ["-fopenmp"]
+
+
+OMP_FLAGS = openmp_flags() if OPENMP_MODULES else []
 
 extensions = [
     Extension(
@@ -57,8 +98,8 @@ extensions = [
         [source],
         include_dirs=["src", np.get_include()],
         define_macros=macros,
-        extra_compile_args=compile_args,
-        extra_link_args=link_args,
+        extra_compile_args=compile_args + (OMP_FLAGS if name in OPENMP_MODULES else []),
+        extra_link_args=link_args + (OMP_FLAGS if name in OPENMP_MODULES else []),
     )
     for name, source in MODULES.items()
 ]

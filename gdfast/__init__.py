@@ -24,4 +24,17 @@ __version__ = "0.1.0"
 __all__ = ["minimize", "gradient", "check_grad", "OptimizeResult", "History", "Status",
            "objectives", "optimizers", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Fixed",
            "ExponentialLR", "InverseTimeLR", "StepLR", "CosineLR", "Armijo", "StrongWolfe",
-           "BarzilaiBorwein", "__version__"]
+           "BarzilaiBorwein", "landscape", "plot", "__version__"]
+
+_LAZY_SUBMODULES = ("landscape", "plot")   # plot needs matplotlib: imported on first use only
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        return importlib.import_module(f"gdfast.{name}")
+    raise AttributeError(f"module 'gdfast' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))

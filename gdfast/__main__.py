@@ -1,11 +1,13 @@
-"""``python -m gdfast demo``: the lecture's worked examples, computed by gdfast."""
+"""``python -m gdfast demo [--out DIR]``: the lecture's worked examples, computed by gdfast,
+and (with matplotlib installed) two pictures of descent paths written to DIR."""
 import argparse
+import os
 import sys
 
 import numpy as np
 
 
-def demo(out=sys.stdout):
+def demo(out=sys.stdout, outdir="."):
     import gdfast
 
     np.set_printoptions(precision=6, suppress=True)
@@ -31,17 +33,70 @@ def demo(out=sys.stdout):
     print(f"\nsummary: x = {res.x}, f(x) = {res.fun:.3e}, |grad|_inf = "
           f"{np.max(np.abs(res.jac)):.1e}\n         nit = {res.nit}, nfev = {res.nfev}, "
           f"status = {res.status} ({res.message})", file=out)
+    pictures(out, outdir)
     return 0
+
+
+HIMMELBLAU_SEED = 1        # 8 starts from this seed reach all four minima at lr 0.01
+HIMMELBLAU_STARTS = 8
+
+
+def pictures(out=sys.stdout, outdir="."):
+    """Write the demo's two PNGs into outdir and print where; returns their paths (or [] when
+    matplotlib is missing)."""
+    import gdfast
+
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("\n(pictures skipped: install matplotlib, e.g. pip install 'gdfast[plot]')",
+              file=out)
+        return []
+    import gdfast.plot
+
+    os.makedirs(outdir, exist_ok=True)
+    written = []
+
+    quad = gdfast.objectives.Quadratic([6.0, 2.0])
+    res = gdfast.minimize(quad, [1, 1], lr=0.1, gtol=1e-6, history=True)
+    path = os.path.join(outdir, "gdfast_quadratic.png")
+    gdfast.plot.contour(quad, path=res, xlim=(-1.25, 1.25), ylim=(-1.25, 1.25), levels=20,
+                        filled=True, title=f"f = 3x² + y²: gradient descent from (1, 1), "
+                        f"lr 0.1 ({res.nit} steps)", save=path)
+    written.append(path)
+
+    himmelblau = gdfast.objectives.Himmelblau()
+    rng = np.random.default_rng(HIMMELBLAU_SEED)
+    starts = rng.uniform(-4.5, 4.5, (HIMMELBLAU_STARTS, 2))
+    runs = [gdfast.minimize(himmelblau, x0, lr=0.01, gtol=1e-8, history=True)
+            for x0 in starts]
+    minima = sorted({tuple(np.round(r.x, 3)) for r in runs})
+    path = os.path.join(outdir, "gdfast_himmelblau.png")
+    gdfast.plot.contour(himmelblau, path=runs, xlim=(-5, 5), ylim=(-5, 5), levels=30,
+                        log=True, filled=True, arrows=False,
+                        title=f"Himmelblau: {len(runs)} descents from random starts, "
+                        f"{len(minima)} minima", save=path)
+    written.append(path)
+
+    print("\nPictures:", file=out)
+    print(f"  {os.path.abspath(written[0])}   3x^2 + y^2, the path from (1, 1) at lr 0.1",
+          file=out)
+    print(f"  {os.path.abspath(written[1])}   Himmelblau, {len(runs)} descents reaching "
+          f"{len(minima)} minima: {', '.join(f'({a:g}, {b:g})' for a, b in minima)}", file=out)
+    return written
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m gdfast",
                                      description="gdfast command line")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="run the lecture's worked examples")
+    demo_parser = sub.add_parser("demo", help="run the lecture's worked examples and write "
+                                              "pictures of descent paths")
+    demo_parser.add_argument("--out", metavar="DIR", default=".",
+                             help="directory for the PNG pictures (default: the current one)")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        return demo()
+        return demo(outdir=args.out)
     return 2
 
 
