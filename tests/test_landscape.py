@@ -356,12 +356,16 @@ def test_openmp_flag_reported():
     assert isinstance(HAVE_OPENMP, bool)
 
 
-def test_import_gdfast_does_not_import_matplotlib():
+def test_import_gdfast_does_not_import_matplotlib(tmp_path):
+    import os
     import subprocess
+    import gdfast
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(gdfast.__file__)))
     code = ("import sys, gdfast, gdfast.landscape; gdfast.plot; "
             "print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+                         check=True, cwd=tmp_path, env=env)
     assert out.stdout.strip() == "False"
 
 

@@ -114,11 +114,12 @@ def test_headless_subprocess_without_display(tmp_path):
     """No DISPLAY, no MPLBACKEND: the demo still writes both pictures and says where."""
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY",
                                                              "MPLBACKEND")}
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")])
+    import gdfast
+    # the gdfast under test (an install, or an in-place build), from a neutral directory
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(gdfast.__file__)))
     outdir = tmp_path / "pics"
     proc = subprocess.run([sys.executable, "-m", "gdfast", "demo", "--out", str(outdir)],
-                          capture_output=True, text=True, env=env, timeout=120)
+                          capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "a1 = [0.4 0.8]" in proc.stdout               # the existing demo output is kept
     for name in ("gdfast_quadratic.png", "gdfast_himmelblau.png"):
