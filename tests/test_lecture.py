@@ -56,9 +56,9 @@ def test_descent_converges_to_the_minimum_of_the_lecture_quadratic():
     np.testing.assert_allclose(res.x, [0, 0], atol=1e-8)
 
 
-def test_demo_runs_and_prints_the_iterates(capsys):
+def test_demo_runs_and_prints_the_iterates(capsys, tmp_path):
     from gdfast.__main__ import main
-    assert main(["demo"]) == 0
+    assert main(["demo", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "[5. 4. 1.]" in out
     assert "a1 = [0.4 0.8]" in out
