@@ -12,7 +12,8 @@ a buffer and handed to the objective through the ``gd_objective`` interface; thr
   and passed in one call.
 * Plain Python callables: one ``eval`` per point, with the GIL (each call gets a fresh array).
 
-The work is cut into rounds of about a millisecond; between rounds the GIL is held and
+The work is cut into rounds of about a millisecond (10 to 25 ms in parallel, where each
+round ends in a join); between rounds the GIL is held and
 ``PyErr_CheckSignals()`` lets Ctrl-C through.  Layers: (a) pointwise ``noexcept nogil`` helpers;
 (b) ``except -1`` loops over points; (c) the ``def`` entry point that checks shapes.
 """
@@ -43,6 +44,11 @@ ctypedef int (*_eval_noexcept_fn)(void *ctx, Py_ssize_t n, const double *x,
 
 # work (in flops, about a millisecond on one core) between two signal checks
 cdef double SIGNAL_CHECK_WORK = 2e6
+# per thread between two signal checks in parallel (10 to 25 ms): every round ends in a join,
+# which on a busy machine can wait a scheduler time slice for a descheduled thread
+cdef double PARALLEL_ROUND_WORK = 1e8
+# points per dynamic-schedule chunk: about this much work (a few microseconds)
+cdef double CHUNK_WORK = 2e4
 # at most this many doubles in one eval_many block (32 MB)
 cdef Py_ssize_t MAX_BLOCK_DOUBLES = 1 << 22
 
@@ -82,15 +88,16 @@ cdef int _c_serial(const gd_objective *obj, Py_ssize_t n, const double *origin,
 cdef void _c_parallel(const gd_objective *obj, Py_ssize_t n, const double *origin,
                       const double *D, Py_ssize_t k, const double *C, Py_ssize_t start,
                       Py_ssize_t stop, double *F, double *xs, int *codes,
-                      int threads) noexcept nogil:
+                      int threads, Py_ssize_t chunk) noexcept nogil:
     """Points start..stop-1 over ``threads`` OpenMP threads; thread t uses xs[t*n:(t+1)*n] and
-    stores the first non-zero return code of its points in codes[t] (skipping the rest)."""
+    stores the first non-zero return code of its points in codes[t] (skipping the rest).
+    Dynamic scheduling: on a busy machine a descheduled thread does not hold up the others."""
     cdef Py_ssize_t p
     cdef int rc, t
     cdef double *x
     cdef _eval_noexcept_fn fn = <_eval_noexcept_fn>obj.eval
     cdef void *ctx = obj.ctx
-    for p in prange(start, stop, num_threads=threads, schedule="static"):
+    for p in prange(start, stop, num_threads=threads, schedule="dynamic", chunksize=chunk):
         t = threadid()
         if codes[t] == 0:
             x = xs + t * n
@@ -104,8 +111,7 @@ cdef int _run_c(const gd_objective *obj, Py_ssize_t n, const double *origin, con
                 Py_ssize_t k, const double *C, Py_ssize_t m, double *F, int threads) except -1:
     """All m points of a C-level objective, without the GIL, in rounds of about 1 ms."""
     cdef double per_point = max(obj.cost, 1.0) + 2.0 * k * n
-    cdef Py_ssize_t per_round = max(<Py_ssize_t>(SIGNAL_CHECK_WORK / per_point), 1) * threads
-    cdef Py_ssize_t start = 0, stop, t
+    cdef Py_ssize_t per_round, chunk, start = 0, stop, t
     cdef int rc = 0
     cdef double *xs = <double *>malloc(threads * n * sizeof(double))
     cdef int *codes = <int *>malloc(threads * sizeof(int))
@@ -113,6 +119,12 @@ cdef int _run_c(const gd_objective *obj, Py_ssize_t n, const double *origin, con
         free(xs)
         free(codes)
         raise MemoryError("gdfast.landscape: cannot allocate the point buffers")
+    if threads > 1:
+        per_round = max(<Py_ssize_t>(PARALLEL_ROUND_WORK / per_point), 1) * threads
+        chunk = max(<Py_ssize_t>(CHUNK_WORK / per_point), 1)
+    else:
+        per_round = max(<Py_ssize_t>(SIGNAL_CHECK_WORK / per_point), 1)
+        chunk = 1
     try:
         for t in range(threads):
             codes[t] = 0
@@ -120,7 +132,8 @@ cdef int _run_c(const gd_objective *obj, Py_ssize_t n, const double *origin, con
             stop = min(m, start + per_round)
             if threads > 1:
                 with nogil:
-                    _c_parallel(obj, n, origin, D, k, C, start, stop, F, xs, codes, threads)
+                    _c_parallel(obj, n, origin, D, k, C, start, stop, F, xs, codes, threads,
+                                chunk)
                 for t in range(threads):
                     if codes[t] != 0:
                         rc = codes[t]
