@@ -9,6 +9,7 @@ Scalar objectives are evaluated one stencil point at a time on a private copy of
 perturbed in place; objectives with ``eval_many`` (vectorized Python callables) get the whole
 stencil as one (points, n) array in a single call.
 """
+from cpython.exc cimport PyErr_CheckSignals
 from libc.math cimport fabs, fmax, isinf, INFINITY
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy
@@ -18,6 +19,7 @@ import numpy as np
 from gdfast._objective cimport Objective, gd_objective
 
 cdef double EPS = 2.220446049250313e-16
+cdef double SIGNAL_CHECK_WORK = 2e6          # flops between two signal checks (~1 ms)
 cdef double REL_STEP_ONE_SIDED = 1.4901161193847656e-08    # eps ** (1/2)
 cdef double REL_STEP_CENTRAL = 6.055454452393343e-06       # eps ** (1/3)
 cdef double REL_STEP_CENTRAL4 = 7.4009597974140505e-04     # eps ** (1/5)
@@ -119,7 +121,7 @@ cdef int fd_gradient(const gd_objective *obj, Py_ssize_t n, const double *x, con
     """
     cdef int method = spec.method
     cdef Py_ssize_t per = _points_per_coordinate(method)
-    cdef Py_ssize_t i, k, pts = per * n
+    cdef Py_ssize_t i, k, pts = per * n, check_every
     cdef double f0 = 0.0, xi, h
     cdef double fp[4]
     cdef double *xw
@@ -141,7 +143,13 @@ cdef int fd_gradient(const gd_objective *obj, Py_ssize_t n, const double *x, con
     if obj.eval_many == NULL:
         xw = work
         memcpy(xw, x, n * sizeof(double))
+        # coordinates between two Ctrl-C checks: about a millisecond of C work (Python
+        # objectives see signals themselves, in the interpreter)
+        check_every = <Py_ssize_t>fmax(1.0, SIGNAL_CHECK_WORK / fmax(obj.cost * per, 1.0))
         for i in range(n):
+            if not obj.needs_gil and i % check_every == check_every - 1:
+                with gil:
+                    PyErr_CheckSignals()
             xi = x[i]
             h = _step(spec, i, xi)
             for k in range(per):
