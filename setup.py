@@ -46,6 +46,7 @@ MODULES = {
     "gdfast._builtins": "src/_builtins.pyx",     # built-in objectives in C
     "gdfast._fdiff": "src/_fdiff.pyx",           # finite-difference gradient kernels
     "gdfast._descent": "src/_descent.pyx",       # THE descent loop
+    "gdfast._lowlevel": "src/_lowlevel.pyx",     # C function pointers (LowLevelCallable, ...)
     "gdfast._baselines": "bench/_baselines.pyx", # plain C loops the benchmarks compare against
 }
 

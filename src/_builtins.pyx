@@ -9,6 +9,15 @@ from libc.math cimport cos, sin, exp, log1p, M_PI
 import numpy as np
 
 from gdfast._objective cimport Objective, gd_objective
+
+cdef extern from "gd_block.h" nogil:
+    void gd_block_himmelblau(Py_ssize_t m, Py_ssize_t ld, const double *X, double *F, double *G)
+    void gd_block_quadratic_diag(Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld, const double *a,
+                                 const double *c, const double *X, double *F, double *G)
+    void gd_block_quadratic_dense(Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld, const double *A,
+                                  const double *c, const double *X, double *F, double *G)
+    void gd_block_rastrigin(Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld, const double *X,
+                            double *F, double *G)
 from gdfast._validate import as_matrix, as_vector
 
 
@@ -164,6 +173,35 @@ cdef int _logistic_eval(void *ctx, Py_ssize_t n, const double *x,
     return 0
 
 
+# ---- (b') block evaluation (gd_eval_block_fn: structure-of-arrays, vectorized across points;
+#      the kernels are C in gd_block.h for `restrict`) ------------------------------------------
+
+cdef int _himmelblau_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
+                           const double *X, double *F, double *G) noexcept nogil:
+    gd_block_himmelblau(m, ld, X, F, G)
+    return 0
+
+
+cdef int _quadratic_diag_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
+                               const double *X, double *F, double *G) noexcept nogil:
+    cdef builtin_data *d = <builtin_data *>ctx
+    gd_block_quadratic_diag(m, n, ld, d.a, d.b, X, F, G)
+    return 0
+
+
+cdef int _quadratic_dense_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
+                                const double *X, double *F, double *G) noexcept nogil:
+    cdef builtin_data *d = <builtin_data *>ctx
+    gd_block_quadratic_dense(m, n, ld, d.a, d.b, X, F, G)
+    return 0
+
+
+cdef int _rastrigin_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
+                          const double *X, double *F, double *G) noexcept nogil:
+    gd_block_rastrigin(m, n, ld, X, F, G)
+    return 0
+
+
 # ---- (c) classes ----------------------------------------------------------------------------
 
 cdef class BuiltinObjective(Objective):
@@ -171,6 +209,7 @@ cdef class BuiltinObjective(Objective):
 
     def __cinit__(self, *args, **kwargs):
         self.obj.ctx = <void *>&self.data
+        self.obj.parallel_safe = True      # pure C, no scratch state
 
     def __repr__(self):
         return f"{type(self).__name__}(n={self.n})"
@@ -188,6 +227,7 @@ cdef class Quadratic(BuiltinObjective):
         if A.ndim == 1:
             a = as_vector(A, "A")
             self.obj.eval = _quadratic_diag_eval
+            self.obj.eval_block = _quadratic_diag_block
             self.data.rows = 0
             self.obj.cost = 4.0 * a.shape[0]
         else:
@@ -196,6 +236,7 @@ cdef class Quadratic(BuiltinObjective):
                 raise ValueError(f"A must be square or 1-D (its diagonal), got shape {a.shape}")
             a = np.ascontiguousarray(0.5 * (a + a.T))
             self.obj.eval = _quadratic_dense_eval
+            self.obj.eval_block = _quadratic_dense_block
             self.data.rows = a.shape[0]
             self.obj.cost = 3.0 * a.shape[0] * a.shape[0]
         n = a.shape[0]
@@ -238,6 +279,7 @@ cdef class Himmelblau(BuiltinObjective):
 
     def __init__(self):
         self.obj.eval = _himmelblau_eval
+        self.obj.eval_block = _himmelblau_block
         self.obj.n = 2
         self.obj.cost = 12.0
 
@@ -249,6 +291,7 @@ cdef class Rastrigin(BuiltinObjective):
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be an integer >= 1, got {n!r}")
         self.obj.eval = _rastrigin_eval
+        self.obj.eval_block = _rastrigin_block
         self.obj.n = n
         self.obj.cost = 40.0 * n
 
