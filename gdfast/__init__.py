@@ -14,9 +14,11 @@ from gdfast._descent import Status
 from gdfast._gradient import check_grad, gradient
 from gdfast._minimize import minimize
 from gdfast._result import History, OptimizeResult
+from gdfast._stepper import Descent
+from gdfast._batch import minimize_batch
 from gdfast import objectives
 
 __version__ = "0.1.0"
 
-__all__ = ["minimize", "gradient", "check_grad", "OptimizeResult", "History", "Status",
+__all__ = ["minimize", "minimize_batch", "Descent", "gradient", "check_grad", "OptimizeResult", "History", "Status",
            "objectives", "__version__"]
