@@ -16,9 +16,10 @@ from gdfast._minimize import minimize
 from gdfast._result import History, OptimizeResult
 from gdfast._stepper import Descent
 from gdfast._batch import minimize_batch
+from gdfast._scipy import scipy_method
 from gdfast import objectives
 
 __version__ = "0.1.0"
 
-__all__ = ["minimize", "minimize_batch", "Descent", "gradient", "check_grad", "OptimizeResult", "History", "Status",
+__all__ = ["minimize", "minimize_batch", "Descent", "scipy_method", "gradient", "check_grad", "OptimizeResult", "History", "Status",
            "objectives", "__version__"]
