@@ -123,16 +123,26 @@ cdef inline int _nonfinite(double f, const double *g, Py_ssize_t n, Py_ssize_t l
     return NONFINITE
 
 
-cdef inline void _finite_check(const block_t *b, Py_ssize_t n, const double *F,
-                               const double *G) noexcept nogil:
-    """b.chk[i] = 0 where F[i] and G[:, i] are finite, NaN elsewhere (vectorizes)."""
+cdef inline double _finite_check(const block_t *b, Py_ssize_t n, const double *F,
+                                 const double *G) noexcept nogil:
+    """b.chk[i] = 0 where F[i] and G[:, i] are finite, NaN elsewhere (vectorizes).  Returns
+    the sum of chk: 0 when every point is finite, NaN otherwise."""
     cdef Py_ssize_t i, j, m = b.m, ld = b.ld
     cdef double *chk = b.chk
+    cdef double total = 0.0
+    if n == 2:                                   # the common case in one pass
+        for i in range(m):
+            chk[i] = F[i] * 0.0 + G[i] * 0.0 + G[ld + i] * 0.0
+            total += chk[i]
+        return total
     for i in range(m):
         chk[i] = F[i] * 0.0
     for j in range(n):
         for i in range(m):
             chk[i] += G[j * ld + i] * 0.0
+    for i in range(m):
+        total += chk[i]
+    return total
 
 
 cdef inline void _gnorms(block_t *b, Py_ssize_t n) noexcept nogil:
@@ -172,18 +182,22 @@ cdef void _block_start(block_t *b, block_eval_fn ev, void *ctx, Py_ssize_t n) no
             b.live -= 1
 
 
-cdef void _block_iterate(block_t *b, block_eval_fn ev, void *ctx, Py_ssize_t n,
+cdef void _block_iterate(block_t *blk, block_eval_fn ev, void *ctx, Py_ssize_t n,
                          const lock_opts *o, Py_ssize_t steps) noexcept nogil:
     """Up to ``steps`` lockstep iterations of the block: THE loop's rule and tests, in its
-    order (gtol, max_iter at the current point; non-finite trial rejected; xtol, ftol)."""
+    order (gtol, max_iter at the current point; non-finite trial rejected; xtol, ftol).
+    Works on a local copy of the block's header (written back at the end), so that threads
+    working on neighbouring blocks do not share cache lines."""
+    cdef block_t bl = blk[0]
+    cdef block_t *b = &bl
     cdef Py_ssize_t i, j, step, m = b.m, ld = b.ld
     cdef double *tmp
-    cdef double f, fn
+    cdef double f, fn, total
     cdef bint conv, slow
     cdef int rc
     for step in range(steps):
         if b.live == 0:
-            return
+            break
         if o.gtol > 0.0:
             for i in range(m):
                 if b.status[i] == RUNNING and b.gnorm[i] <= o.gtol:
@@ -193,21 +207,16 @@ cdef void _block_iterate(block_t *b, block_eval_fn ev, void *ctx, Py_ssize_t n,
         if b.k >= o.max_iter:
             _stop_all(b, MAX_ITER, 0)
         if b.live == 0:
-            return
+            break
 
         gd_fixed_step(b.X, b.G, b.Xn, o.lr, n * ld)
         rc = ev(ctx, m, n, ld, b.Xn, b.status, b.Fn, b.Gn)
         if rc != 0:
             _stop_all(b, OBJECTIVE_ERROR, rc)
-            return
-        _finite_check(b, n, b.Fn, b.Gn)
+            break
+        total = _finite_check(b, n, b.Fn, b.Gn)
 
-        slow = b.live < m or o.xtol > 0.0 or o.ftol > 0.0
-        if not slow:
-            for i in range(m):
-                if b.chk[i] != 0.0:
-                    slow = True
-                    break
+        slow = b.live < m or o.xtol > 0.0 or o.ftol > 0.0 or total != 0.0
         if not slow:                   # every start running and accepted: swap the buffers
             tmp = b.X; b.X = b.Xn; b.Xn = tmp
             tmp = b.G; b.G = b.Gn; b.Gn = tmp
@@ -244,6 +253,7 @@ cdef void _block_iterate(block_t *b, block_eval_fn ev, void *ctx, Py_ssize_t n,
         b.k += 1
         if o.gtol > 0.0:
             _gnorms(b, n)
+    blk[0] = bl
 
 
 cdef int _builtin_block_eval(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,

@@ -92,10 +92,14 @@ cdef int _ll_eval(void *ctx, Py_ssize_t n, const double *x, double *f, double *g
         xc = <double *>malloc(n * sizeof(double))
         if xc == NULL:
             return 1                       # a C error code: the run stops with status 5
-    memcpy(xc, x, n * sizeof(double))
+    cdef Py_ssize_t i
+    for i in range(n):                     # a plain loop: cheaper than memcpy for small n
+        xc[i] = x[i]
     _call(d, <int>n, xc, f, NULL)
     if g != NULL:
-        memcpy(xc, x, n * sizeof(double))  # the value function may have written into its copy
+        if f != NULL:                      # the value function may have written into its copy
+            for i in range(n):
+                xc[i] = x[i]
         _call(d, <int>n, xc, NULL, g)
     if xc != stack:
         free(xc)
