@@ -43,6 +43,7 @@ if SANITIZE:
 
 macros = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
 
+
 # module name -> source; every gdfast extension is declared here and nowhere else.
 MODULES = {
     "gdfast._objective": "src/_objective.pyx",   # the C objective interface + Python adapters
@@ -51,12 +52,16 @@ MODULES = {
     "gdfast._update": "src/_update.pyx",         # update rules (SGD, momentum, Adam, ...)
     "gdfast._stepsize": "src/_stepsize.pyx",     # step rules (schedules, line searches, BB)
     "gdfast._descent": "src/_descent.pyx",       # THE descent loop
+    "gdfast._lowlevel": "src/_lowlevel.pyx",     # C function pointers (LowLevelCallable, ...)
+    "gdfast._stepper": "src/_stepper.pyx",       # Descent: the loop a few steps at a time
+    "gdfast._batch": "src/_batch.pyx",           # minimize_batch: multi-start over OpenMP threads
+    "gdfast.capi": "src/capi.pyx",               # the public C API (gdfast/capi.pxd)
     "gdfast._baselines": "bench/_baselines.pyx", # plain C loops the benchmarks compare against
     "gdfast._landscape": "src/_landscape.pyx",   # grid evaluation (line / plane landscapes)
 }
 
 # modules whose prange loops run on OpenMP threads when the compiler supports it
-OPENMP_MODULES = {"gdfast._landscape"}
+OPENMP_MODULES = {"gdfast._landscape", "gdfast._batch"}
 
 
 def openmp_flags():
@@ -83,7 +88,7 @@ def openmp_flags():
         compiler.link_executable(objects, os.path.join(tmp, "omp_test"),
                                  extra_postargs=["-fopenmp"])
     except (CompileError, LinkError, OSError):
-        print("gdfast: OpenMP not available; building _landscape without threads")
+        print("gdfast: OpenMP not available; building without threads")
         return []
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -14,6 +14,9 @@ from gdfast._descent import Status
 from gdfast._gradient import check_grad, gradient
 from gdfast._minimize import minimize
 from gdfast._result import History, OptimizeResult
+from gdfast._stepper import Descent
+from gdfast._batch import minimize_batch
+from gdfast._scipy import scipy_method
 from gdfast import objectives, optimizers
 from gdfast.optimizers import (SGD, Adam, AdamW, RMSprop, Adagrad, Fixed, ExponentialLR,
                                InverseTimeLR, StepLR, CosineLR, Armijo, StrongWolfe,
@@ -21,10 +24,11 @@ from gdfast.optimizers import (SGD, Adam, AdamW, RMSprop, Adagrad, Fixed, Expone
 
 __version__ = "0.1.0"
 
-__all__ = ["minimize", "gradient", "check_grad", "OptimizeResult", "History", "Status",
-           "objectives", "optimizers", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Fixed",
-           "ExponentialLR", "InverseTimeLR", "StepLR", "CosineLR", "Armijo", "StrongWolfe",
-           "BarzilaiBorwein", "landscape", "plot", "__version__"]
+__all__ = ["minimize", "minimize_batch", "Descent", "scipy_method", "gradient", "check_grad",
+           "OptimizeResult", "History", "Status", "objectives", "optimizers", "SGD", "Adam",
+           "AdamW", "RMSprop", "Adagrad", "Fixed", "ExponentialLR", "InverseTimeLR", "StepLR",
+           "CosineLR", "Armijo", "StrongWolfe", "BarzilaiBorwein", "landscape", "plot",
+           "__version__"]
 
 _LAZY_SUBMODULES = ("landscape", "plot")   # plot needs matplotlib: imported on first use only
 

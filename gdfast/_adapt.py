@@ -1,6 +1,7 @@
 """Turn what the user passes as ``fun`` / ``jac`` into one ``Objective`` for the C loop."""
 from gdfast._objective import Objective, PythonObjective
 from gdfast._fdiff import FiniteDifference, METHODS
+from gdfast._lowlevel import LowLevelObjective, is_low_level
 
 __all__ = ["FD_METHODS", "make_objective", "fd_method_name"]
 
@@ -25,9 +26,29 @@ def make_objective(fun, n, *, args=(), jac=None, vectorized=False, fd_step=None)
 
     ``jac``: None (the objective's own gradient if it has one, else central differences),
     a finite-difference method name, True (``fun`` returns ``(f, g)``) or a callable.
+
+    ``fun`` may also be a low-level function pointer (``scipy.LowLevelCallable``, ctypes, cffi,
+    Numba ``cfunc``; see ``gdfast._lowlevel``), and ``jac`` then a low-level gradient pointer.
     """
     if not isinstance(args, tuple):
         args = (args,)
+    if is_low_level(jac) and not is_low_level(fun):
+        raise TypeError("jac is a low-level function pointer: fun must be one too")
+    if is_low_level(fun):
+        if args:
+            raise ValueError("args cannot be used with a low-level function pointer "
+                             "(pass user_data through scipy.LowLevelCallable instead)")
+        if vectorized:
+            raise ValueError("vectorized=True does not apply to a low-level function pointer")
+        if n > 2 ** 31 - 1:
+            raise ValueError("x0 is too long for a low-level function (its n is a C int)")
+        if jac is True or (callable(jac) and not is_low_level(jac)):
+            raise TypeError("with a low-level fun, jac must be None, a finite-difference "
+                            "method name or a low-level gradient function pointer")
+        low_jac = jac if is_low_level(jac) else None
+        fun = LowLevelObjective(fun, low_jac)
+        if low_jac is not None:
+            jac = None
     if isinstance(fun, Objective):
         if args:
             raise ValueError("args cannot be used with a gdfast Objective")

@@ -72,3 +72,12 @@ cdef void gd_state_free(gd_state *s) noexcept nogil
 cdef int gd_start(gd_state *s) except -1 nogil
 cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil
 cdef int gd_finish(gd_state *s) except -1 nogil
+
+
+cdef class Options:
+    cdef gd_options opt
+    cdef readonly object state        # the rule state to start from (dict) or None
+    cdef list _keep                   # arrays behind opt.rule's pointers
+
+cdef dict save_state(const gd_state *s)
+cdef int load_state(gd_state *s, dict state) except -1

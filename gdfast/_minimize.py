@@ -99,49 +99,14 @@ def minimize(fun, x0, args=(), *, jac=None, method="gd", lr=None, max_iter=10_00
     ValueError, TypeError
         Invalid input, named in the message; also when f or its gradient is not finite at x0.
     """
-    x = as_point(x0, "x0")
-    n = x.shape[0]
-    update = optimizers.update_rule(method, options)
-    steps = optimizers.step_rule(step_rule)
-    lr = positive_float(lr, "lr") if lr is not None else (
-        update.lr if update.lr is not None else update.default_lr)
-    rule = dict(update.fields())
-    rule.update(steps.fields())
-    if maximize is not None:
-        rule["maximize"] = optimizers._flag(maximize, "maximize")
-    if rule["maximize"] and getattr(steps, "line_search", False):
-        raise ValueError("maximize cannot be combined with a line search step_rule")
-    if clip_norm is not None:
-        rule["clip_norm"] = positive_float(clip_norm, "clip_norm")
-    if clip_value is not None:
-        rule["clip_value"] = positive_float(clip_value, "clip_value")
-    if bounds is not None:
-        if isinstance(steps, optimizers.StrongWolfe):
-            raise ValueError("bounds cannot be combined with the Wolfe line search; "
-                             "use step_rule='armijo'")
-        rule["lb"], rule["ub"] = _bounds(bounds, n)
-        np.clip(x, rule["lb"], rule["ub"], out=x)
-    run_state = _check_state(state, n)
-    if (run_state is None and isinstance(update, optimizers.Adagrad)
-            and update.initial_accumulator_value):
-        run_state = {"t": 0, "lr_bb": lr, "buf_ready": False, "m": np.zeros(n),
-                     "v": np.full(n, update.initial_accumulator_value), "w": np.zeros(n)}
-    options = {
-        "rule": rule,
-        "state": run_state,
-        "lr": lr,
-        "max_iter": min(nonneg_int(max_iter, "max_iter"), _MAX_COUNT),
-        "max_fev": 0 if max_fev is None else min(positive_int(max_fev, "max_fev"), _MAX_COUNT),
-        "gtol": nonneg_float(gtol, "gtol"),
-        "ftol": nonneg_float(ftol, "ftol"),
-        "xtol": nonneg_float(xtol, "xtol"),
-        "callback_every": min(positive_int(callback_every, "callback_every"), _MAX_COUNT),
-        "history": bool(history),
-    }
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-    objective, _ = make_objective(fun, x.shape[0], args=args, jac=jac,
-                                   vectorized=vectorized, fd_step=fd_step)
+    x, objective, options = configure(
+        fun, x0, args, jac=jac, method=method, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
+        xtol=xtol, max_fev=max_fev, callback_every=callback_every, history=history,
+        vectorized=vectorized, fd_step=fd_step, step_rule=step_rule, options=options,
+        bounds=bounds, clip_norm=clip_norm, clip_value=clip_value, maximize=maximize,
+        state=state)
     raw = _descent.run(objective, x, options,
                        None if callback is None else _adapt_callback(callback))
     status = raw["status"]
@@ -207,6 +172,58 @@ def _check_state(state, n):
         out[key] = arr
     out["t"] = nonneg_int(state["t"], "state['t']")
     return out
+
+
+def configure(fun, x0, args=(), *, jac=None, method="gd", lr=None, max_iter=10_000,
+              gtol=1e-5, ftol=0.0, xtol=0.0, max_fev=None, callback_every=1, history=False,
+              vectorized=False, fd_step=None, step_rule=None, options=None, bounds=None,
+              clip_norm=None, clip_value=None, maximize=None, state=None):
+    """Validate minimize's arguments (all of them, before any objective call) and return
+    ``(x, objective, options)``: x0 as a fresh array (clipped into the bounds), the Objective
+    the loop runs on, and the options dict of ``gdfast._descent.Options``.  Shared by
+    minimize and the stepper, so that both configure the one loop identically."""
+    x = as_point(x0, "x0")
+    n = x.shape[0]
+    update = optimizers.update_rule(method, options)
+    steps = optimizers.step_rule(step_rule)
+    lr = positive_float(lr, "lr") if lr is not None else (
+        update.lr if update.lr is not None else update.default_lr)
+    rule = dict(update.fields())
+    rule.update(steps.fields())
+    if maximize is not None:
+        rule["maximize"] = optimizers._flag(maximize, "maximize")
+    if rule["maximize"] and getattr(steps, "line_search", False):
+        raise ValueError("maximize cannot be combined with a line search step_rule")
+    if clip_norm is not None:
+        rule["clip_norm"] = positive_float(clip_norm, "clip_norm")
+    if clip_value is not None:
+        rule["clip_value"] = positive_float(clip_value, "clip_value")
+    if bounds is not None:
+        if isinstance(steps, optimizers.StrongWolfe):
+            raise ValueError("bounds cannot be combined with the Wolfe line search; "
+                             "use step_rule='armijo'")
+        rule["lb"], rule["ub"] = _bounds(bounds, n)
+        np.clip(x, rule["lb"], rule["ub"], out=x)
+    run_state = _check_state(state, n)
+    if (run_state is None and isinstance(update, optimizers.Adagrad)
+            and update.initial_accumulator_value):
+        run_state = {"t": 0, "lr_bb": lr, "buf_ready": False, "m": np.zeros(n),
+                     "v": np.full(n, update.initial_accumulator_value), "w": np.zeros(n)}
+    opts = {
+        "rule": rule,
+        "state": run_state,
+        "lr": lr,
+        "max_iter": min(nonneg_int(max_iter, "max_iter"), _MAX_COUNT),
+        "max_fev": 0 if max_fev is None else min(positive_int(max_fev, "max_fev"), _MAX_COUNT),
+        "gtol": nonneg_float(gtol, "gtol"),
+        "ftol": nonneg_float(ftol, "ftol"),
+        "xtol": nonneg_float(xtol, "xtol"),
+        "callback_every": min(positive_int(callback_every, "callback_every"), _MAX_COUNT),
+        "history": bool(history),
+    }
+    objective, _ = make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
+                                  fd_step=fd_step)
+    return x, objective, opts
 
 
 def _adapt_callback(callback):

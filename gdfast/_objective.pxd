@@ -10,6 +10,12 @@ ctypedef int (*gd_eval_many_fn)(void *ctx, Py_ssize_t m, Py_ssize_t n, const dou
                                 double *F) except -1 nogil
 # f at the m rows of the C-contiguous (m, n) array X into F[0:m]; same return codes.
 
+ctypedef int (*gd_eval_block_fn)(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
+                                 const double *X, double *F, double *G) noexcept nogil
+# (embedding) f and grad f at m points held structure-of-arrays: coordinate j of point i is
+# X[j * ld + i]; F[0:m] and G (same layout as X) are filled.  Pure C, never raises: returns 0
+# or a positive error code.  Lets the batch driver vectorize across starting points.
+
 cdef struct gd_objective:
     gd_eval_fn eval               # required
     gd_eval_many_fn eval_many     # optional (NULL): one call for many points (vectorized)
@@ -19,6 +25,10 @@ cdef struct gd_objective:
     bint has_value_with_gradient  # f costs little extra when g is computed (not so for FD)
     bint needs_gil                # eval calls Python code
     double cost                   # rough flops of one value evaluation (paces signal checks)
+    # ---- (embedding) appended fields; add new ones only at the end of the struct
+    gd_eval_block_fn eval_block   # optional (NULL): many points at once, structure-of-arrays
+    bint parallel_safe            # eval is pure C, never returns -1 and keeps no scratch state:
+                                  # it may run on several threads at once (batch, OpenMP)
 
 
 cdef class Objective:

@@ -526,18 +526,36 @@ cdef gd_rule _rule(dict given):
     return r
 
 
-cdef gd_options _options(dict o):
-    cdef gd_options opt
-    opt.rule = _rule(o.get("rule", {}))
-    opt.lr = o["lr"]
-    opt.max_iter = o["max_iter"]
-    opt.max_fev = o["max_fev"]
-    opt.gtol = o["gtol"]
-    opt.ftol = o["ftol"]
-    opt.xtol = o["xtol"]
-    opt.callback_every = o["callback_every"]
-    opt.record_history = o["history"]
-    return opt
+cdef class Options:
+    """A gd_options built from the options dict of ``gdfast._minimize.configure``; it keeps
+    the arrays its pointers refer to (rates, bounds) alive."""
+
+    def __init__(self, dict o):
+        cdef const double[::1] v
+        rule = o.get("rule", {})
+        self.opt.rule = _rule(rule)
+        self.opt.lr = o["lr"]
+        self.opt.max_iter = o["max_iter"]
+        self.opt.max_fev = o["max_fev"]
+        self.opt.gtol = o["gtol"]
+        self.opt.ftol = o["ftol"]
+        self.opt.xtol = o["xtol"]
+        self.opt.callback_every = o["callback_every"]
+        self.opt.record_history = o["history"]
+        self.state = o.get("state")
+        self._keep = []
+        if rule.get("rates") is not None:
+            v = rule["rates"]
+            self._keep.append(v)
+            self.opt.rule.rates = &v[0]
+            self.opt.rule.n_rates = v.shape[0]
+        if rule.get("lb") is not None:
+            v = rule["lb"]
+            self._keep.append(v)
+            self.opt.rule.lb = &v[0]
+            v = rule["ub"]
+            self._keep.append(v)
+            self.opt.rule.ub = &v[0]
 
 
 def run(Objective objective not None, const double[::1] x0, dict options, callback=None):
@@ -547,25 +565,14 @@ def run(Objective objective not None, const double[::1] x0, dict options, callba
     Returns a dict of the raw results.  Exceptions from user code propagate unchanged.
     """
     cdef gd_state s
-    cdef gd_options opt = _options(options)
+    cdef Options o = Options(options)
+    cdef gd_options opt = o.opt
     cdef const gd_objective *obj = &objective.obj
     cdef Py_ssize_t n = x0.shape[0]
     cdef bint release = not obj.needs_gil
-    cdef const double[::1] rates, lb, ub
-    rule = options.get("rule", {})
-    if rule.get("rates") is not None:
-        rates = rule["rates"]
-        opt.rule.rates = &rates[0]
-        opt.rule.n_rates = rates.shape[0]
-    if rule.get("lb") is not None:
-        lb = rule["lb"]
-        ub = rule["ub"]
-        opt.rule.lb = &lb[0]
-        opt.rule.ub = &ub[0]
     gd_state_init(&s, obj, n, &x0[0], &opt)
-    state = options.get("state")
-    if state is not None:
-        _load_state(&s, state)
+    if o.state is not None:
+        load_state(&s, o.state)
     if isinstance(objective, FiniteDifference):
         s.fev_extra = &(<FiniteDifference>objective).data.nfev
     try:
@@ -599,7 +606,7 @@ def run(Objective objective not None, const double[::1] x0, dict options, callba
             "failed_at_x0": failed_at_x0,
         }
         if not s.plain:
-            out["state"] = _save_state(&s)
+            out["state"] = save_state(&s)
         if opt.record_history:
             out["history"] = (
                 _copy_rows(s.hist_x, s.hist_len, n),
@@ -620,13 +627,13 @@ cdef cnp.ndarray _copy_rows(const double *p, Py_ssize_t rows, Py_ssize_t n):
     return arr
 
 
-cdef dict _save_state(const gd_state *s):
+cdef dict save_state(const gd_state *s):
     """The update and step rules' state, to continue a run later (``state=``)."""
     return {"t": s.rs.t, "lr_bb": s.rs.lr_bb, "buf_ready": bool(s.rs.buf_ready),
             "m": _array(s.n, s.rs.m), "v": _array(s.n, s.rs.v), "w": _array(s.n, s.rs.w)}
 
 
-cdef int _load_state(gd_state *s, dict state) except -1:
+cdef int load_state(gd_state *s, dict state) except -1:
     cdef const double[::1] vec
     cdef Py_ssize_t i
     s.rs.t = state["t"]

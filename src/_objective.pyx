@@ -49,6 +49,8 @@ cdef class Objective:
         self.obj.has_value_with_gradient = True
         self.obj.needs_gil = False
         self.obj.cost = 1.0
+        self.obj.eval_block = NULL
+        self.obj.parallel_safe = False
 
     cdef int evaluate(self, Py_ssize_t n, const double *x, double *f, double *g) except -1 nogil:
         with gil:

@@ -1,0 +1,215 @@
+"""The stepper: one descent driven a few steps at a time (once per time step of a simulation).
+
+``Descent`` owns a ``gd_state`` of THE loop (``gdfast._descent``) and advances it with
+``gd_iterate(&state, n)``: the iterates are the ones ``minimize`` computes, step for step.
+"""
+from libc.string cimport memcpy
+
+cimport numpy as cnp
+import numpy as np
+
+from gdfast._objective cimport Objective, gd_objective
+from gdfast._descent cimport (gd_state, gd_options, gd_state_init, gd_state_free, gd_start,
+                              gd_iterate, Options, load_state, save_state, RUNNING,
+                              NONFINITE, DIVERGED, CONVERGED, OBJECTIVE_ERROR)
+from gdfast._fdiff cimport FiniteDifference
+
+from gdfast._descent import MESSAGES, STOP_TESTS, Status
+
+cnp.import_array()
+
+__all__ = ["Descent"]
+
+_MAX_COUNT = 2 ** 62
+
+
+cdef cnp.ndarray _array(Py_ssize_t n, const double *v):
+    cdef cnp.npy_intp dims[1]
+    dims[0] = n
+    cdef cnp.ndarray arr = cnp.PyArray_SimpleNew(1, dims, cnp.NPY_FLOAT64)
+    memcpy(cnp.PyArray_DATA(arr), v, n * sizeof(double))
+    return arr
+
+
+cdef class Descent:
+    """A gradient descent advanced on demand: ``Descent(fun, x0, ...)``, then ``step(n)``.
+
+    Arguments are those of :func:`gdfast.minimize` (``fun`` may be a Python callable, a
+    built-in objective or a low-level function pointer; ``jac``, ``method``, ``step_rule``,
+    ``bounds`` and the rest alike), except that ``max_iter`` defaults to no limit and there
+    is no callback or history: you drive the loop.  ``x0`` is evaluated at construction (a non-finite value there is a
+    ``ValueError``).
+
+    >>> import gdfast
+    >>> d = gdfast.Descent(lambda v: 3*v[0]**2 + v[1]**2, [1.0, 1.0], lr=0.1, gtol=0)
+    >>> d.step(); d.x
+    array([0.4, 0.8])
+    >>> d.step(); d.x, d.nit
+    (array([0.16, 0.64]), 2)
+
+    Attributes: ``x`` (a fresh copy), ``fun`` f(x), ``jac`` the gradient at x, ``nit``,
+    ``nfev``, ``njev``, ``status`` (``Status.RUNNING`` until a stopping test fires),
+    ``message``, ``success``.  Once stopped, ``step`` does nothing; ``reset(x0)`` starts over.
+    If your objective raises during ``step``, the exception propagates and the stepper must be
+    ``reset()`` before it steps again.
+    """
+
+    cdef gd_state s
+    cdef bint alive              # s holds allocated buffers
+    cdef bint broken             # a user exception interrupted the last step
+    cdef Objective objective
+    cdef object fd               # the FiniteDifference wrapper, or None
+    cdef Options options         # the loop's configuration (owns the arrays it points to)
+    cdef Py_ssize_t n
+    cdef object x0
+
+    def __cinit__(self, *args, **kwargs):
+        self.alive = False
+        self.broken = False
+
+    def __init__(self, fun, x0, args=(), *, jac=None, method="gd", lr=None, max_iter=None,
+                 gtol=1e-5, ftol=0.0, xtol=0.0, max_fev=None, vectorized=False, fd_step=None,
+                 step_rule=None, options=None, bounds=None, clip_norm=None, clip_value=None,
+                 maximize=None, state=None):
+        from gdfast._minimize import configure
+        x, self.objective, opts = configure(
+            fun, x0, args, jac=jac, method=method, lr=lr,
+            max_iter=_MAX_COUNT if max_iter is None else max_iter, gtol=gtol, ftol=ftol,
+            xtol=xtol, max_fev=max_fev, vectorized=vectorized, fd_step=fd_step,
+            step_rule=step_rule, options=options, bounds=bounds, clip_norm=clip_norm,
+            clip_value=clip_value, maximize=maximize, state=state)
+        self.options = Options(opts)
+        self.fd = self.objective if isinstance(self.objective, FiniteDifference) else None
+        self.n = x.shape[0]
+        self._start(x)
+
+    cdef int _start(self, x) except -1:
+        """(Re)start from x (a validated fresh array): free, init, evaluate at x."""
+        cdef double[::1] xv = x
+        cdef const gd_objective *obj = &self.objective.obj
+        if self.alive:
+            gd_state_free(&self.s)
+            self.alive = False
+        if self.fd is not None:
+            (<FiniteDifference>self.fd).data.nfev = 0
+        gd_state_init(&self.s, obj, self.n, &xv[0], &self.options.opt)
+        self.alive = True
+        if self.options.state is not None:
+            load_state(&self.s, self.options.state)
+        if self.fd is not None:
+            self.s.fev_extra = &(<FiniteDifference>self.fd).data.nfev
+        self.broken = True
+        if obj.needs_gil:
+            gd_start(&self.s)
+        else:
+            with nogil:
+                gd_start(&self.s)
+        self.broken = False
+        self.x0 = x
+        if self.s.status in (NONFINITE, DIVERGED):
+            raise ValueError(f"fun or its gradient is not finite at x0 (f(x0) = {self.s.f!r}); "
+                             "choose another x0")
+        return 0
+
+    def __dealloc__(self):
+        if self.alive:
+            gd_state_free(&self.s)
+
+    def step(self, n=1):
+        """Take up to ``n`` iterations (fewer if a stopping test fires); return the status."""
+        from gdfast._validate import nonneg_int
+        cdef Py_ssize_t steps = min(nonneg_int(n, "n"), _MAX_COUNT)
+        if self.broken:
+            raise RuntimeError("the objective raised during the last step; call reset() first")
+        if self.s.status != RUNNING:
+            return Status(self.s.status)
+        self.broken = True
+        if self.objective.obj.needs_gil:
+            gd_iterate(&self.s, steps)
+        else:
+            with nogil:
+                gd_iterate(&self.s, steps)
+        self.broken = False
+        return Status(self.s.status)
+
+    def reset(self, x0=None):
+        """Start over from ``x0`` (default: the previous starting point); counts restart at 0."""
+        from gdfast._validate import as_point
+        if x0 is None:
+            x = np.array(self.x0)
+        else:
+            x = as_point(x0, "x0")
+            if x.shape[0] != self.n:
+                raise ValueError(f"x0 must have length {self.n}, got length {x.shape[0]}")
+        self.broken = False
+        self._start(x)
+
+    @property
+    def x(self):
+        """The current iterate (a new array)."""
+        return _array(self.n, self.s.x)
+
+    @property
+    def jac(self):
+        """The gradient at x (a new array)."""
+        return _array(self.n, self.s.g)
+
+    @property
+    def fun(self):
+        """f(x).  Objectives with finite-difference gradients do not compute f at every
+        iterate; it is then evaluated here (not counted in nfev)."""
+        if self.s.f_known:
+            return self.s.f
+        cdef double f = 0.0
+        cdef int rc
+        cdef const gd_objective *obj = &self.objective.obj
+        if self.fd is not None:          # the value of the wrapped objective, no stencil
+            obj = (<FiniteDifference>self.fd).data.inner
+        if obj.needs_gil:
+            rc = obj.eval(obj.ctx, self.n, self.s.x, &f, NULL)
+        else:
+            with nogil:
+                rc = obj.eval(obj.ctx, self.n, self.s.x, &f, NULL)
+        if rc > 0:
+            raise RuntimeError(f"the objective returned error code {rc}")
+        return f
+
+    @property
+    def state(self):
+        """The update and step rules' state (moments, step count, BB step), as
+        ``minimize``'s ``result.state``: pass it as ``state=`` to continue elsewhere."""
+        return save_state(&self.s)
+
+    @property
+    def nit(self):
+        return self.s.nit
+
+    @property
+    def nfev(self):
+        return self.s.nfev + (self.s.fev_extra[0] if self.s.fev_extra != NULL else 0)
+
+    @property
+    def njev(self):
+        return self.s.njev
+
+    @property
+    def status(self):
+        """A ``gdfast.Status``: ``RUNNING`` until a stopping test fires."""
+        return Status(self.s.status)
+
+    @property
+    def success(self):
+        return self.s.status == CONVERGED
+
+    @property
+    def message(self):
+        msg = MESSAGES[self.s.status]
+        if self.s.status == CONVERGED and STOP_TESTS.get(self.s.stop_test):
+            msg += f" ({STOP_TESTS[self.s.stop_test]} test passed)"
+        if self.s.status == OBJECTIVE_ERROR:
+            msg += f" (code {self.s.error_code})"
+        return msg
+
+    def __repr__(self):
+        return (f"Descent(n={self.n}, nit={self.nit}, fun={self.fun!r}, "
+                f"status={self.status.name})")

@@ -1,0 +1,85 @@
+"""The public C API: compile the example of ``gdfast.capi``'s docstring (extracted from the
+docstring itself, so that they cannot drift) as a separate extension against a real
+(non-editable) install of gdfast in a temporary venv, and run it in a subprocess."""
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import venv
+from pathlib import Path
+
+import pytest
+
+import gdfast.capi
+
+REPO = Path(__file__).resolve().parents[1]
+
+CONSUMER_SETUP = """\
+from Cython.Build import cythonize
+from setuptools import setup
+setup(ext_modules=cythonize("consumer.pyx"))
+"""
+
+CHECKS = """\
+import math
+import consumer
+(x, y), fun, nit, status = consumer.solve(3.0, 1.0, 1.0, 1.0)
+assert status == 0 and abs(x) < 1e-9 and abs(y) < 1e-9 and fun < 1e-18 and nit > 2, (x, y, nit)
+(x2, y2), _, nit2, status2 = consumer.solve(3.0, 1.0, 1.0, 1.0, True)
+assert status2 == 0 and abs(x2) < 1e-8 and abs(y2) < 1e-8, (x2, y2)
+g = consumer.gradient(3.0, 1.0, 1.0, 1.0)
+assert math.isclose(g[0], 6.0, rel_tol=1e-8) and math.isclose(g[1], 2.0, rel_tol=1e-8), g
+assert consumer.error_code() == (True, 7)
+try:
+    consumer.fail()
+except ValueError as e:
+    assert str(e) == "raised in the consumer's callback", e
+else:
+    raise AssertionError("no exception")
+print("CONSUMER OK")
+"""
+
+
+def example_source():
+    doc = gdfast.capi.__doc__
+    m = re.search(r"^Example \(``consumer\.pyx``[^\n]*::\n\n((?:    .*\n|\n)+)", doc, re.M)
+    assert m, "the example block is missing from gdfast.capi's docstring"
+    return textwrap.dedent(m.group(1))
+
+
+def test_example_is_in_docstring_and_uses_versioned_names():
+    src = example_source()
+    assert "from gdfast.capi cimport" in src
+    assert "gdfast_minimize_v1" in src and "gdfast_fd_gradient_v1" in src
+
+
+def test_capi_pxd_is_self_contained():
+    pxd = (REPO / "gdfast" / "capi.pxd").read_text()
+    code = "\n".join(line.split("#")[0] for line in pxd.splitlines())
+    assert "cimport" not in code and "import" not in code
+    assert "[::" not in code              # no memoryviews in the public signatures
+
+
+@pytest.mark.slow
+def test_consumer_extension_builds_against_install_and_runs(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    py = str(env_dir / "bin" / "python")
+    run = lambda args, cwd, timeout: subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    # a real install (not editable) of this repository, into the venv only
+    r = run([py, "-m", "pip", "install", "-q", "--no-build-isolation", "--no-deps",
+             "--no-cache-dir", str(REPO)], tmp_path, 600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    work = tmp_path / "consumer"
+    work.mkdir()
+    (work / "consumer.pyx").write_text(example_source())
+    (work / "setup.py").write_text(CONSUMER_SETUP)
+    r = run([py, "setup.py", "build_ext", "--inplace"], work, 300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = run([py, "-c", "import gdfast; print(gdfast.__file__)"], work, 60)
+    assert str(env_dir) in r.stdout, "the consumer must see the installed gdfast"
+    r = run([py, "-c", CHECKS], work, 120)
+    assert r.returncode == 0 and "CONSUMER OK" in r.stdout, r.stdout + r.stderr
