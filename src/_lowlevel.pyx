@@ -237,7 +237,9 @@ cdef class LowLevelObjective(Objective):
         self.obj.ctx = <void *>&self.data
         self.obj.n = -1
         self.obj.has_gradient = jac is not None
-        self.obj.has_value_with_gradient = True   # f at every iterate catches divergence early
+        # value and gradient are separate calls: the loop asks for f only when a test or a
+        # rule needs it (a diverging run is caught by its gradient, then gd_finish)
+        self.obj.has_value_with_gradient = False
         self.obj.needs_gil = False
         self.obj.parallel_safe = True
         self.obj.cost = 100.0
