@@ -1,7 +1,19 @@
+import os
 import sys
 
 import numpy as np
 import pytest
+
+try:
+    from hypothesis import settings
+except ImportError:                                  # property tests are then skipped
+    settings = None
+else:
+    # CI: the same examples every run; locally: fresh ones
+    settings.register_profile("ci", derandomize=True, max_examples=60, deadline=None,
+                              print_blob=True)
+    settings.register_profile("dev", max_examples=100, deadline=None)
+    settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture(autouse=True)

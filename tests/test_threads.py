@@ -56,3 +56,41 @@ def test_gil_released_during_c_level_run():
     finally:
         stop.set()
         t.join()
+
+
+def _mixed_jobs():
+    """Every entry point, C-level and Python objectives alike."""
+    from gdfast.objectives import Himmelblau, Quadratic
+    py = lambda x: float(np.sum((x - 0.3) ** 2) + np.sin(x[0]))
+    vec = lambda X: np.sum((X - 0.3) ** 2, axis=1) + np.sin(X[:, 0])
+    return [
+        lambda: gdfast.minimize(Rosenbrock(4), np.zeros(4), method="adam", lr=1e-2,
+                                max_iter=3000, gtol=0).x,
+        lambda: gdfast.minimize(Rosenbrock(2), [-1.2, 1.0], step_rule="bb", lr=1e-3).x,
+        lambda: gdfast.minimize(py, np.ones(3), lr=0.1, max_iter=200, gtol=0).x,
+        lambda: gdfast.minimize(vec, np.ones(3), vectorized=True, lr=0.1, max_iter=200,
+                                gtol=0).x,
+        lambda: gdfast.gradient(py, np.linspace(-1, 1, 5)),
+        lambda: gdfast.gradient(Rosenbrock(300), np.linspace(-1, 1, 300)),
+        lambda: gdfast.minimize_batch(Himmelblau(), np.linspace(-4, 4, 40).reshape(20, 2),
+                                      lr=0.01, max_iter=500, threads=2).x,
+        lambda: gdfast.landscape.plane(Rosenbrock(2), [0.0, 0.0], resolution=40, seed=1).values,
+        lambda: _stepper_run(),
+    ]
+
+
+def _stepper_run():
+    d = gdfast.Descent(Rosenbrock(3), np.zeros(3), method="nesterov", lr=1e-3, gtol=0)
+    for _ in range(50):
+        d.step(20)
+    return d.x
+
+
+def test_stress_many_threads_mixed_work_equals_serial():
+    jobs = _mixed_jobs()
+    serial = [job() for job in jobs]
+    work = [k % len(jobs) for k in range(len(jobs) * 6)]
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(lambda k: (k, jobs[k]()), work))
+    for k, value in results:
+        np.testing.assert_array_equal(value, serial[k])
