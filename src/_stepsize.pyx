@@ -151,16 +151,26 @@ cdef int wolfe_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
         phi = f_new[0]
         if not isfinite(phi) or not isfinite(dphi) or phi > f + r.c1 * t * dphi0 \
                 or (evals > 1 and phi >= phi_prev):
-            lo, phi_lo, dphi_lo, hi, phi_hi = t_prev, phi_prev, dphi_prev, t, phi
+            lo = t_prev
+            phi_lo = phi_prev
+            dphi_lo = dphi_prev
+            hi = t
+            phi_hi = phi
             zoom = True
             break
         if fabs(dphi) <= -r.c2 * dphi0:
             return 0
         if dphi >= 0.0:
-            lo, phi_lo, dphi_lo, hi, phi_hi = t, phi, dphi, t_prev, phi_prev
+            lo = t
+            phi_lo = phi
+            dphi_lo = dphi
+            hi = t_prev
+            phi_hi = phi_prev
             zoom = True
             break
-        t_prev, phi_prev, dphi_prev = t, phi, dphi
+        t_prev = t
+        phi_prev = phi
+        dphi_prev = dphi
         t = 2.0 * t
     if not zoom:
         return 1
@@ -177,13 +187,17 @@ cdef int wolfe_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
         phi = f_new[0]
         if not isfinite(phi) or not isfinite(dphi) or phi > f + r.c1 * t * dphi0 \
                 or phi >= phi_lo:
-            hi, phi_hi = t, phi
+            hi = t
+            phi_hi = phi
         else:
             if fabs(dphi) <= -r.c2 * dphi0:
                 return 0
             if dphi * (hi - lo) >= 0.0:
-                hi, phi_hi = lo, phi_lo
-            lo, phi_lo, dphi_lo = t, phi, dphi
+                hi = lo
+                phi_hi = phi_lo
+            lo = t
+            phi_lo = phi
+            dphi_lo = dphi
         if fabs(hi - lo) <= 1e-16 * fabs(lo):
             break
     return 1
