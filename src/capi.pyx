@@ -253,3 +253,45 @@ cdef int gdfast_fd_gradient_v1(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
     finally:
         free(work)
     return rc
+
+
+# ---- a Python shim over the C API, for tests and fuzzing (tests/fuzz_inputs.py) -------------
+
+cdef int _shim_quadratic(void *ctx, Py_ssize_t n, const double *x, double *f,
+                         double *g) except -1 nogil:
+    """f = sum_i (i + 1) x_i^2: the objective of _py_minimize_v1."""
+    cdef Py_ssize_t i
+    cdef double s = 0.0
+    for i in range(n):
+        s += (i + 1) * x[i] * x[i]
+        if g != NULL:
+            g[i] = 2.0 * (i + 1) * x[i]
+    if f != NULL:
+        f[0] = s
+    return 0
+
+
+def _py_minimize_v1(const double[::1] x0, double lr=0.01, Py_ssize_t max_iter=10000,
+                    Py_ssize_t max_fev=0, double gtol=1e-5, double ftol=0.0, double xtol=0.0,
+                    int fd_method=GDFAST_FD_NONE):
+    """gdfast_minimize_v1 on sum_i (i+1) x_i^2 with these options, as called from C:
+    returns (x, result fields).  Not part of the API: the C API's test and fuzzing hook."""
+    cdef gdfast_options_v1 o
+    cdef gdfast_result_v1 r
+    cdef Py_ssize_t n = x0.shape[0]
+    import numpy as np
+    x = np.empty(n)
+    cdef double[::1] xv = x
+    gdfast_options_init_v1(&o)
+    o.lr = lr
+    o.max_iter = max_iter
+    o.max_fev = max_fev
+    o.gtol = gtol
+    o.ftol = ftol
+    o.xtol = xtol
+    o.fd_method = fd_method
+    with nogil:
+        gdfast_minimize_v1(_shim_quadratic, NULL, n, &x0[0] if n > 0 else NULL,
+                           &xv[0] if n > 0 else NULL, &o, &r)
+    return x, {"fun": r.fun, "nit": r.nit, "nfev": r.nfev, "njev": r.njev,
+               "status": r.status, "error_code": r.error_code}

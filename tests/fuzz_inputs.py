@@ -7,7 +7,8 @@
 Each input becomes an x0 (any dtype, shape and values: NaN, inf, huge, empty, complex, object),
 options (lr, tolerances, counts, method, step rule, bounds, clipping) and an objective kind
 (built-in, Python with FD, jac=True, jac callable, vectorized, one that raises or returns junk),
-then one call of minimize / gradient / check_grad / landscape.line.  The only acceptable
+then one call of minimize / gradient / check_grad / landscape.line, or of the C API's
+gdfast_minimize_v1 (through its test shim gdfast.capi._py_minimize_v1) with fuzzed options.  The only acceptable
 outcomes are a result or a ValueError / TypeError (or the objective's own exception);
 anything else, a crash, a modified x0 or a non-finite result.x is a finding.
 """
@@ -18,6 +19,7 @@ import numpy as np
 
 with atheris.instrument_imports():
     import gdfast
+    from gdfast.capi import _py_minimize_v1
     from gdfast.objectives import Quadratic, Rosenbrock, Himmelblau
 
 FLOATS = [0.0, -0.0, 1.0, -1.0, 0.1, 1e-300, 1e300, -1e308, np.nan, np.inf, -np.inf, 3.5]
@@ -116,7 +118,7 @@ def TestOneInput(data):
     before = np.array(x0, copy=True) if isinstance(x0, np.ndarray) else x0
     n = np.size(x0)
     fun = make_fun(fdp, n)
-    entry = fdp.ConsumeIntInRange(0, 3)
+    entry = fdp.ConsumeIntInRange(0, 4)
     try:
         if entry == 0:
             res = gdfast.minimize(x0=x0, **fun, **make_options(fdp))
@@ -128,6 +130,14 @@ def TestOneInput(data):
                                           "bad"][fdp.ConsumeIntInRange(0, 4)], **kw)
         elif entry == 2:
             gdfast.check_grad(fun["fun"], lambda x: 2 * (x - 0.5), x0)
+        elif entry == 4:
+            pick = lambda: FLOATS[fdp.ConsumeIntInRange(0, len(FLOATS) - 1)]
+            x = np.ascontiguousarray(np.ravel(np.asarray(x0, dtype=float)))
+            out, r = _py_minimize_v1(x, lr=pick(), max_iter=fdp.ConsumeIntInRange(-2, 60),
+                                     max_fev=fdp.ConsumeIntInRange(-1, 60), gtol=pick(),
+                                     ftol=pick(), xtol=pick(),
+                                     fd_method=fdp.ConsumeIntInRange(-2, 4))
+            assert r["status"] in (0, 1, 2, 3, 4, 6), r
         else:
             kw = {k: v for k, v in fun.items() if k in ("fun", "vectorized")}
             gdfast.landscape.line(kw.pop("fun"), x0, np.zeros(np.shape(x0)),
