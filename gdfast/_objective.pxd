@@ -50,3 +50,7 @@ cpdef enum JacMode:
     JAC_NONE = 0          # fun gives only f
     JAC_CALLABLE = 1      # jac(x, *args) gives the gradient
     JAC_WITH_VALUE = 2    # fun(x, *args) gives (f, gradient)  (SciPy's jac=True)
+
+
+cdef object fresh_vector(Py_ssize_t n, const double *x)
+# A new float64 NumPy array holding x[0:n], allocated and filled from C (what user code gets).

@@ -19,7 +19,7 @@ from libc.string cimport memcpy
 cimport numpy as cnp
 import numpy as np
 
-from gdfast._objective cimport Objective, gd_objective, gd_eval_fn
+from gdfast._objective cimport Objective, gd_objective, fresh_vector, gd_eval_fn
 from gdfast._fdiff cimport FiniteDifference
 from gdfast._rules cimport (gd_rule, gd_rule_state, RULE_SGD, STEP_FIXED, STEP_ARMIJO,
                             STEP_WOLFE, STEP_BB1, STEP_BB2)
@@ -463,15 +463,9 @@ cdef int gd_finish(gd_state *s) except -1 nogil:
 cdef int _python_callback(void *ctx, Py_ssize_t nit, Py_ssize_t n, const double *x,
                           double f, const double *g) except -1 nogil:
     with gil:
-        return (<object>ctx)(nit, _array(n, x), f, _array(n, g))
+        return (<object>ctx)(nit, fresh_vector(n, x), f, fresh_vector(n, g))
 
 
-cdef cnp.ndarray _array(Py_ssize_t n, const double *v):
-    cdef cnp.npy_intp dims[1]
-    dims[0] = n
-    cdef cnp.ndarray arr = cnp.PyArray_SimpleNew(1, dims, cnp.NPY_FLOAT64)
-    memcpy(cnp.PyArray_DATA(arr), v, n * sizeof(double))
-    return arr
 
 
 RULE_FIELDS = ("update", "step", "momentum", "dampening", "weight_decay", "nesterov",
@@ -594,9 +588,9 @@ def run(Objective objective not None, const double[::1] x0, dict options, callba
             gd_iterate(&s, opt.max_iter)
             gd_finish(&s)
         out = {
-            "x": _array(n, s.x),
+            "x": fresh_vector(n, s.x),
             "fun": s.f,
-            "jac": _array(n, s.g),
+            "jac": fresh_vector(n, s.g),
             "nit": s.nit,
             "nfev": s.nfev + (s.fev_extra[0] if s.fev_extra != NULL else 0),
             "njev": s.njev,
@@ -630,7 +624,7 @@ cdef cnp.ndarray _copy_rows(const double *p, Py_ssize_t rows, Py_ssize_t n):
 cdef dict save_state(const gd_state *s):
     """The update and step rules' state, to continue a run later (``state=``)."""
     return {"t": s.rs.t, "lr_bb": s.rs.lr_bb, "buf_ready": bool(s.rs.buf_ready),
-            "m": _array(s.n, s.rs.m), "v": _array(s.n, s.rs.v), "w": _array(s.n, s.rs.w)}
+            "m": fresh_vector(s.n, s.rs.m), "v": fresh_vector(s.n, s.rs.v), "w": fresh_vector(s.n, s.rs.w)}
 
 
 cdef int load_state(gd_state *s, dict state) except -1:

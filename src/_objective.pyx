@@ -120,7 +120,7 @@ cdef int _eval(const gd_objective *obj, Py_ssize_t n, const double *x,
 # Python callables
 # ---------------------------------------------------------------------------------------------
 
-cdef inline cnp.ndarray _fresh_vector(Py_ssize_t n, const double *x):
+cdef object fresh_vector(Py_ssize_t n, const double *x):
     """A new float64 array holding x[0:n], allocated and filled from C."""
     cdef cnp.npy_intp dims[1]
     dims[0] = n
@@ -247,7 +247,7 @@ cdef class PythonObjective(Objective):
         if self.vectorized:
             xa = _fresh_matrix(1, n, x)
         else:
-            xa = _fresh_vector(n, x)
+            xa = fresh_vector(n, x)
         if self.jac_mode == JAC_WITH_VALUE and (g != NULL or f != NULL):
             r = self.fun(xa, *self.args) if self.args else self.fun(xa)
             if not isinstance(r, tuple) or len(r) != 2:
@@ -274,9 +274,9 @@ cdef class PythonObjective(Objective):
             if self.jac_mode != JAC_CALLABLE:
                 raise TypeError("this objective has no gradient")
             if f != NULL:
-                xa = _fresh_vector(n, x)
+                xa = fresh_vector(n, x)
             elif self.vectorized:
-                xa = _fresh_vector(n, x)
+                xa = fresh_vector(n, x)
             r = self.jac(xa, *self.args) if self.args else self.jac(xa)
             _copy_array(r, n, g, "jac", (n,))
         return 0

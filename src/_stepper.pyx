@@ -8,7 +8,7 @@ from libc.string cimport memcpy
 cimport numpy as cnp
 import numpy as np
 
-from gdfast._objective cimport Objective, gd_objective
+from gdfast._objective cimport Objective, gd_objective, fresh_vector
 from gdfast._descent cimport (gd_state, gd_options, gd_state_init, gd_state_free, gd_start,
                               gd_iterate, Options, load_state, save_state, RUNNING,
                               NONFINITE, DIVERGED, CONVERGED, OBJECTIVE_ERROR)
@@ -23,12 +23,6 @@ __all__ = ["Descent"]
 _MAX_COUNT = 2 ** 62
 
 
-cdef cnp.ndarray _array(Py_ssize_t n, const double *v):
-    cdef cnp.npy_intp dims[1]
-    dims[0] = n
-    cdef cnp.ndarray arr = cnp.PyArray_SimpleNew(1, dims, cnp.NPY_FLOAT64)
-    memcpy(cnp.PyArray_DATA(arr), v, n * sizeof(double))
-    return arr
 
 
 cdef class Descent:
@@ -147,12 +141,12 @@ cdef class Descent:
     @property
     def x(self):
         """The current iterate (a new array)."""
-        return _array(self.n, self.s.x)
+        return fresh_vector(self.n, self.s.x)
 
     @property
     def jac(self):
         """The gradient at x (a new array)."""
-        return _array(self.n, self.s.g)
+        return fresh_vector(self.n, self.s.g)
 
     @property
     def fun(self):

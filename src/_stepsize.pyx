@@ -135,7 +135,7 @@ cdef int wolfe_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
     """Strong Wolfe: f(x-td) <= f + c1 t phi'(0) and |phi'(t)| <= c2 |phi'(0)|.
     x_new / f_new / g_new hold the accepted point."""
     cdef double dphi0 = -_dot(g, d, n)
-    cdef double t = step0, t_prev = 0.0, phi_prev = f, dphi_prev = dphi0, phi, dphi
+    cdef double t = step0, t_prev = 0.0, phi_prev = f, dphi_prev = dphi0, phi = 0.0, dphi = 0.0
     cdef double lo = 0.0, hi = 0.0, phi_lo = 0.0, dphi_lo = 0.0, phi_hi = 0.0
     cdef Py_ssize_t evals = 0
     cdef int rc
