@@ -6,6 +6,10 @@ from libc.math cimport fabs, fmax, exp, sqrt, pow
 
 import numpy as np
 
+cdef extern from "gd_kernels.h" nogil:
+    double gd_logistic(const double *X, const double *y, Py_ssize_t m, Py_ssize_t n,
+                       const double *w, int want_loss, double *g, double scale) noexcept
+
 
 def quadratic_descent(const double[::1] a, const double[::1] c, const double[::1] x0,
                       double lr, Py_ssize_t iters):
@@ -74,31 +78,19 @@ def rosenbrock_central_gradient(const double[::1] x):
 
 def adam_logistic(const double[:, ::1] X, const double[::1] y, const double[::1] w0,
                   double lr, double beta1, double beta2, double eps, Py_ssize_t steps):
-    """Adam (torch's formulas) on the mean logistic loss, hard-coded: gradient row by row,
-    then the moment updates and the step."""
-    cdef Py_ssize_t m = X.shape[0], n = X.shape[1], i, j, t
+    """Adam (torch's formulas) on the mean logistic loss, hard-coded: the gradient by the
+    same kernel as gdfast's Logistic (gd_logistic from src/gd_kernels.h: blocks of rows,
+    vectorized exp and sigmoid, CPU-dispatched), then the moment updates and the step."""
+    cdef Py_ssize_t m = X.shape[0], n = X.shape[1], j, t
     w_arr = np.array(w0)
     cdef double[::1] w = w_arr
     cdef double[::1] g = np.zeros(n)
     cdef double[::1] mom = np.zeros(n)
     cdef double[::1] v = np.zeros(n)
-    cdef double z, r, e, bc1, bc2s, gi
+    cdef double bc1, bc2s, gi
     with nogil:
         for t in range(1, steps + 1):
-            for j in range(n):
-                g[j] = 0.0
-            for i in range(m):
-                z = 0.0
-                for j in range(n):
-                    z += X[i, j] * w[j]
-                if z >= 0.0:
-                    r = 1.0 / (1.0 + exp(-z))
-                else:
-                    e = exp(z)
-                    r = e / (1.0 + e)
-                r = (r - y[i]) / m
-                for j in range(n):
-                    g[j] += r * X[i, j]
+            gd_logistic(&X[0, 0], &y[0], m, n, &w[0], 0, &g[0], 1.0 / m)
             bc1 = 1.0 - pow(beta1, <double>t)
             bc2s = sqrt(1.0 - pow(beta2, <double>t))
             for j in range(n):

@@ -123,8 +123,9 @@ cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const
     memcpy(s.x, x0, n * sizeof(double))
     s.status = RUNNING
     # f at every iterate, so that a divergence is caught at the first infinite value; only
-    # finite-difference objectives, whose value costs an extra call, skip it when no test
-    # needs it (their gradient already turns non-finite when f does at a stencil point)
+    # objectives whose value costs extra work skip it when no test needs it: finite
+    # differences (an extra call; their gradient already turns non-finite when f does at a
+    # stencil point) and Logistic without penalty (a log1p per row; its gradient is bounded)
     s.need_f = (opt.ftol > 0.0 or opt.record_history or obj.has_value_with_gradient
                 or opt.rule.step >= STEP_ARMIJO)     # line searches and BB need f
     per_iter = fmax(obj.cost, 1.0) + 6.0 * n
