@@ -2,7 +2,7 @@
 the benchmarks report ratios against.  Hard-coded (no function pointers, no checks), compiled
 by setup.py with the same flags as gdfast, shipped as ``gdfast._baselines`` so that
 ``python -m gdfast bench`` has them too."""
-from libc.math cimport fabs, fmax, exp, sqrt, pow
+from libc.math cimport fabs, fmax, exp, sqrt, pow, isfinite
 
 import numpy as np
 
@@ -99,3 +99,125 @@ def adam_logistic(const double[:, ::1] X, const double[::1] y, const double[::1]
                 v[j] = beta2 * v[j] + (1.0 - beta2) * gi * gi
                 w[j] = w[j] - (lr / bc1) * (mom[j] / (sqrt(v[j]) / bc2s + eps))
     return w_arr
+
+
+# ---- update and step rules on the diagonal quadratic f = 1/2 sum_i a_i (x_i - c_i)^2:
+# gradient then the rule, written as torch.optim writes it; bit for bit gdfast's iterates.
+
+def momentum_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                       double lr, double momentum, Py_ssize_t iters):
+    """torch.optim.SGD with momentum (no dampening): buf = g, then momentum buf + g."""
+    cdef Py_ssize_t n = x0.shape[0], i, k
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double[::1] buf = np.zeros(n)
+    with nogil:
+        for k in range(iters):
+            for i in range(n):
+                g[i] = a[i] * (x[i] - c[i])
+            for i in range(n):
+                buf[i] = g[i] if k == 0 else momentum * buf[i] + g[i]
+                x[i] = x[i] - lr * buf[i]
+    return x_arr
+
+
+def adam_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                   double lr, double beta1, double beta2, double eps, Py_ssize_t iters):
+    """torch.optim.Adam."""
+    cdef Py_ssize_t n = x0.shape[0], i, k
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double[::1] m = np.zeros(n)
+    cdef double[::1] v = np.zeros(n)
+    cdef double bc1, bc2s
+    with nogil:
+        for k in range(1, iters + 1):
+            for i in range(n):
+                g[i] = a[i] * (x[i] - c[i])
+            bc1 = 1.0 - pow(beta1, <double>k)
+            bc2s = sqrt(1.0 - pow(beta2, <double>k))
+            for i in range(n):
+                m[i] = beta1 * m[i] + (1.0 - beta1) * g[i]
+                v[i] = beta2 * v[i] + (1.0 - beta2) * g[i] * g[i]
+                x[i] = x[i] - (lr / bc1) * (m[i] / (sqrt(v[i]) / bc2s + eps))
+    return x_arr
+
+
+def exponential_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                          double lr, double gamma, Py_ssize_t iters):
+    """Fixed-step descent with torch's ExponentialLR schedule, lr gamma^k."""
+    cdef Py_ssize_t n = x0.shape[0], i, k
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double lr_k
+    with nogil:
+        for k in range(iters):
+            for i in range(n):
+                g[i] = a[i] * (x[i] - c[i])
+            lr_k = lr * pow(gamma, <double>k)
+            for i in range(n):
+                x[i] = x[i] - lr_k * g[i]
+    return x_arr
+
+
+def bb_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                 double lr, double c1, double shrink, Py_ssize_t max_backtracks,
+                 double lr_min, double lr_max, Py_ssize_t iters):
+    """Barzilai-Borwein (BB1, s.s / s.y) globalized by Raydan's nonmonotone line search: the
+    step is halved until f(x+) <= max(last 10 values of f) + c1 g.(x+ - x)."""
+    cdef Py_ssize_t n = x0.shape[0], i, k, b, n_recent = 0
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double[::1] xn = np.zeros(n)
+    cdef double[::1] gn = np.zeros(n)
+    cdef double f_recent[10]
+    cdef double f = 0.0, fn, f_ref, t, slope, ss, sy, si, yi, step, lr_bb = lr, di
+    with nogil:
+        for i in range(n):
+            di = x[i] - c[i]
+            g[i] = a[i] * di
+            f += g[i] * di
+        f = 0.5 * f
+        for k in range(iters):
+            f_ref = f
+            for b in range(n_recent):
+                if f_recent[b] > f_ref:
+                    f_ref = f_recent[b]
+            t = lr_bb
+            for b in range(max_backtracks):
+                fn = 0.0
+                slope = 0.0
+                for i in range(n):
+                    xn[i] = x[i] - t * g[i]
+                    di = xn[i] - c[i]
+                    fn += a[i] * di * di
+                    slope += g[i] * (xn[i] - x[i])
+                fn = 0.5 * fn
+                if isfinite(fn) and fn <= f_ref + c1 * slope:
+                    break
+                t *= shrink
+            for i in range(n):
+                gn[i] = a[i] * (xn[i] - c[i])
+            ss = 0.0
+            sy = 0.0
+            for i in range(n):
+                si = xn[i] - x[i]
+                yi = gn[i] - g[i]
+                ss += si * si
+                sy += si * yi
+            if sy > 0.0:
+                step = ss / sy
+                if isfinite(step):
+                    lr_bb = min(max(step, lr_min), lr_max)
+            f_recent[k % 10] = fn
+            if n_recent < 10:
+                n_recent += 1
+            for i in range(n):
+                x[i] = xn[i]
+                g[i] = gn[i]
+            f = fn
+    return x_arr

@@ -12,7 +12,7 @@ gtol on the current gradient, max_iter, max_fev; then after the step a non-finit
 decrease.  A tolerance of 0 turns its test off.
 """
 from cpython.exc cimport PyErr_CheckSignals
-from libc.math cimport fabs, fmax, isinf
+from libc.math cimport fabs, fmax, isinf, pow, sqrt
 from libc.stdlib cimport calloc, realloc, free
 from libc.string cimport memcpy
 
@@ -21,13 +21,28 @@ import numpy as np
 
 from gdfast._objective cimport Objective, gd_objective, gd_eval_fn
 from gdfast._fdiff cimport FiniteDifference
-from gdfast._rules cimport (gd_rule, gd_rule_state, RULE_SGD, STEP_FIXED, STEP_ARMIJO,
-                            STEP_WOLFE, STEP_BB1, STEP_BB2)
+from gdfast._rules cimport (gd_rule, gd_rule_state, RULE_SGD, RULE_ADAM, RULE_RMSPROP,
+                            RULE_ADAGRAD, STEP_FIXED, STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE,
+                            STEP_BB1, STEP_BB2)
 from gdfast._update cimport update_direction, apply_step, project, projected_gradient_norm
 from gdfast._stepsize cimport scheduled_lr, bb_update, armijo_search, wolfe_search
 
 cdef extern from "gd_step.h" nogil:
-    void gd_fixed_step(const double *x, const double *g, double *x_new, double lr, Py_ssize_t n)
+    # element-wise arithmetic on the state's own buffers: cannot fail
+    void gd_fixed_step(const double *x, const double *g, double *x_new, double lr,
+                       Py_ssize_t n) noexcept
+    void gd_momentum_step(const double *x, const double *g, double *buf, double *x_new,
+                          double lr, double momentum, double dampening, int nesterov,
+                          int buf_ready, Py_ssize_t n) noexcept
+    void gd_adam_step(const double *x, const double *g, double *m, double *v, double *vmax,
+                      double *x_new, double step, double beta1, double beta2,
+                      double bc2_sqrt, double eps, int amsgrad, int decoupled, double decay,
+                      Py_ssize_t n) noexcept
+    void gd_rmsprop_step(const double *x, const double *g, double *v, double *w, double *buf,
+                         double *x_new, double lr, double alpha, double eps, int centered,
+                         double momentum, Py_ssize_t n) noexcept
+    void gd_adagrad_step(const double *x, const double *g, double *v, double *x_new,
+                         double step, double eps, Py_ssize_t n) noexcept
 
 cnp.import_array()
 
@@ -147,6 +162,41 @@ cdef bint _is_plain(const gd_rule *r) noexcept nogil:
     return (r.update == RULE_SGD and r.momentum == 0.0 and r.weight_decay == 0.0
             and not r.maximize and r.step == STEP_FIXED and r.lb == NULL
             and r.clip_norm == 0.0 and r.clip_value == 0.0)
+
+
+cdef bint _is_fast(const gd_rule *r) noexcept nogil:
+    """An update rule with a fixed step or a schedule and nothing that needs the gradient
+    rewritten (clipping, maximize, L2 weight decay) or x projected: the fused fast path."""
+    return (r.step <= STEP_ARRAY and r.lb == NULL and r.clip_norm == 0.0
+            and r.clip_value == 0.0 and not r.maximize
+            and (r.weight_decay == 0.0 or (r.update == RULE_ADAM and r.decoupled_wd)))
+
+
+cdef inline void _fast_step(gd_rule_state *st, const gd_rule *r, double lr0, Py_ssize_t n,
+                            const double *x, const double *g, double *x_new) noexcept nogil:
+    """x_new for a rule that _is_fast: the arithmetic of _rule_step (update_direction, then
+    apply_step) in one fused kernel of gd_step.h, the same bits."""
+    cdef double lr = scheduled_lr(r, lr0, st.t)
+    cdef double bc1, bc2_sqrt
+    st.t += 1
+    if r.update == RULE_SGD:
+        if r.momentum != 0.0:
+            gd_momentum_step(x, g, st.m, x_new, lr / 1.0, r.momentum, r.dampening, r.nesterov,
+                             st.buf_ready, n)
+            st.buf_ready = True
+        else:
+            gd_fixed_step(x, g, x_new, lr / 1.0, n)
+    elif r.update == RULE_ADAM:
+        bc1 = 1.0 - pow(r.beta1, <double>st.t)
+        bc2_sqrt = sqrt(1.0 - pow(r.beta2, <double>st.t))
+        gd_adam_step(x, g, st.m, st.v, st.w, x_new, lr / bc1, r.beta1, r.beta2, bc2_sqrt, r.eps,
+                     r.amsgrad, r.decoupled_wd,
+                     1.0 - lr * r.weight_decay if r.decoupled_wd else 1.0, n)
+    elif r.update == RULE_RMSPROP:
+        gd_rmsprop_step(x, g, st.v, st.w, st.m, x_new, lr / 1.0, r.alpha, r.eps, r.centered,
+                        r.momentum, n)
+    else:  # RULE_ADAGRAD
+        gd_adagrad_step(x, g, st.v, x_new, lr / (1.0 + (st.t - 1) * r.lr_decay), r.eps, n)
 
 
 cdef inline double _gradient_norm(const gd_state *s, const double *x, const double *g) noexcept nogil:
@@ -278,6 +328,7 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
     cdef bint per_iteration_hooks = s.opt.record_history or has_callback
     cdef bint need_gnorm = gtol > 0.0 or per_iteration_hooks
     cdef bint plain = s.plain, f_done, g_done
+    cdef bint fast = not plain and _is_fast(&s.opt.rule)
     cdef const gd_rule *rule = &s.opt.rule
     cdef bint bb = rule.step == STEP_BB1 or rule.step == STEP_BB2
     cdef double sign = -1.0 if rule.maximize else 1.0
@@ -304,6 +355,8 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
         g_done = False
         if plain:
             gd_fixed_step(x, g, x_new, lr, n)
+        elif fast:
+            _fast_step(&s.rs, rule, lr, n, x, g, x_new)
         else:
             rc = _rule_step(s, x, f, g, x_new, &f_new, g_new, &nfev, &njev)
             if rc == 1:

@@ -20,28 +20,14 @@ Barzilai-Borwein: with s = x_k - x_{k-1}, y = g_k - g_{k-1}: BB1 s.s / s.y, BB2 
 The line searches return 0 when a step was accepted, 1 when none was found (STEP_FAILED),
 2 + code when a C objective returned an error code, -1 on a Python exception.
 """
-from libc.math cimport cos, pow, floor, fabs, isfinite, M_PI
+from libc.math cimport pow, fabs, isfinite
 
 from gdfast._objective cimport gd_objective
-from gdfast._rules cimport (gd_rule, gd_rule_state, STEP_FIXED, STEP_EXPONENTIAL,
-                            STEP_INVERSE_TIME, STEP_STEP, STEP_COSINE, STEP_ARRAY, STEP_BB1)
+from gdfast._rules cimport gd_rule, gd_rule_state, STEP_BB1
 from gdfast._update cimport apply_step
 
 
-cdef double scheduled_lr(const gd_rule *r, double lr, Py_ssize_t k) noexcept nogil:
-    cdef Py_ssize_t kk
-    if r.step == STEP_EXPONENTIAL:
-        return lr * pow(r.gamma, <double>k)
-    if r.step == STEP_INVERSE_TIME:
-        return lr / (1.0 + r.gamma * k)
-    if r.step == STEP_STEP:
-        return lr * pow(r.gamma, floor(<double>(k // r.period)))
-    if r.step == STEP_COSINE:
-        kk = k if k < r.period else r.period
-        return r.eta_min + (lr - r.eta_min) * (1.0 + cos(M_PI * kk / r.period)) / 2.0
-    if r.step == STEP_ARRAY:
-        return r.rates[k] if k < r.n_rates else r.rates[r.n_rates - 1]
-    return lr
+# scheduled_lr is a cdef inline function in gdfast/_stepsize.pxd (inlined into the loop)
 
 
 cdef inline double _dot(const double *a, const double *b, Py_ssize_t n) noexcept nogil:
