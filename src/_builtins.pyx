@@ -17,6 +17,8 @@ cdef extern from "gd_kernels.h" nogil:
     double gd_log1p_unit(double e) noexcept
     void gd_exp_array(const double *x, double *out, Py_ssize_t n) noexcept
     void gd_log1p_unit_array(const double *x, double *out, Py_ssize_t n) noexcept
+    double gd_quadratic_diag_grad(const double *a, const double *c, const double *x, double *g,
+                                  Py_ssize_t n) noexcept
     double gd_logistic(const double *X, const double *y, Py_ssize_t m, Py_ssize_t n,
                        const double *w, int want_loss, double *g, double scale) noexcept
 
@@ -44,13 +46,13 @@ cdef int _quadratic_diag_eval(void *ctx, Py_ssize_t n, const double *x,
                               double *f, double *g) except -1 nogil:
     cdef builtin_data *d = <builtin_data *>ctx
     cdef Py_ssize_t i
-    cdef double di, gi, s = 0.0
-    for i in range(n):
-        di = x[i] - d.b[i]
-        gi = d.a[i] * di
-        s += gi * di
-        if g != NULL:
-            g[i] = gi
+    cdef double di, s = 0.0
+    if g != NULL:
+        s = gd_quadratic_diag_grad(d.a, d.b, x, g, n)
+    elif f != NULL:
+        for i in range(n):
+            di = x[i] - d.b[i]
+            s += (d.a[i] * di) * di
     if f != NULL:
         f[0] = 0.5 * s
     return 0

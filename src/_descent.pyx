@@ -172,31 +172,68 @@ cdef bint _is_fast(const gd_rule *r) noexcept nogil:
             and (r.weight_decay == 0.0 or (r.update == RULE_ADAM and r.decoupled_wd)))
 
 
-cdef inline void _fast_step(gd_rule_state *st, const gd_rule *r, double lr0, Py_ssize_t n,
-                            const double *x, const double *g, double *x_new) noexcept nogil:
-    """x_new for a rule that _is_fast: the arithmetic of _rule_step (update_direction, then
-    apply_step) in one fused kernel of gd_step.h, the same bits."""
-    cdef double lr = scheduled_lr(r, lr0, st.t)
-    cdef double bc1, bc2_sqrt
-    st.t += 1
+cdef enum FastKind:
+    FAST_SGD = 0          # x - lr g (with a schedule)
+    FAST_MOMENTUM = 1
+    FAST_ADAM = 2
+    FAST_RMSPROP = 3
+    FAST_ADAGRAD = 4
+
+
+cdef int _fast_kind(const gd_rule *r) noexcept nogil:
     if r.update == RULE_SGD:
-        if r.momentum != 0.0:
-            gd_momentum_step(x, g, st.m, x_new, lr / 1.0, r.momentum, r.dampening, r.nesterov,
-                             st.buf_ready, n)
-            st.buf_ready = True
-        else:
-            gd_fixed_step(x, g, x_new, lr / 1.0, n)
-    elif r.update == RULE_ADAM:
-        bc1 = 1.0 - pow(r.beta1, <double>st.t)
-        bc2_sqrt = sqrt(1.0 - pow(r.beta2, <double>st.t))
-        gd_adam_step(x, g, st.m, st.v, st.w, x_new, lr / bc1, r.beta1, r.beta2, bc2_sqrt, r.eps,
-                     r.amsgrad, r.decoupled_wd,
-                     1.0 - lr * r.weight_decay if r.decoupled_wd else 1.0, n)
-    elif r.update == RULE_RMSPROP:
-        gd_rmsprop_step(x, g, st.v, st.w, st.m, x_new, lr / 1.0, r.alpha, r.eps, r.centered,
+        return FAST_MOMENTUM if r.momentum != 0.0 else FAST_SGD
+    if r.update == RULE_ADAM:
+        return FAST_ADAM
+    if r.update == RULE_RMSPROP:
+        return FAST_RMSPROP
+    return FAST_ADAGRAD
+
+
+cdef struct fast_sched:
+    double lr           # the scheduled lr of the step
+    double step         # lr / divisor (Adam: 1 - beta1^t; Adagrad: 1 + (t - 1) lr_decay)
+    double bc2_sqrt     # Adam: sqrt(1 - beta2^t)
+
+
+cdef inline void _fast_schedule(const gd_rule *r, int kind, double lr0, Py_ssize_t t,
+                                fast_sched *out) noexcept nogil:
+    """The step sizes of update step t (0-based: rs.t before the step), as _rule_step and
+    update_direction compute them.  They depend on t only: the lean loop computes them one
+    step ahead, so that their libm calls (pow, cos) overlap the objective's evaluation."""
+    cdef double lr = lr0 if r.step == STEP_FIXED else scheduled_lr(r, lr0, t)
+    out.lr = lr
+    if kind == FAST_ADAM:
+        out.step = lr / (1.0 - pow(r.beta1, <double>(t + 1)))
+        out.bc2_sqrt = sqrt(1.0 - pow(r.beta2, <double>(t + 1)))
+    elif kind == FAST_ADAGRAD:
+        out.step = lr / (1.0 + t * r.lr_decay)
+    else:
+        out.step = lr / 1.0
+
+
+cdef inline void _fast_step(gd_rule_state *st, const gd_rule *r, int kind,
+                            const fast_sched *sc, Py_ssize_t n, const double *x,
+                            const double *g, double *x_new) noexcept nogil:
+    """x_new for a rule that _is_fast (kind = _fast_kind(r)), step sizes sc from
+    _fast_schedule(t = st.t): the arithmetic of _rule_step (update_direction, then
+    apply_step) in one fused kernel of gd_step.h, the same bits."""
+    st.t += 1
+    if kind == FAST_SGD:
+        gd_fixed_step(x, g, x_new, sc.step, n)
+    elif kind == FAST_MOMENTUM:
+        gd_momentum_step(x, g, st.m, x_new, sc.step, r.momentum, r.dampening, r.nesterov,
+                         st.buf_ready, n)
+        st.buf_ready = True
+    elif kind == FAST_ADAM:
+        gd_adam_step(x, g, st.m, st.v, st.w, x_new, sc.step, r.beta1, r.beta2, sc.bc2_sqrt,
+                     r.eps, r.amsgrad, r.decoupled_wd,
+                     1.0 - sc.lr * r.weight_decay if r.decoupled_wd else 1.0, n)
+    elif kind == FAST_RMSPROP:
+        gd_rmsprop_step(x, g, st.v, st.w, st.m, x_new, sc.step, r.alpha, r.eps, r.centered,
                         r.momentum, n)
-    else:  # RULE_ADAGRAD
-        gd_adagrad_step(x, g, st.v, x_new, lr / (1.0 + (st.t - 1) * r.lr_decay), r.eps, n)
+    else:
+        gd_adagrad_step(x, g, st.v, x_new, sc.step, r.eps, n)
 
 
 cdef inline double _gradient_norm(const gd_state *s, const double *x, const double *g) noexcept nogil:
@@ -329,6 +366,11 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
     cdef bint need_gnorm = gtol > 0.0 or per_iteration_hooks
     cdef bint plain = s.plain, f_done, g_done
     cdef bint fast = not plain and _is_fast(&s.opt.rule)
+    cdef int fast_kind = _fast_kind(&s.opt.rule)
+    cdef fast_sched sc
+    if ((plain or fast) and not per_iteration_hooks and xtol == 0.0 and ftol == 0.0
+            and max_fev == 0):
+        return _iterate_lean(s, steps, fast)
     cdef const gd_rule *rule = &s.opt.rule
     cdef bint bb = rule.step == STEP_BB1 or rule.step == STEP_BB2
     cdef double sign = -1.0 if rule.maximize else 1.0
@@ -356,7 +398,8 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
         if plain:
             gd_fixed_step(x, g, x_new, lr, n)
         elif fast:
-            _fast_step(&s.rs, rule, lr, n, x, g, x_new)
+            _fast_schedule(rule, fast_kind, lr, s.rs.t, &sc)
+            _fast_step(&s.rs, rule, fast_kind, &sc, n, x, g, x_new)
         else:
             rc = _rule_step(s, x, f, g, x_new, &f_new, g_new, &nfev, &njev)
             if rc == 1:
@@ -438,6 +481,87 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
     return 0
 
 
+cdef int _iterate_lean(gd_state *s, Py_ssize_t steps, bint fast) except -1 nogil:
+    """gd_iterate for the common case, with only the work it needs in the loop: a fixed step
+    or a _fast_step rule, no callback, no history, no xtol / ftol / max_fev test.  Same tests
+    in the same order, same iterates, statuses and counts as the general loop; fewer
+    instructions per iteration matter once a rule's own arithmetic (pow, sqrt) keeps the
+    core busy."""
+    cdef Py_ssize_t done = 0, evals = 0, n = s.n
+    cdef gd_eval_fn evaluate = s.obj.eval
+    cdef void *ctx = s.obj.ctx
+    cdef double lr = s.opt.lr, gtol = s.opt.gtol
+    cdef Py_ssize_t nit = s.nit, max_iter = s.opt.max_iter
+    cdef Py_ssize_t countdown = s.signal_countdown
+    cdef double *x = s.x
+    cdef double *g = s.g
+    cdef double *x_new = s.x_new
+    cdef double *g_new = s.g_new
+    cdef double *tmp
+    cdef double f = s.f, f_new = 0.0, gnorm = s.gnorm
+    cdef double *f_out = &f_new if s.need_f else NULL
+    cdef bint need_f = s.need_f, f_known = s.f_known, prev_valid = s.prev_valid
+    cdef const gd_rule *rule = &s.opt.rule
+    cdef int rc, status = s.status
+    cdef int fast_kind = _fast_kind(rule)
+    cdef fast_sched sc, sc_next
+    if fast:
+        _fast_schedule(rule, fast_kind, lr, s.rs.t, &sc_next)
+    while status == RUNNING:
+        if gtol > 0.0 and gnorm <= gtol:
+            status = CONVERGED
+            s.stop_test = BY_GTOL
+            break
+        if nit >= max_iter:
+            status = MAX_ITER
+            break
+        if done >= steps:
+            break
+        prev_valid = False
+        if fast:
+            sc = sc_next
+            _fast_step(&s.rs, rule, fast_kind, &sc, n, x, g, x_new)
+            # the next step's sizes now, to overlap the evaluation (unused if the run stops)
+            _fast_schedule(rule, fast_kind, lr, s.rs.t, &sc_next)
+        else:
+            gd_fixed_step(x, g, x_new, lr, n)
+        rc = evaluate(ctx, n, x_new, f_out, g_new)
+        evals += 1
+        if rc != 0:
+            status = OBJECTIVE_ERROR
+            s.error_code = rc
+            break
+        if not _all_finite(g_new, n) or (need_f and f_new * 0.0 != 0.0):
+            status = _nonfinite_status(f_new, need_f, g_new, n)
+            break
+        tmp = x
+        x = x_new
+        x_new = tmp
+        tmp = g
+        g = g_new
+        g_new = tmp
+        f = f_new
+        f_known = need_f
+        if gtol > 0.0:
+            gnorm = _gradient_norm(s, x, g)
+        nit += 1
+        done += 1
+        prev_valid = True
+        countdown -= 1
+        if countdown == 0:
+            countdown = s.signal_every
+            with gil:
+                PyErr_CheckSignals()
+    if gtol == 0.0:
+        gnorm = _gradient_norm(s, x, g)
+    _writeback(s, x, g, x_new, g_new, f, f_known, gnorm, nit, s.nfev + (evals if need_f else 0),
+               s.njev + evals)
+    s.prev_valid = prev_valid
+    s.signal_countdown = countdown
+    s.status = status
+    return 0
+
+
 cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, double *x_new,
                     double *f_new, double *g_new, Py_ssize_t *nfev,
                     Py_ssize_t *njev) except -1 nogil:
@@ -445,14 +569,23 @@ cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, dou
     f / g there).  0 ok; 1 no acceptable step; 2 + code for a C objective's error code."""
     cdef const gd_rule *r = &s.opt.rule
     cdef double lr, divisor, f_ref
+    cdef const double *d = s.rs.d
     cdef Py_ssize_t k
     if r.step == STEP_BB1 or r.step == STEP_BB2:
         lr = s.rs.lr_bb
     else:
         lr = scheduled_lr(r, s.opt.lr, s.rs.t)
-    divisor = update_direction(r, &s.rs, s.n, x, g)
+    if (r.update == RULE_SGD and r.momentum == 0.0 and r.clip_norm == 0.0
+            and r.clip_value == 0.0 and not r.maximize and r.weight_decay == 0.0):
+        # the direction is the gradient itself: use it in place (update_direction would
+        # copy it twice)
+        s.rs.t += 1
+        divisor = 1.0
+        d = g
+    else:
+        divisor = update_direction(r, &s.rs, s.n, x, g)
     if r.step == STEP_ARMIJO:
-        return armijo_search(s.obj, r, s.n, x, f, g, s.rs.d, lr, lr / divisor, x_new, f_new,
+        return armijo_search(s.obj, r, s.n, x, f, g, d, lr, lr / divisor, x_new, f_new,
                              nfev)
     if r.step == STEP_BB1 or r.step == STEP_BB2:
         # Raydan's globalization: backtrack from the BB step until f falls below the largest
@@ -461,12 +594,12 @@ cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, dou
         for k in range(s.rs.n_recent):
             if s.rs.f_recent[k] > f_ref:
                 f_ref = s.rs.f_recent[k]
-        return armijo_search(s.obj, r, s.n, x, f_ref, g, s.rs.d, lr, lr / divisor, x_new,
+        return armijo_search(s.obj, r, s.n, x, f_ref, g, d, lr, lr / divisor, x_new,
                              f_new, nfev)
     if r.step == STEP_WOLFE:
-        return wolfe_search(s.obj, r, s.n, x, f, g, s.rs.d, lr / divisor, x_new, f_new, g_new,
+        return wolfe_search(s.obj, r, s.n, x, f, g, d, lr / divisor, x_new, f_new, g_new,
                             nfev, njev)
-    apply_step(r, s.n, x, s.rs.d, lr, lr / divisor, x_new)
+    apply_step(r, s.n, x, d, lr, lr / divisor, x_new)
     return 0
 
 

@@ -139,6 +139,23 @@ static inline double gd_dot(const double *restrict a, const double *restrict b, 
            + t;
 }
 
+/* The diagonal Quadratic's gradient g = a (x - c) into g (which overlaps none of the inputs:
+ * every caller passes its own output buffer); returns sum_i g_i (x_i - c_i), summed in order.
+ * In C for `restrict`: no run-time overlap checks in a loop the descent calls every step. */
+static inline double gd_quadratic_diag_grad(const double *restrict a, const double *restrict c,
+                                            const double *restrict x, double *restrict g,
+                                            ptrdiff_t n)
+{
+    double s = 0.0;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double di = x[i] - c[i];
+        double gi = a[i] * di;
+        s += gi * di;
+        g[i] = gi;
+    }
+    return s;
+}
+
 /* y += a x + b u (two rows per pass over y: half the loads and stores of y) */
 static inline void gd_axpy2(double a, const double *restrict x, double b,
                             const double *restrict u, double *restrict y, ptrdiff_t n)
