@@ -1,11 +1,9 @@
 from gdfast._objective cimport gd_objective
-from libc.math cimport cos, pow, floor, M_PI
+from libc.math cimport cos, pow, floor, isfinite, M_PI
 
 from gdfast._rules cimport (gd_rule, gd_rule_state, STEP_EXPONENTIAL, STEP_INVERSE_TIME,
-                            STEP_STEP, STEP_COSINE, STEP_ARRAY)
+                            STEP_STEP, STEP_COSINE, STEP_ARRAY, STEP_BB1)
 
-cdef void bb_update(const gd_rule *r, gd_rule_state *st, Py_ssize_t n, const double *x_new,
-                    const double *x, const double *g_new, const double *g) noexcept nogil
 cdef int armijo_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
                        const double *x, double f, const double *g, const double *d,
                        double lr, double step0, double *x_new, double *f_new,
@@ -33,3 +31,28 @@ cdef inline double scheduled_lr(const gd_rule *r, double lr, Py_ssize_t k) noexc
     if r.step == STEP_ARRAY:
         return r.rates[k] if k < r.n_rates else r.rates[r.n_rates - 1]
     return lr
+
+
+cdef inline void bb_update(const gd_rule *r, gd_rule_state *st, Py_ssize_t n,
+                           const double *x_new, const double *x, const double *g_new,
+                           const double *g) noexcept nogil:
+    """Barzilai-Borwein's next step from s = x_new - x, y = g_new - g (see the module
+    docstring of src/_stepsize.pyx); inline (defined here) so that the loop has no call."""
+    cdef Py_ssize_t i
+    cdef double ss = 0.0, sy = 0.0, yy = 0.0, si, yi, step
+    for i in range(n):
+        si = x_new[i] - x[i]
+        yi = g_new[i] - g[i]
+        ss += si * si
+        sy += si * yi
+        yy += yi * yi
+    if not (sy > 0.0):
+        return                      # not a convex pair: keep the previous step
+    step = ss / sy if r.step == STEP_BB1 else sy / yy
+    if not isfinite(step):
+        return
+    if step < r.lr_min:
+        step = r.lr_min
+    if step > r.lr_max:
+        step = r.lr_max
+    st.lr_bb = step

@@ -12,7 +12,7 @@ gtol on the current gradient, max_iter, max_fev; then after the step a non-finit
 decrease.  A tolerance of 0 turns its test off.
 """
 from cpython.exc cimport PyErr_CheckSignals
-from libc.math cimport fabs, fmax, isinf, pow, sqrt
+from libc.math cimport fabs, fmax, isinf, isfinite, pow, sqrt
 from libc.stdlib cimport calloc, realloc, free
 from libc.string cimport memcpy
 
@@ -170,6 +170,19 @@ cdef bint _is_fast(const gd_rule *r) noexcept nogil:
     return (r.step <= STEP_ARRAY and r.lb == NULL and r.clip_norm == 0.0
             and r.clip_value == 0.0 and not r.maximize
             and (r.weight_decay == 0.0 or (r.update == RULE_ADAM and r.decoupled_wd)))
+
+
+cdef enum LeanMode:
+    LEAN_PLAIN = 0        # x - lr g
+    LEAN_FAST = 1         # a _fast_step rule
+    LEAN_BB = 2           # Barzilai-Borwein along -g (_is_bb_plain)
+
+
+cdef bint _is_bb_plain(const gd_rule *r) noexcept nogil:
+    """Barzilai-Borwein with the plain gradient as direction, no bounds."""
+    return ((r.step == STEP_BB1 or r.step == STEP_BB2) and r.update == RULE_SGD
+            and r.momentum == 0.0 and r.lb == NULL and r.clip_norm == 0.0
+            and r.clip_value == 0.0 and not r.maximize and r.weight_decay == 0.0)
 
 
 cdef enum FastKind:
@@ -368,9 +381,13 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
     cdef bint fast = not plain and _is_fast(&s.opt.rule)
     cdef int fast_kind = _fast_kind(&s.opt.rule)
     cdef fast_sched sc
-    if ((plain or fast) and not per_iteration_hooks and xtol == 0.0 and ftol == 0.0
-            and max_fev == 0):
-        return _iterate_lean(s, steps, fast)
+    if not per_iteration_hooks and xtol == 0.0 and ftol == 0.0 and max_fev == 0:
+        if plain:
+            return _iterate_lean(s, steps, LEAN_PLAIN)
+        if fast:
+            return _iterate_lean(s, steps, LEAN_FAST)
+        if _is_bb_plain(&s.opt.rule):
+            return _iterate_lean(s, steps, LEAN_BB)
     cdef const gd_rule *rule = &s.opt.rule
     cdef bint bb = rule.step == STEP_BB1 or rule.step == STEP_BB2
     cdef double sign = -1.0 if rule.maximize else 1.0
@@ -481,13 +498,16 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
     return 0
 
 
-cdef int _iterate_lean(gd_state *s, Py_ssize_t steps, bint fast) except -1 nogil:
-    """gd_iterate for the common case, with only the work it needs in the loop: a fixed step
-    or a _fast_step rule, no callback, no history, no xtol / ftol / max_fev test.  Same tests
-    in the same order, same iterates, statuses and counts as the general loop; fewer
+cdef int _iterate_lean(gd_state *s, Py_ssize_t steps, int mode) except -1 nogil:
+    """gd_iterate for the common case, with only the work it needs in the loop: a fixed step,
+    a _fast_step rule or plain Barzilai-Borwein (mode, a LeanMode), no callback, no history,
+    no xtol / ftol / max_fev test.  Same tests in the same order, same iterates, statuses and
+    counts as the general loop (BB: _rule_step's armijo_search, written out); fewer
     instructions per iteration matter once a rule's own arithmetic (pow, sqrt) keeps the
     core busy."""
-    cdef Py_ssize_t done = 0, evals = 0, n = s.n
+    cdef bint fast = mode == LEAN_FAST, bb = mode == LEAN_BB
+    cdef Py_ssize_t done = 0, evals = 0, fevals = 0, n = s.n, i, k
+    cdef double f_ref, t, slope
     cdef gd_eval_fn evaluate = s.obj.eval
     cdef void *ctx = s.obj.ctx
     cdef double lr = s.opt.lr, gtol = s.opt.gtol
@@ -499,7 +519,7 @@ cdef int _iterate_lean(gd_state *s, Py_ssize_t steps, bint fast) except -1 nogil
     cdef double *g_new = s.g_new
     cdef double *tmp
     cdef double f = s.f, f_new = 0.0, gnorm = s.gnorm
-    cdef double *f_out = &f_new if s.need_f else NULL
+    cdef double *f_out = &f_new if s.need_f and not bb else NULL
     cdef bint need_f = s.need_f, f_known = s.f_known, prev_valid = s.prev_valid
     cdef const gd_rule *rule = &s.opt.rule
     cdef int rc, status = s.status
@@ -523,6 +543,36 @@ cdef int _iterate_lean(gd_state *s, Py_ssize_t steps, bint fast) except -1 nogil
             _fast_step(&s.rs, rule, fast_kind, &sc, n, x, g, x_new)
             # the next step's sizes now, to overlap the evaluation (unused if the run stops)
             _fast_schedule(rule, fast_kind, lr, s.rs.t, &sc_next)
+        elif bb:
+            # Raydan's nonmonotone backtracking from the BB step (armijo_search with d = g)
+            s.rs.t += 1
+            f_ref = f
+            for k in range(s.rs.n_recent):
+                if s.rs.f_recent[k] > f_ref:
+                    f_ref = s.rs.f_recent[k]
+            t = s.rs.lr_bb / 1.0
+            rc = 1
+            for k in range(rule.max_backtracks):
+                gd_fixed_step(x, g, x_new, t, n)
+                rc = evaluate(ctx, n, x_new, &f_new, NULL)
+                fevals += 1
+                if rc != 0:
+                    rc += 2
+                    break
+                slope = 0.0
+                for i in range(n):
+                    slope += g[i] * (x_new[i] - x[i])
+                if isfinite(f_new) and f_new <= f_ref + rule.c1 * slope:
+                    break
+                rc = 1
+                t *= rule.shrink
+            if rc == 1:
+                status = STEP_FAILED
+                break
+            if rc >= 2:
+                status = OBJECTIVE_ERROR
+                s.error_code = rc - 2
+                break
         else:
             gd_fixed_step(x, g, x_new, lr, n)
         rc = evaluate(ctx, n, x_new, f_out, g_new)
@@ -534,6 +584,11 @@ cdef int _iterate_lean(gd_state *s, Py_ssize_t steps, bint fast) except -1 nogil
         if not _all_finite(g_new, n) or (need_f and f_new * 0.0 != 0.0):
             status = _nonfinite_status(f_new, need_f, g_new, n)
             break
+        if bb:
+            bb_update(rule, &s.rs, n, x_new, x, g_new, g)
+            s.rs.f_recent[nit % 10] = f_new
+            if s.rs.n_recent < 10:
+                s.rs.n_recent += 1
         tmp = x
         x = x_new
         x_new = tmp
@@ -554,8 +609,8 @@ cdef int _iterate_lean(gd_state *s, Py_ssize_t steps, bint fast) except -1 nogil
                 PyErr_CheckSignals()
     if gtol == 0.0:
         gnorm = _gradient_norm(s, x, g)
-    _writeback(s, x, g, x_new, g_new, f, f_known, gnorm, nit, s.nfev + (evals if need_f else 0),
-               s.njev + evals)
+    _writeback(s, x, g, x_new, g_new, f, f_known, gnorm, nit,
+               s.nfev + fevals + (evals if f_out != NULL else 0), s.njev + evals)
     s.prev_valid = prev_valid
     s.signal_countdown = countdown
     s.status = status

@@ -38,26 +38,7 @@ cdef inline double _dot(const double *a, const double *b, Py_ssize_t n) noexcept
     return s
 
 
-cdef void bb_update(const gd_rule *r, gd_rule_state *st, Py_ssize_t n, const double *x_new,
-                    const double *x, const double *g_new, const double *g) noexcept nogil:
-    cdef Py_ssize_t i
-    cdef double ss = 0.0, sy = 0.0, yy = 0.0, si, yi, step
-    for i in range(n):
-        si = x_new[i] - x[i]
-        yi = g_new[i] - g[i]
-        ss += si * si
-        sy += si * yi
-        yy += yi * yi
-    if not (sy > 0.0):
-        return                      # not a convex pair: keep the previous step
-    step = ss / sy if r.step == STEP_BB1 else sy / yy
-    if not isfinite(step):
-        return
-    if step < r.lr_min:
-        step = r.lr_min
-    if step > r.lr_max:
-        step = r.lr_max
-    st.lr_bb = step
+# bb_update is a cdef inline function in gdfast/_stepsize.pxd (inlined into the loop)
 
 
 cdef int armijo_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
