@@ -38,6 +38,12 @@
 #define GD_CLONES
 #endif
 
+#if defined(__GNUC__)
+#define GD_UNUSED __attribute__((unused))   /* not every includer calls every kernel */
+#else
+#define GD_UNUSED
+#endif
+
 #define GD_LOGISTIC_BLOCK 64
 
 static inline double gd_from_bits(uint64_t u)
@@ -174,7 +180,7 @@ static inline void gd_axpy(double a, const double *restrict x, double *restrict 
  * returns sum_i [softplus(z_i) - y_i z_i] (z = X w) when want_loss, else 0; when g is not
  * NULL, sets g = X^T (sigmoid(z) - y) * scale.  With e = exp(-|z|):
  * softplus(z) = max(z, 0) + log1p(e), sigmoid(z) = (z >= 0 ? 1 : e) / (1 + e). */
-GD_CLONES
+GD_CLONES GD_UNUSED
 static double gd_logistic(const double *X, const double *y, ptrdiff_t m, ptrdiff_t n,
                           const double *w, int want_loss, double *g, double scale)
 {
@@ -208,14 +214,14 @@ static double gd_logistic(const double *X, const double *y, ptrdiff_t m, ptrdiff
 }
 
 /* exp over an array (the kernel tests call it: the dispatched version of gd_exp) */
-GD_CLONES
+GD_CLONES GD_UNUSED
 static void gd_exp_array(const double *x, double *out, ptrdiff_t n)
 {
     for (ptrdiff_t i = 0; i < n; i++)
         out[i] = gd_exp(x[i]);
 }
 
-GD_CLONES
+GD_CLONES GD_UNUSED
 static void gd_log1p_unit_array(const double *x, double *out, ptrdiff_t n)
 {
     for (ptrdiff_t i = 0; i < n; i++)
