@@ -175,7 +175,7 @@ def bb_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
     cdef double[::1] xn = np.zeros(n)
     cdef double[::1] gn = np.zeros(n)
     cdef double f_recent[10]
-    cdef double f = 0.0, fn, f_ref, t, slope, ss, sy, si, yi, step, lr_bb = lr, di
+    cdef double f = 0.0, fn = 0.0, f_ref, t, slope, ss, sy, si, yi, step, lr_bb = lr, di
     with nogil:
         for i in range(n):
             di = x[i] - c[i]
