@@ -2,9 +2,13 @@
 the benchmarks report ratios against.  Hard-coded (no function pointers, no checks), compiled
 by setup.py with the same flags as gdfast, shipped as ``gdfast._baselines`` so that
 ``python -m gdfast bench`` has them too."""
-from libc.math cimport fabs, fmax, exp, sqrt, pow
+from libc.math cimport fabs, fmax, exp, sqrt, pow, isfinite
 
 import numpy as np
+
+cdef extern from "gd_kernels.h" nogil:
+    double gd_logistic(const double *X, const double *y, Py_ssize_t m, Py_ssize_t n,
+                       const double *w, int want_loss, double *g, double scale) noexcept
 
 
 def quadratic_descent(const double[::1] a, const double[::1] c, const double[::1] x0,
@@ -74,31 +78,19 @@ def rosenbrock_central_gradient(const double[::1] x):
 
 def adam_logistic(const double[:, ::1] X, const double[::1] y, const double[::1] w0,
                   double lr, double beta1, double beta2, double eps, Py_ssize_t steps):
-    """Adam (torch's formulas) on the mean logistic loss, hard-coded: gradient row by row,
-    then the moment updates and the step."""
-    cdef Py_ssize_t m = X.shape[0], n = X.shape[1], i, j, t
+    """Adam (torch's formulas) on the mean logistic loss, hard-coded: the gradient by the
+    same kernel as gdfast's Logistic (gd_logistic from src/gd_kernels.h: blocks of rows,
+    vectorized exp and sigmoid, CPU-dispatched), then the moment updates and the step."""
+    cdef Py_ssize_t m = X.shape[0], n = X.shape[1], j, t
     w_arr = np.array(w0)
     cdef double[::1] w = w_arr
     cdef double[::1] g = np.zeros(n)
     cdef double[::1] mom = np.zeros(n)
     cdef double[::1] v = np.zeros(n)
-    cdef double z, r, e, bc1, bc2s, gi
+    cdef double bc1, bc2s, gi
     with nogil:
         for t in range(1, steps + 1):
-            for j in range(n):
-                g[j] = 0.0
-            for i in range(m):
-                z = 0.0
-                for j in range(n):
-                    z += X[i, j] * w[j]
-                if z >= 0.0:
-                    r = 1.0 / (1.0 + exp(-z))
-                else:
-                    e = exp(z)
-                    r = e / (1.0 + e)
-                r = (r - y[i]) / m
-                for j in range(n):
-                    g[j] += r * X[i, j]
+            gd_logistic(&X[0, 0], &y[0], m, n, &w[0], 0, &g[0], 1.0 / m)
             bc1 = 1.0 - pow(beta1, <double>t)
             bc2s = sqrt(1.0 - pow(beta2, <double>t))
             for j in range(n):
@@ -107,3 +99,125 @@ def adam_logistic(const double[:, ::1] X, const double[::1] y, const double[::1]
                 v[j] = beta2 * v[j] + (1.0 - beta2) * gi * gi
                 w[j] = w[j] - (lr / bc1) * (mom[j] / (sqrt(v[j]) / bc2s + eps))
     return w_arr
+
+
+# ---- update and step rules on the diagonal quadratic f = 1/2 sum_i a_i (x_i - c_i)^2:
+# gradient then the rule, written as torch.optim writes it; bit for bit gdfast's iterates.
+
+def momentum_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                       double lr, double momentum, Py_ssize_t iters):
+    """torch.optim.SGD with momentum (no dampening): buf = g, then momentum buf + g."""
+    cdef Py_ssize_t n = x0.shape[0], i, k
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double[::1] buf = np.zeros(n)
+    with nogil:
+        for k in range(iters):
+            for i in range(n):
+                g[i] = a[i] * (x[i] - c[i])
+            for i in range(n):
+                buf[i] = g[i] if k == 0 else momentum * buf[i] + g[i]
+                x[i] = x[i] - lr * buf[i]
+    return x_arr
+
+
+def adam_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                   double lr, double beta1, double beta2, double eps, Py_ssize_t iters):
+    """torch.optim.Adam."""
+    cdef Py_ssize_t n = x0.shape[0], i, k
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double[::1] m = np.zeros(n)
+    cdef double[::1] v = np.zeros(n)
+    cdef double bc1, bc2s
+    with nogil:
+        for k in range(1, iters + 1):
+            for i in range(n):
+                g[i] = a[i] * (x[i] - c[i])
+            bc1 = 1.0 - pow(beta1, <double>k)
+            bc2s = sqrt(1.0 - pow(beta2, <double>k))
+            for i in range(n):
+                m[i] = beta1 * m[i] + (1.0 - beta1) * g[i]
+                v[i] = beta2 * v[i] + (1.0 - beta2) * g[i] * g[i]
+                x[i] = x[i] - (lr / bc1) * (m[i] / (sqrt(v[i]) / bc2s + eps))
+    return x_arr
+
+
+def exponential_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                          double lr, double gamma, Py_ssize_t iters):
+    """Fixed-step descent with torch's ExponentialLR schedule, lr gamma^k."""
+    cdef Py_ssize_t n = x0.shape[0], i, k
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double lr_k
+    with nogil:
+        for k in range(iters):
+            for i in range(n):
+                g[i] = a[i] * (x[i] - c[i])
+            lr_k = lr * pow(gamma, <double>k)
+            for i in range(n):
+                x[i] = x[i] - lr_k * g[i]
+    return x_arr
+
+
+def bb_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                 double lr, double c1, double shrink, Py_ssize_t max_backtracks,
+                 double lr_min, double lr_max, Py_ssize_t iters):
+    """Barzilai-Borwein (BB1, s.s / s.y) globalized by Raydan's nonmonotone line search: the
+    step is halved until f(x+) <= max(last 10 values of f) + c1 g.(x+ - x)."""
+    cdef Py_ssize_t n = x0.shape[0], i, k, b, n_recent = 0
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double[::1] xn = np.zeros(n)
+    cdef double[::1] gn = np.zeros(n)
+    cdef double f_recent[10]
+    cdef double f = 0.0, fn = 0.0, f_ref, t, slope, ss, sy, si, yi, step, lr_bb = lr, di
+    with nogil:
+        for i in range(n):
+            di = x[i] - c[i]
+            g[i] = a[i] * di
+            f += g[i] * di
+        f = 0.5 * f
+        for k in range(iters):
+            f_ref = f
+            for b in range(n_recent):
+                if f_recent[b] > f_ref:
+                    f_ref = f_recent[b]
+            t = lr_bb
+            for b in range(max_backtracks):
+                fn = 0.0
+                slope = 0.0
+                for i in range(n):
+                    xn[i] = x[i] - t * g[i]
+                    di = xn[i] - c[i]
+                    fn += a[i] * di * di
+                    slope += g[i] * (xn[i] - x[i])
+                fn = 0.5 * fn
+                if isfinite(fn) and fn <= f_ref + c1 * slope:
+                    break
+                t *= shrink
+            for i in range(n):
+                gn[i] = a[i] * (xn[i] - c[i])
+            ss = 0.0
+            sy = 0.0
+            for i in range(n):
+                si = xn[i] - x[i]
+                yi = gn[i] - g[i]
+                ss += si * si
+                sy += si * yi
+            if sy > 0.0:
+                step = ss / sy
+                if isfinite(step):
+                    lr_bb = min(max(step, lr_min), lr_max)
+            f_recent[k % 10] = fn
+            if n_recent < 10:
+                n_recent += 1
+            for i in range(n):
+                x[i] = xn[i]
+                g[i] = gn[i]
+            f = fn
+    return x_arr

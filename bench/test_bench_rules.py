@@ -1,11 +1,12 @@
 """Update rules (issue 3): Adam on the built-in Logistic objective, 5,000 x 50, 500 steps,
-against the same Adam as a NumPy loop and as a plain C loop."""
+against the same Adam as a NumPy loop and as a plain C loop; the per-iteration overhead of each
+rule on the 2-D quadratic against plain C loops of the same rule arithmetic."""
 import numpy as np
 import pytest
 
 import gdfast
 from gdfast import _baselines
-from gdfast.objectives import Logistic
+from gdfast.objectives import Logistic, Quadratic
 
 rng = np.random.default_rng(1)
 M, N, STEPS = 5000, 50, 500
@@ -48,3 +49,47 @@ def test_adam_numpy_loop(benchmark, reference):
 def test_adam_plain_c_loop(benchmark, reference):
     w = benchmark(_baselines.adam_logistic, X, Y, W0, LR, B1, B2, EPS, STEPS)
     np.testing.assert_allclose(w, reference, rtol=1e-9, atol=1e-12)
+
+
+# ---- per-rule overhead (issue 3): each rule on the lecture's 3x^2 + y^2 (shifted), 10^6
+# iterations with the tests off, against a plain C loop of the same rule arithmetic
+# (bench/_baselines.pyx).  Overhead of a rule = (gdfast - C) for the rule minus (gdfast - C)
+# for plain descent, all in this one group.  Momentum and Adam use lr = 1e-7 so that the
+# iterates stay far from the minimum: near it, momentum buffers and Adam moments decay into
+# subnormal numbers, whose slow arithmetic would dominate both sides.
+QA = np.array([6.0, 2.0])
+QC = np.array([1.0, 2.0])
+QX0 = np.zeros(2)
+QITERS = 10 ** 6
+_quad = Quadratic(QA, center=QC)
+
+RULES = {
+    "plain": (dict(lr=0.1),
+              lambda it: _baselines.quadratic_descent(QA, QC, QX0, 0.1, it)),
+    "momentum": (dict(method="momentum", lr=1e-7, options=dict(momentum=0.9)),
+                 lambda it: _baselines.momentum_quadratic(QA, QC, QX0, 1e-7, 0.9, it)),
+    "adam": (dict(method="adam", lr=1e-7),
+             lambda it: _baselines.adam_quadratic(QA, QC, QX0, 1e-7, B1, B2, EPS, it)),
+    "exponential": (dict(lr=0.1, step_rule=gdfast.ExponentialLR(0.999999)),
+                    lambda it: _baselines.exponential_quadratic(QA, QC, QX0, 0.1, 0.999999, it)),
+    "bb": (dict(lr=0.1, step_rule="bb"),
+           lambda it: _baselines.bb_quadratic(QA, QC, QX0, 0.1, 1e-4, 0.5, 50, 1e-10, 1e10, it)),
+}
+
+
+def _gdfast_rule(name, iters):
+    return gdfast.minimize(_quad, QX0, max_iter=iters, gtol=0, **RULES[name][0]).x
+
+
+@pytest.mark.parametrize("name", list(RULES))
+@pytest.mark.benchmark(group="rule-overhead-quadratic-1e6")
+def test_rule_gdfast(benchmark, name):
+    for it in (1, 2, 1000):                                    # bit for bit the C loop
+        np.testing.assert_array_equal(_gdfast_rule(name, it), RULES[name][1](it))
+    benchmark(_gdfast_rule, name, QITERS)
+
+
+@pytest.mark.parametrize("name", list(RULES))
+@pytest.mark.benchmark(group="rule-overhead-quadratic-1e6")
+def test_rule_plain_c_loop(benchmark, name):
+    benchmark(RULES[name][1], QITERS)

@@ -1,9 +1,9 @@
 from gdfast._objective cimport gd_objective
-from gdfast._rules cimport gd_rule, gd_rule_state
+from libc.math cimport cos, pow, floor, isfinite, M_PI
 
-cdef double scheduled_lr(const gd_rule *r, double lr, Py_ssize_t k) noexcept nogil
-cdef void bb_update(const gd_rule *r, gd_rule_state *st, Py_ssize_t n, const double *x_new,
-                    const double *x, const double *g_new, const double *g) noexcept nogil
+from gdfast._rules cimport (gd_rule, gd_rule_state, STEP_EXPONENTIAL, STEP_INVERSE_TIME,
+                            STEP_STEP, STEP_COSINE, STEP_ARRAY, STEP_BB1)
+
 cdef int armijo_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
                        const double *x, double f, const double *g, const double *d,
                        double lr, double step0, double *x_new, double *f_new,
@@ -12,3 +12,47 @@ cdef int wolfe_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
                       const double *x, double f, const double *g, const double *d,
                       double step0, double *x_new, double *f_new, double *g_new,
                       Py_ssize_t *nfev, Py_ssize_t *njev) except -1 nogil
+
+
+cdef inline double scheduled_lr(const gd_rule *r, double lr, Py_ssize_t k) noexcept nogil:
+    """The step size of update step k (0 for the first) under the schedule r.step (the
+    module docstring of src/_stepsize.pyx has the formulas); lr itself for the others.
+    Inline (defined here) so that the descent loop has no call for it."""
+    cdef Py_ssize_t kk
+    if r.step == STEP_EXPONENTIAL:
+        return lr * pow(r.gamma, <double>k)
+    if r.step == STEP_INVERSE_TIME:
+        return lr / (1.0 + r.gamma * k)
+    if r.step == STEP_STEP:
+        return lr * pow(r.gamma, floor(<double>(k // r.period)))
+    if r.step == STEP_COSINE:
+        kk = k if k < r.period else r.period
+        return r.eta_min + (lr - r.eta_min) * (1.0 + cos(M_PI * kk / r.period)) / 2.0
+    if r.step == STEP_ARRAY:
+        return r.rates[k] if k < r.n_rates else r.rates[r.n_rates - 1]
+    return lr
+
+
+cdef inline void bb_update(const gd_rule *r, gd_rule_state *st, Py_ssize_t n,
+                           const double *x_new, const double *x, const double *g_new,
+                           const double *g) noexcept nogil:
+    """Barzilai-Borwein's next step from s = x_new - x, y = g_new - g (see the module
+    docstring of src/_stepsize.pyx); inline (defined here) so that the loop has no call."""
+    cdef Py_ssize_t i
+    cdef double ss = 0.0, sy = 0.0, yy = 0.0, si, yi, step
+    for i in range(n):
+        si = x_new[i] - x[i]
+        yi = g_new[i] - g[i]
+        ss += si * si
+        sy += si * yi
+        yy += yi * yi
+    if not (sy > 0.0):
+        return                      # not a convex pair: keep the previous step
+    step = ss / sy if r.step == STEP_BB1 else sy / yy
+    if not isfinite(step):
+        return
+    if step < r.lr_min:
+        step = r.lr_min
+    if step > r.lr_max:
+        step = r.lr_max
+    st.lr_bb = step

@@ -4,7 +4,7 @@ Layers: (a) pointwise ``noexcept nogil`` math; (b) ``*_eval`` loops matching the
 ``gd_eval_fn`` signature of ``gdfast._objective``; (c) cdef classes that validate, copy the data
 they need (later changes to the caller's arrays do not affect them) and point ``obj.eval`` at (b).
 """
-from libc.math cimport cos, sin, exp, fabs, log1p, M_PI
+from libc.math cimport cos, sin, M_PI
 
 import numpy as np
 
@@ -18,18 +18,19 @@ cdef extern from "gd_block.h" nogil:
                                   const double *c, const double *X, double *F, double *G)
 from gdfast._validate import as_matrix, as_vector
 
+cdef extern from "gd_kernels.h" nogil:
+    # pure arithmetic on caller-owned memory: cannot fail
+    double gd_exp(double x) noexcept
+    double gd_log1p_unit(double e) noexcept
+    void gd_exp_array(const double *x, double *out, Py_ssize_t n) noexcept
+    void gd_log1p_unit_array(const double *x, double *out, Py_ssize_t n) noexcept
+    double gd_quadratic_diag_grad(const double *a, const double *c, const double *x, double *g,
+                                  Py_ssize_t n) noexcept
+    double gd_logistic(const double *X, const double *y, Py_ssize_t m, Py_ssize_t n,
+                       const double *w, int want_loss, double *g, double scale) noexcept
+
 
 # ---- (a) pointwise math ---------------------------------------------------------------------
-
-cdef inline double _softplus(double z, double e) noexcept nogil:
-    """log(1 + exp(z)) without overflow, given e = exp(-|z|)."""
-    return (z if z > 0.0 else 0.0) + log1p(e)
-
-
-cdef inline double _sigmoid(double z, double e) noexcept nogil:
-    """1 / (1 + exp(-z)) without overflow, given e = exp(-|z|)."""
-    return (1.0 if z >= 0.0 else e) / (1.0 + e)
-
 
 cdef inline double _dot(const double *a, const double *b, Py_ssize_t n) noexcept nogil:
     """a . b with four independent partial sums: no loop-carried chain on one accumulator,
@@ -52,13 +53,13 @@ cdef int _quadratic_diag_eval(void *ctx, Py_ssize_t n, const double *x,
                               double *f, double *g) except -1 nogil:
     cdef builtin_data *d = <builtin_data *>ctx
     cdef Py_ssize_t i
-    cdef double di, gi, s = 0.0
-    for i in range(n):
-        di = x[i] - d.b[i]
-        gi = d.a[i] * di
-        s += gi * di
-        if g != NULL:
-            g[i] = gi
+    cdef double di, s = 0.0
+    if g != NULL:
+        s = gd_quadratic_diag_grad(d.a, d.b, x, g, n)
+    elif f != NULL:
+        for i in range(n):
+            di = x[i] - d.b[i]
+            s += (d.a[i] * di) * di
     if f != NULL:
         f[0] = 0.5 * s
     return 0
@@ -195,24 +196,13 @@ cdef int _least_squares_eval(void *ctx, Py_ssize_t n, const double *x,
 
 cdef int _logistic_eval(void *ctx, Py_ssize_t n, const double *x,
                         double *f, double *g) except -1 nogil:
+    """Mean logistic loss and/or its gradient: gd_logistic (src/gd_kernels.h) in blocks of
+    rows, vectorized exp / log1p / sigmoid, X read once; plus the L2 penalty."""
     cdef builtin_data *d = <builtin_data *>ctx
-    cdef Py_ssize_t i, j
-    cdef const double *row
-    cdef double z, e, r, s = 0.0, ww = 0.0
+    cdef Py_ssize_t j
+    cdef double s, ww = 0.0
     cdef double inv_m = 1.0 / d.rows
-    if g != NULL:
-        for j in range(n):
-            g[j] = 0.0
-    for i in range(d.rows):
-        row = d.a + i * n
-        z = _dot(row, x, n)
-        e = exp(-fabs(z))                       # shared by the loss and the sigmoid
-        if f != NULL:
-            s += _softplus(z, e) - d.b[i] * z
-        if g != NULL:
-            r = (_sigmoid(z, e) - d.b[i]) * inv_m
-            for j in range(n):
-                g[j] += r * row[j]
+    s = gd_logistic(d.a, d.b, d.rows, n, x, f != NULL, g, inv_m)
     if d.alpha != 0.0:
         for j in range(n):
             ww += x[j] * x[j]
@@ -274,6 +264,41 @@ cdef int _rastrigin_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
             v = X[j * ld + i]
             G[j * ld + i] = 2.0 * v + 20.0 * M_PI * sin(2.0 * M_PI * v)
     return 0
+
+
+# ---- shims for the kernel tests (tests/test_kernels.py) -------------------------------------
+
+def _exp_kernel(const double[::1] x, bint dispatched=True):
+    """gd_exp over x: the dispatched (CPU-specific) version, or else the inline one compiled
+    with this module's baseline flags."""
+    cdef Py_ssize_t i, k = x.shape[0]
+    out = np.empty(k)
+    cdef double[::1] o = out
+    if k == 0:
+        return out
+    with nogil:
+        if dispatched:
+            gd_exp_array(&x[0], &o[0], k)
+        else:
+            for i in range(k):
+                o[i] = gd_exp(x[i])
+    return out
+
+
+def _log1p_unit_kernel(const double[::1] x, bint dispatched=True):
+    """gd_log1p_unit over x (values in [0, 1]), as _exp_kernel."""
+    cdef Py_ssize_t i, k = x.shape[0]
+    out = np.empty(k)
+    cdef double[::1] o = out
+    if k == 0:
+        return out
+    with nogil:
+        if dispatched:
+            gd_log1p_unit_array(&x[0], &o[0], k)
+        else:
+            for i in range(k):
+                o[i] = gd_log1p_unit(x[i])
+    return out
 
 
 # ---- (c) classes ----------------------------------------------------------------------------
@@ -425,6 +450,13 @@ cdef class Logistic(BuiltinObjective):
         self.data.alpha = alpha
         self.obj.eval = _logistic_eval
         self.obj.n = xx.shape[1]
+        # Without a penalty the descent loop need not compute f at every iterate (about 10%
+        # of a value-and-gradient evaluation): the gradient is then bounded by
+        # max_i ||X_i||_1, and f overflows only once |X w| nears 1e308, so gd_finish's
+        # evaluation at the final iterate is enough.  With alpha > 0, alpha/2 ||w||^2
+        # overflows (|w| ~ 1e154) long before the gradient alpha w does: f is checked at
+        # every iterate, so that a divergence stops at the last finite value.
+        self.obj.has_value_with_gradient = alpha > 0.0
         self.obj.cost = 4.0 * xx.shape[0] * xx.shape[1] + 40.0 * xx.shape[0]
 
     @property

@@ -12,7 +12,7 @@ gtol on the current gradient, max_iter, max_fev; then after the step a non-finit
 decrease.  A tolerance of 0 turns its test off.
 """
 from cpython.exc cimport PyErr_CheckSignals
-from libc.math cimport fabs, fmax, isinf
+from libc.math cimport fabs, fmax, isinf, isfinite, pow, sqrt
 from libc.stdlib cimport calloc, realloc, free
 from libc.string cimport memcpy
 
@@ -21,13 +21,28 @@ import numpy as np
 
 from gdfast._objective cimport Objective, gd_objective, fresh_vector, gd_eval_fn
 from gdfast._fdiff cimport FiniteDifference
-from gdfast._rules cimport (gd_rule, gd_rule_state, RULE_SGD, STEP_FIXED, STEP_ARMIJO,
-                            STEP_WOLFE, STEP_BB1, STEP_BB2)
+from gdfast._rules cimport (gd_rule, gd_rule_state, RULE_SGD, RULE_ADAM, RULE_RMSPROP,
+                            RULE_ADAGRAD, STEP_FIXED, STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE,
+                            STEP_BB1, STEP_BB2)
 from gdfast._update cimport update_direction, apply_step, project, projected_gradient_norm
 from gdfast._stepsize cimport scheduled_lr, bb_update, armijo_search, wolfe_search
 
 cdef extern from "gd_step.h" nogil:
-    void gd_fixed_step(const double *x, const double *g, double *x_new, double lr, Py_ssize_t n)
+    # element-wise arithmetic on the state's own buffers: cannot fail
+    void gd_fixed_step(const double *x, const double *g, double *x_new, double lr,
+                       Py_ssize_t n) noexcept
+    void gd_momentum_step(const double *x, const double *g, double *buf, double *x_new,
+                          double lr, double momentum, double dampening, int nesterov,
+                          int buf_ready, Py_ssize_t n) noexcept
+    void gd_adam_step(const double *x, const double *g, double *m, double *v, double *vmax,
+                      double *x_new, double step, double beta1, double beta2,
+                      double bc2_sqrt, double eps, int amsgrad, int decoupled, double decay,
+                      Py_ssize_t n) noexcept
+    void gd_rmsprop_step(const double *x, const double *g, double *v, double *w, double *buf,
+                         double *x_new, double lr, double alpha, double eps, int centered,
+                         double momentum, Py_ssize_t n) noexcept
+    void gd_adagrad_step(const double *x, const double *g, double *v, double *x_new,
+                         double step, double eps, Py_ssize_t n) noexcept
 
 cnp.import_array()
 
@@ -123,8 +138,9 @@ cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const
     memcpy(s.x, x0, n * sizeof(double))
     s.status = RUNNING
     # f at every iterate, so that a divergence is caught at the first infinite value; only
-    # finite-difference objectives, whose value costs an extra call, skip it when no test
-    # needs it (their gradient already turns non-finite when f does at a stencil point)
+    # objectives whose value costs extra work skip it when no test needs it: finite
+    # differences (an extra call; their gradient already turns non-finite when f does at a
+    # stencil point) and Logistic without penalty (a log1p per row; its gradient is bounded)
     s.need_f = (opt.ftol > 0.0 or opt.record_history or obj.has_value_with_gradient
                 or opt.rule.step >= STEP_ARMIJO)     # line searches and BB need f
     per_iter = fmax(obj.cost, 1.0) + 6.0 * n
@@ -146,6 +162,79 @@ cdef bint _is_plain(const gd_rule *r) noexcept nogil:
     return (r.update == RULE_SGD and r.momentum == 0.0 and r.weight_decay == 0.0
             and not r.maximize and r.step == STEP_FIXED and r.lb == NULL
             and r.clip_norm == 0.0 and r.clip_value == 0.0)
+
+
+cdef bint _is_fast(const gd_rule *r) noexcept nogil:
+    """An update rule with a fixed step or a schedule and nothing that needs the gradient
+    rewritten (clipping, maximize, L2 weight decay) or x projected: the fused fast path."""
+    return (r.step <= STEP_ARRAY and r.lb == NULL and r.clip_norm == 0.0
+            and r.clip_value == 0.0 and not r.maximize
+            and (r.weight_decay == 0.0 or (r.update == RULE_ADAM and r.decoupled_wd)))
+
+
+cdef enum FastKind:
+    FAST_SGD = 0          # x - lr g (with a schedule)
+    FAST_MOMENTUM = 1
+    FAST_ADAM = 2
+    FAST_RMSPROP = 3
+    FAST_ADAGRAD = 4
+
+
+cdef int _fast_kind(const gd_rule *r) noexcept nogil:
+    if r.update == RULE_SGD:
+        return FAST_MOMENTUM if r.momentum != 0.0 else FAST_SGD
+    if r.update == RULE_ADAM:
+        return FAST_ADAM
+    if r.update == RULE_RMSPROP:
+        return FAST_RMSPROP
+    return FAST_ADAGRAD
+
+
+cdef struct fast_sched:
+    double lr           # the scheduled lr of the step
+    double step         # lr / divisor (Adam: 1 - beta1^t; Adagrad: 1 + (t - 1) lr_decay)
+    double bc2_sqrt     # Adam: sqrt(1 - beta2^t)
+
+
+cdef inline void _fast_schedule(const gd_rule *r, int kind, double lr0, Py_ssize_t t,
+                                fast_sched *out) noexcept nogil:
+    """The step sizes of update step t (0-based: rs.t before the step), as _rule_step and
+    update_direction compute them.  They depend on t only: gd_iterate computes them one step
+    ahead, so that their libm calls (pow, cos) overlap the objective's evaluation."""
+    cdef double lr = lr0 if r.step == STEP_FIXED else scheduled_lr(r, lr0, t)
+    out.lr = lr
+    out.bc2_sqrt = 1.0
+    if kind == FAST_ADAM:
+        out.step = lr / (1.0 - pow(r.beta1, <double>(t + 1)))
+        out.bc2_sqrt = sqrt(1.0 - pow(r.beta2, <double>(t + 1)))
+    elif kind == FAST_ADAGRAD:
+        out.step = lr / (1.0 + t * r.lr_decay)
+    else:
+        out.step = lr / 1.0
+
+
+cdef inline void _fast_step(gd_rule_state *st, const gd_rule *r, int kind,
+                            const fast_sched *sc, Py_ssize_t n, const double *x,
+                            const double *g, double *x_new) noexcept nogil:
+    """x_new for a rule that _is_fast (kind = _fast_kind(r)), step sizes sc from
+    _fast_schedule(t = st.t): the arithmetic of _rule_step (update_direction, then
+    apply_step) in one fused kernel of gd_step.h, the same bits."""
+    st.t += 1
+    if kind == FAST_SGD:
+        gd_fixed_step(x, g, x_new, sc.step, n)
+    elif kind == FAST_MOMENTUM:
+        gd_momentum_step(x, g, st.m, x_new, sc.step, r.momentum, r.dampening, r.nesterov,
+                         st.buf_ready, n)
+        st.buf_ready = True
+    elif kind == FAST_ADAM:
+        gd_adam_step(x, g, st.m, st.v, st.w, x_new, sc.step, r.beta1, r.beta2, sc.bc2_sqrt,
+                     r.eps, r.amsgrad, r.decoupled_wd,
+                     1.0 - sc.lr * r.weight_decay if r.decoupled_wd else 1.0, n)
+    elif kind == FAST_RMSPROP:
+        gd_rmsprop_step(x, g, st.v, st.w, st.m, x_new, sc.step, r.alpha, r.eps, r.centered,
+                        r.momentum, n)
+    else:
+        gd_adagrad_step(x, g, st.v, x_new, sc.step, r.eps, n)
 
 
 cdef inline double _gradient_norm(const gd_state *s, const double *x, const double *g) noexcept nogil:
@@ -277,10 +366,14 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
     cdef bint per_iteration_hooks = s.opt.record_history or has_callback
     cdef bint need_gnorm = gtol > 0.0 or per_iteration_hooks
     cdef bint plain = s.plain, f_done, g_done
+    cdef bint fast = not plain and _is_fast(&s.opt.rule)
+    cdef int fast_kind = _fast_kind(&s.opt.rule)
+    cdef fast_sched sc, sc_next
     cdef const gd_rule *rule = &s.opt.rule
     cdef bint bb = rule.step == STEP_BB1 or rule.step == STEP_BB2
     cdef double sign = -1.0 if rule.maximize else 1.0
     cdef int rc, status = s.status
+    _fast_schedule(rule, fast_kind, lr, s.rs.t, &sc_next)     # (used on the fast path only)
     while status == RUNNING:
         # ---- tests at the current point
         if gtol > 0.0 and gnorm <= gtol:
@@ -303,6 +396,11 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
         g_done = False
         if plain:
             gd_fixed_step(x, g, x_new, lr, n)
+        elif fast:
+            sc = sc_next
+            _fast_step(&s.rs, rule, fast_kind, &sc, n, x, g, x_new)
+            # the next step's sizes now, to overlap the evaluation (unused if the run stops)
+            _fast_schedule(rule, fast_kind, lr, s.rs.t, &sc_next)
         else:
             rc = _rule_step(s, x, f, g, x_new, &f_new, g_new, &nfev, &njev)
             if rc == 1:
@@ -391,14 +489,23 @@ cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, dou
     f / g there).  0 ok; 1 no acceptable step; 2 + code for a C objective's error code."""
     cdef const gd_rule *r = &s.opt.rule
     cdef double lr, divisor, f_ref
+    cdef const double *d = s.rs.d
     cdef Py_ssize_t k
     if r.step == STEP_BB1 or r.step == STEP_BB2:
         lr = s.rs.lr_bb
     else:
         lr = scheduled_lr(r, s.opt.lr, s.rs.t)
-    divisor = update_direction(r, &s.rs, s.n, x, g)
+    if (r.update == RULE_SGD and r.momentum == 0.0 and r.clip_norm == 0.0
+            and r.clip_value == 0.0 and not r.maximize and r.weight_decay == 0.0):
+        # the direction is the gradient itself: use it in place (update_direction would
+        # copy it twice)
+        s.rs.t += 1
+        divisor = 1.0
+        d = g
+    else:
+        divisor = update_direction(r, &s.rs, s.n, x, g)
     if r.step == STEP_ARMIJO:
-        return armijo_search(s.obj, r, s.n, x, f, g, s.rs.d, lr, lr / divisor, x_new, f_new,
+        return armijo_search(s.obj, r, s.n, x, f, g, d, lr, lr / divisor, x_new, f_new,
                              nfev)
     if r.step == STEP_BB1 or r.step == STEP_BB2:
         # Raydan's globalization: backtrack from the BB step until f falls below the largest
@@ -407,12 +514,12 @@ cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, dou
         for k in range(s.rs.n_recent):
             if s.rs.f_recent[k] > f_ref:
                 f_ref = s.rs.f_recent[k]
-        return armijo_search(s.obj, r, s.n, x, f_ref, g, s.rs.d, lr, lr / divisor, x_new,
+        return armijo_search(s.obj, r, s.n, x, f_ref, g, d, lr, lr / divisor, x_new,
                              f_new, nfev)
     if r.step == STEP_WOLFE:
-        return wolfe_search(s.obj, r, s.n, x, f, g, s.rs.d, lr / divisor, x_new, f_new, g_new,
+        return wolfe_search(s.obj, r, s.n, x, f, g, d, lr / divisor, x_new, f_new, g_new,
                             nfev, njev)
-    apply_step(r, s.n, x, s.rs.d, lr, lr / divisor, x_new)
+    apply_step(r, s.n, x, d, lr, lr / divisor, x_new)
     return 0
 
 

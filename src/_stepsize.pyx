@@ -20,28 +20,14 @@ Barzilai-Borwein: with s = x_k - x_{k-1}, y = g_k - g_{k-1}: BB1 s.s / s.y, BB2 
 The line searches return 0 when a step was accepted, 1 when none was found (STEP_FAILED),
 2 + code when a C objective returned an error code, -1 on a Python exception.
 """
-from libc.math cimport cos, pow, floor, fabs, isfinite, M_PI
+from libc.math cimport pow, fabs, isfinite
 
 from gdfast._objective cimport gd_objective
-from gdfast._rules cimport (gd_rule, gd_rule_state, STEP_FIXED, STEP_EXPONENTIAL,
-                            STEP_INVERSE_TIME, STEP_STEP, STEP_COSINE, STEP_ARRAY, STEP_BB1)
+from gdfast._rules cimport gd_rule, gd_rule_state, STEP_BB1
 from gdfast._update cimport apply_step
 
 
-cdef double scheduled_lr(const gd_rule *r, double lr, Py_ssize_t k) noexcept nogil:
-    cdef Py_ssize_t kk
-    if r.step == STEP_EXPONENTIAL:
-        return lr * pow(r.gamma, <double>k)
-    if r.step == STEP_INVERSE_TIME:
-        return lr / (1.0 + r.gamma * k)
-    if r.step == STEP_STEP:
-        return lr * pow(r.gamma, floor(<double>(k // r.period)))
-    if r.step == STEP_COSINE:
-        kk = k if k < r.period else r.period
-        return r.eta_min + (lr - r.eta_min) * (1.0 + cos(M_PI * kk / r.period)) / 2.0
-    if r.step == STEP_ARRAY:
-        return r.rates[k] if k < r.n_rates else r.rates[r.n_rates - 1]
-    return lr
+# scheduled_lr is a cdef inline function in gdfast/_stepsize.pxd (inlined into the loop)
 
 
 cdef inline double _dot(const double *a, const double *b, Py_ssize_t n) noexcept nogil:
@@ -52,26 +38,7 @@ cdef inline double _dot(const double *a, const double *b, Py_ssize_t n) noexcept
     return s
 
 
-cdef void bb_update(const gd_rule *r, gd_rule_state *st, Py_ssize_t n, const double *x_new,
-                    const double *x, const double *g_new, const double *g) noexcept nogil:
-    cdef Py_ssize_t i
-    cdef double ss = 0.0, sy = 0.0, yy = 0.0, si, yi, step
-    for i in range(n):
-        si = x_new[i] - x[i]
-        yi = g_new[i] - g[i]
-        ss += si * si
-        sy += si * yi
-        yy += yi * yi
-    if not (sy > 0.0):
-        return                      # not a convex pair: keep the previous step
-    step = ss / sy if r.step == STEP_BB1 else sy / yy
-    if not isfinite(step):
-        return
-    if step < r.lr_min:
-        step = r.lr_min
-    if step > r.lr_max:
-        step = r.lr_max
-    st.lr_bb = step
+# bb_update is a cdef inline function in gdfast/_stepsize.pxd (inlined into the loop)
 
 
 cdef int armijo_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,

@@ -258,3 +258,59 @@ def test_continuing_from_state_equals_one_run(rule):
 def test_bad_rule_input(make, exc, word):
     with pytest.raises(exc, match=word):
         make()
+
+
+# ---- the loop's fused update kernels (gd_step.h) against the general rule path (_update.pyx)
+LEAN_RULES = [
+    dict(),
+    dict(method="momentum", options=dict(momentum=0.9)),
+    dict(method=gdfast.SGD(momentum=0.8, dampening=0.3, nesterov=False)),
+    dict(method=gdfast.SGD(momentum=0.9, nesterov=True)),
+    dict(method="adam"),
+    dict(method=gdfast.Adam(amsgrad=True)),
+    dict(method=gdfast.AdamW(weight_decay=0.1)),
+    dict(method=gdfast.RMSprop(momentum=0.5, centered=True)),
+    dict(method="rmsprop"),
+    dict(method=gdfast.Adagrad(lr_decay=0.01)),
+    dict(step_rule=gdfast.ExponentialLR(0.99)),
+    dict(step_rule=gdfast.StepLR(7, 0.5)),
+    dict(step_rule=gdfast.CosineLR(50)),
+    dict(step_rule=gdfast.InverseTimeLR(0.1)),
+    dict(step_rule=np.linspace(0.1, 0.01, 20)),
+    dict(method="adam", step_rule=gdfast.ExponentialLR(0.99)),
+    dict(step_rule="bb"),
+    dict(step_rule=gdfast.BarzilaiBorwein(variant=2)),
+    dict(step_rule=gdfast.BarzilaiBorwein(variant=1), lr=1e3),      # backtracks
+]
+
+
+def _lean_objectives():
+    rng = np.random.default_rng(7)
+    Xl = rng.normal(size=(60, 4))
+    yl = (Xl[:, 0] > 0).astype(float)
+    return [("quadratic", Quadratic(A, C), None), ("rosenbrock", Rosenbrock(4), None),
+            ("logistic", gdfast.objectives.Logistic(Xl, yl), None),
+            ("python", f, grad), ("fd", f, None)]
+
+
+@pytest.mark.parametrize("kw", LEAN_RULES, ids=[repr(k) for k in LEAN_RULES])
+@pytest.mark.parametrize("gtol", [0.0, 1e-3])
+def test_fused_kernels_equal_general_rule_path(kw, gtol):
+    """The same run through the fused kernels (the default) and through update_direction /
+    apply_step (forced by clipping at 1e300, which changes no value), with and without tests
+    that need f: same bits, counts, status and rule state."""
+    kw = dict(kw)
+    lr = kw.pop("lr", 1e-3 if kw.get("step_rule") is None or "method" in kw else 1e-2)
+    for name, fun, jac in _lean_objectives():
+        x0 = X0 if name in ("quadratic", "python", "fd") else np.full(4, 0.3)
+        runs = [gdfast.minimize(fun, x0, jac=jac, lr=lr, max_iter=200, gtol=gtol,
+                                max_fev=10 ** 9, **extra, **kw)
+                for extra in ({}, {"clip_value": 1e300})]
+        lean, general = runs
+        for key in ("x", "jac"):
+            np.testing.assert_array_equal(lean[key], general[key], err_msg=f"{name} {key}")
+        for key in ("fun", "nit", "nfev", "njev", "status", "message"):
+            assert lean[key] == general[key], (name, key, lean[key], general[key])
+        if "state" in lean:
+            for key, value in lean.state.items():
+                np.testing.assert_array_equal(value, general.state[key], err_msg=key)
