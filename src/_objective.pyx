@@ -18,6 +18,7 @@ from libc.string cimport memcpy
 
 cimport numpy as cnp
 import numpy as np
+from gdfast._validate import as_point as _as_point
 
 cnp.import_array()
 
@@ -68,8 +69,8 @@ cdef class Objective:
         return bool(self.obj.has_gradient)
 
     def _point(self, x):
-        from gdfast._validate import as_point
-        xx = as_point(x, "x")
+        """``x`` validated as a point (a fresh float64 copy) of this objective's dimension."""
+        xx = _as_point(x, "x")
         if self.obj.n >= 0 and xx.shape[0] != self.obj.n:
             raise ValueError(f"x must have length {self.obj.n} for {type(self).__name__}, "
                              f"got length {xx.shape[0]}")
@@ -90,11 +91,13 @@ cdef class Objective:
         """(f(x), grad f(x)) in one evaluation."""
         return self._gradient(x, True)
 
-    def _gradient(self, x, bint with_value):
+    def _gradient(self, x, bint with_value, bint validated=False):
+        """(f or 0.0, grad f) at ``x``; ``validated=True``: ``x`` is already a fresh float64
+        point of the right length (``gdfast.gradient`` checked it), used as is."""
         if not self.obj.has_gradient:
             raise TypeError(f"{type(self).__name__} has no analytic gradient; "
                             "use gdfast.gradient() for finite differences")
-        cdef double[::1] xv = self._point(x)
+        cdef double[::1] xv = x if validated else self._point(x)
         cdef double f = 0.0
         out = np.empty(xv.shape[0])
         cdef double[::1] g = out
