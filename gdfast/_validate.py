@@ -9,6 +9,8 @@ import numbers
 
 import numpy as np
 
+from gdfast._objective import all_finite    # one C pass, no warnings
+
 __all__ = ["as_point", "as_vector", "as_matrix", "as_real_array", "positive_float",
            "nonneg_float", "nonneg_int", "positive_int", "choice"]
 
@@ -41,17 +43,9 @@ def as_vector(value, name, *, allow_empty=False):
         raise ValueError(f"{name} must be 1-D, got an array of shape {arr.shape}")
     if arr.shape[0] == 0 and not allow_empty:
         raise ValueError(f"{name} must not be empty")
-    if not _all_finite(arr):
+    if not all_finite(arr):
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return arr
-
-
-def _all_finite(v):
-    """Whether every entry of the 1-D float64 array ``v`` is finite.  A finite ``v . v`` proves
-    it with one BLAS call (0.35 us at n = 100, where ``np.isfinite(v).all()`` takes 0.8 us in
-    NumPy 2); an infinite or NaN one (a NaN or inf entry, or |v_i| above 1e154) is settled
-    exactly."""
-    return math.isfinite(v.dot(v)) or bool(np.isfinite(v).all())
 
 
 def as_point(value, name="x0"):
