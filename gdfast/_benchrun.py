@@ -19,7 +19,7 @@ import numpy as np
 
 from gdfast import benchmarks as B
 
-QUICK = dict(budget=0.15, min_rounds=3, max_rounds=200)     # seconds of timing per row
+QUICK = dict(budget=0.4, min_rounds=5, max_rounds=500)      # seconds of timing per row
 FULL = dict(budget=1.0, min_rounds=5, max_rounds=1000)
 ROUND_TARGET = 1e-3          # a round lasts at least this long (repeating fast calls)
 
