@@ -105,7 +105,7 @@ def main(argv=None):
                     "against the workload's reference before it is timed; a wrong answer is "
                     "FAILED (exit status 1).  Ratios are gdfast / baseline medians of this run.")
     bench_parser.add_argument("--quick", action="store_true",
-                              help="smaller sizes and shorter timing (about a minute)")
+                              help="smaller sizes and shorter timing (well under a minute)")
     bench_parser.add_argument("--filter", metavar="SUBSTRING", default="",
                               help="only rows whose 'group/implementation' contains SUBSTRING")
     bench_parser.add_argument("--json", metavar="FILE", help="save the results as JSON")
