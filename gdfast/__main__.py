@@ -1,5 +1,10 @@
 """``python -m gdfast demo [--out DIR]``: the lecture's worked examples, computed by gdfast,
-and (with matplotlib installed) two pictures of descent paths written to DIR."""
+and (with matplotlib installed) two pictures of descent paths written to DIR.
+
+``python -m gdfast bench [--quick] [--filter SUBSTRING] [--json FILE] [--compare FILE]
+[--plot FILE.png]``: the benchmark workloads of ``gdfast.benchmarks`` (gdfast beside its C,
+NumPy, SciPy and Numba baselines), each checked, then timed; one table of medians and ratios.
+The exit status is 1 when a check failed."""
 import argparse
 import os
 import sys
@@ -94,9 +99,27 @@ def main(argv=None):
                                               "pictures of descent paths")
     demo_parser.add_argument("--out", metavar="DIR", default=".",
                              help="directory for the PNG pictures (default: the current one)")
+    bench_parser = sub.add_parser(
+        "bench", help="time gdfast against C, NumPy, SciPy and Numba baselines, answers checked",
+        description="Run the benchmark workloads (gdfast.benchmarks): every row is checked "
+                    "against the workload's reference before it is timed; a wrong answer is "
+                    "FAILED (exit status 1).  Ratios are gdfast / baseline medians of this run.")
+    bench_parser.add_argument("--quick", action="store_true",
+                              help="smaller sizes and shorter timing (well under a minute)")
+    bench_parser.add_argument("--filter", metavar="SUBSTRING", default="",
+                              help="only rows whose 'group/implementation' contains SUBSTRING")
+    bench_parser.add_argument("--json", metavar="FILE", help="save the results as JSON")
+    bench_parser.add_argument("--compare", metavar="FILE",
+                              help="add a column new/old against a saved --json FILE")
+    bench_parser.add_argument("--plot", metavar="FILE.png",
+                              help="draw the ratios as a bar chart (needs matplotlib)")
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo(outdir=args.out)
+    if args.command == "bench":
+        from gdfast._benchrun import run
+        return run(quick=args.quick, filter=args.filter, json_path=args.json,
+                   compare=args.compare, plot_path=args.plot)
     return 2
 
 

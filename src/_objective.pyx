@@ -18,8 +18,24 @@ from libc.string cimport memcpy
 
 cimport numpy as cnp
 import numpy as np
-
 cnp.import_array()
+
+cdef object _as_point = None          # gdfast._validate.as_point, fetched on first use (that
+                                      # module imports this one: no import at the top)
+
+
+def all_finite(cnp.ndarray v not None):
+    """Whether every entry of the array ``v`` is finite: one pass in C (sum of x_i * 0, which
+    is NaN exactly when some x_i is NaN or inf, and cannot overflow) for a C-contiguous
+    float64 array, NumPy otherwise.  Emits no warnings."""
+    if cnp.PyArray_TYPE(v) != cnp.NPY_DOUBLE or not cnp.PyArray_IS_C_CONTIGUOUS(v):
+        return bool(np.isfinite(v).all())
+    cdef const double *p = <const double *>cnp.PyArray_DATA(v)
+    cdef Py_ssize_t i, n = cnp.PyArray_SIZE(v)
+    cdef double acc = 0.0
+    for i in range(n):
+        acc += p[i] * 0.0
+    return acc == 0.0
 
 
 cdef int _evaluate_trampoline(void *ctx, Py_ssize_t n, const double *x,
@@ -68,8 +84,12 @@ cdef class Objective:
         return bool(self.obj.has_gradient)
 
     def _point(self, x):
-        from gdfast._validate import as_point
-        xx = as_point(x, "x")
+        """``x`` validated as a point (a fresh float64 copy) of this objective's dimension."""
+        global _as_point
+        if _as_point is None:
+            from gdfast._validate import as_point
+            _as_point = as_point
+        xx = _as_point(x, "x")
         if self.obj.n >= 0 and xx.shape[0] != self.obj.n:
             raise ValueError(f"x must have length {self.obj.n} for {type(self).__name__}, "
                              f"got length {xx.shape[0]}")
@@ -90,11 +110,13 @@ cdef class Objective:
         """(f(x), grad f(x)) in one evaluation."""
         return self._gradient(x, True)
 
-    def _gradient(self, x, bint with_value):
+    def _gradient(self, x, bint with_value, bint validated=False):
+        """(f or 0.0, grad f) at ``x``; ``validated=True``: ``x`` is already a fresh float64
+        point of the right length (``gdfast.gradient`` checked it), used as is."""
         if not self.obj.has_gradient:
             raise TypeError(f"{type(self).__name__} has no analytic gradient; "
                             "use gdfast.gradient() for finite differences")
-        cdef double[::1] xv = self._point(x)
+        cdef double[::1] xv = x if validated else self._point(x)
         cdef double f = 0.0
         out = np.empty(xv.shape[0])
         cdef double[::1] g = out

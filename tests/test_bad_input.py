@@ -133,3 +133,26 @@ def test_builtin_rejects_args_and_python_jac():
 def test_huge_max_iter_is_fine():
     res = gdfast.minimize(Quadratic([1.0]), [1.0], lr=0.5, max_iter=10 ** 30)
     assert res.success
+
+
+def test_zero_d_nan_tolerance_rejected():
+    with pytest.raises(ValueError, match="gtol must not be NaN"):
+        gdfast.minimize(Quadratic([6.0, 2.0]), [1.0, 1.0], gtol=np.array(np.nan))
+
+
+def test_finiteness_check_without_warnings():
+    """Huge finite x0 is accepted without a warning; NaN and inf anywhere are rejected."""
+    import warnings
+    from gdfast._objective import all_finite
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert all_finite(np.array([1e300, -1e300, 5e-324, 0.0]))
+        assert all_finite(np.zeros(0)) and all_finite(np.arange(6.0)[::2])
+        for bad in (np.inf, -np.inf, np.nan):
+            for k in range(3):
+                v = np.ones(3)
+                v[k] = bad
+                assert not all_finite(v)
+                with pytest.raises(ValueError, match="finite"):
+                    gdfast.gradient(Quadratic([1.0, 1.0, 1.0]), v)
+        gdfast.gradient(lambda v: float(np.sum(v * 1e-300)), [1e300, 1.0])

@@ -1,0 +1,882 @@
+"""The benchmark workloads: one registry shared by ``pytest bench`` and ``python -m gdfast bench``.
+
+Each :class:`Workload` is a group: one problem (built by ``setup(quick)``: full size, or the
+smaller ``--quick`` size), the implementations timed on it (gdfast and its baselines, each an
+:class:`Impl` of kind ``"gdfast"``, ``"C"``, ``"NumPy"``, ``"SciPy"`` or ``"Numba"``), and the
+reference answer every implementation is checked against, with the tolerances stated, before it
+is timed.  SciPy and Numba rows exist only when those packages import.
+
+Use::
+
+    from gdfast import benchmarks as B
+    for w in B.WORKLOADS:
+        problem = w.setup(quick=True)
+        for impl in w.available_impls():
+            fn = B.prepare(w, impl, problem)      # the timed callable, set up (compiled) already
+            check = B.check(w, impl, problem, fn())
+            assert check.ok, check.message
+
+Importing this module imports neither pytest, SciPy nor Numba.
+
+Test hook: the environment variable ``GDFAST_BENCH_BREAK=SUBSTRING`` perturbs the answer of every
+implementation whose ``"group/name"`` contains SUBSTRING (case-insensitive), so that the tests
+can see a wrong result reported as a failure.
+"""
+import functools
+import importlib.util
+import os
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Callable, Optional
+
+import numpy as np
+
+KINDS = ("gdfast", "C", "NumPy", "SciPy", "Numba")
+
+BREAK_ENV = "GDFAST_BENCH_BREAK"
+
+
+@dataclass
+class Impl:
+    """One implementation timed in a workload.
+
+    ``make(problem)`` does the untimed setup (building objectives, compiling Numba) and returns
+    the zero-argument callable that is timed; its return value is the answer checked (an array,
+    or anything with an ``.x`` such as an ``OptimizeResult``).  ``vs`` names the gdfast
+    implementation a baseline's ratio is taken against (default: the workload's first gdfast
+    row).  ``rtol``/``atol`` override the workload's tolerances.  ``checked=False`` marks a
+    lower bound that computes no answer (reported as such, never as a pass).  ``pytest_rounds``
+    fixes the number of pytest-benchmark rounds for slow rows."""
+    name: str
+    kind: str
+    make: Callable
+    vs: Optional[str] = None
+    rtol: Optional[float] = None
+    atol: Optional[float] = None
+    checked: bool = True
+    note: str = ""
+    pytest_rounds: Optional[int] = None
+
+    def available(self):
+        """True when the packages this kind needs import (SciPy, Numba); C, NumPy and gdfast
+        rows are always available."""
+        if self.kind == "SciPy":
+            return _has("scipy")
+        if self.kind == "Numba":
+            return _has("numba")
+        return True
+
+
+@dataclass
+class Workload:
+    """A group: a problem, its implementations, and the reference they must agree with.
+
+    ``setup(quick)`` returns the problem (a namespace); ``reference`` is either a function of the
+    problem or the name of the implementation whose answer is the reference (computed once per
+    problem and cached on it).  ``mask(problem, ref)`` optionally selects the entries compared
+    (e.g. the starts that did not diverge).  ``sizes`` describes the full and quick sizes."""
+    group: str
+    title: str
+    setup: Callable
+    reference: object
+    impls: list
+    rtol: float = 0.0
+    atol: float = 0.0
+    mask: Optional[Callable] = None
+    sizes: tuple = ("", "")
+    pytest_file: str = ""
+
+    def impl(self, name):
+        """The implementation called ``name``."""
+        for i in self.impls:
+            if i.name == name:
+                return i
+        raise KeyError(f"{self.group}: no implementation {name!r}")
+
+    def available_impls(self):
+        """The implementations whose packages import, in table order."""
+        return [i for i in self.impls if i.available()]
+
+    def gdfast_impl(self, impl):
+        """The gdfast implementation that ``impl``'s ratio gdfast/baseline is taken against
+        (None for gdfast rows themselves)."""
+        if impl.kind == "gdfast":
+            return None
+        if impl.vs is not None:
+            return self.impl(impl.vs)
+        return next(i for i in self.impls if i.kind == "gdfast")
+
+    def size(self, quick):
+        """The size description for full or quick runs."""
+        return self.sizes[1 if quick else 0]
+
+
+@dataclass
+class Check:
+    """The outcome of a correctness check: ``ok``, the largest absolute error ``max_err``
+    (NaN when nothing was compared), and a one-line ``message``."""
+    ok: Optional[bool]
+    max_err: float
+    message: str
+
+    @property
+    def label(self):
+        """``ok``, ``FAILED`` or ``n/a`` (unchecked lower bounds)."""
+        return "n/a" if self.ok is None else ("ok" if self.ok else "FAILED")
+
+
+@functools.lru_cache(maxsize=None)
+def _has(module):
+    """True when ``module`` can be imported (looked up once, without importing it)."""
+    return importlib.util.find_spec(module) is not None
+
+
+def _answer(out):
+    """The array an implementation's return value stands for (``OptimizeResult`` -> ``.x``)."""
+    if hasattr(out, "x") and not isinstance(out, np.ndarray):
+        out = out.x
+    return np.asarray(out, dtype=float)
+
+
+def _broken(workload, impl):
+    """True when the test hook ``GDFAST_BENCH_BREAK`` names this implementation."""
+    key = os.environ.get(BREAK_ENV, "").lower()
+    return bool(key) and key in f"{workload.group}/{impl.name}".lower()
+
+
+def prepare(workload, impl, problem):
+    """The timed callable of ``impl`` on ``problem``, with its setup done (a Numba function is
+    compiled by its first call, which is the check: time only after :func:`check`)."""
+    fn = impl.make(problem)
+    if _broken(workload, impl):
+        raw = fn
+        fn = lambda: _answer(raw()) * (1.0 + 1e-3) + 1e-3     # noqa: E731  (test hook)
+    return fn
+
+
+def reference(workload, problem):
+    """The workload's reference answer on ``problem`` (computed once, cached on the problem)."""
+    cache = problem.__dict__.setdefault("_reference", {})
+    if "ref" not in cache:
+        ref = workload.reference
+        if isinstance(ref, str):
+            impl = workload.impl(ref)
+            cache["ref"] = _answer(impl.make(problem)())
+        else:
+            cache["ref"] = _answer(ref(problem))
+    return cache["ref"]
+
+
+def check(workload, impl, problem, out):
+    """Compare the answer ``out`` of ``impl`` with the reference:
+    ``|answer - reference| <= atol + rtol |reference|`` element-wise (on the masked entries)."""
+    if not impl.checked:
+        return Check(None, float("nan"), "not checked: a lower bound that computes no answer")
+    ref = reference(workload, problem)
+    got = _answer(out)
+    if got.shape != ref.shape:
+        return Check(False, float("nan"), f"shape {got.shape} != reference {ref.shape}")
+    if workload.mask is not None:
+        keep = workload.mask(problem, ref)
+        got, ref = got[keep], ref[keep]
+    rtol = workload.rtol if impl.rtol is None else impl.rtol
+    atol = workload.atol if impl.atol is None else impl.atol
+    with np.errstate(all="ignore"):
+        err = np.abs(got - ref)
+        bad = ~(err <= atol + rtol * np.abs(ref))        # NaN counts as bad
+    max_err = float(np.max(err)) if err.size else 0.0
+    if not np.isfinite(max_err):
+        max_err = float("inf")
+    tol = f"rtol {rtol:g}, atol {atol:g}"
+    if bad.any():
+        return Check(False, max_err, f"{int(bad.sum())} of {bad.size} entries differ from the "
+                     f"reference beyond {tol} (max |error| {max_err:.3g})")
+    return Check(True, max_err, f"agrees with the reference within {tol}")
+
+
+def select(substring="", workloads=None):
+    """``[(workload, [impls])]`` whose ``"group/name"`` contains ``substring``
+    (case-insensitive), available implementations only; a group selected through a baseline
+    keeps its gdfast rows, which the ratios need."""
+    out = []
+    key = substring.lower()
+    for w in WORKLOADS if workloads is None else workloads:
+        impls = w.available_impls()
+        chosen = [i for i in impls if key in f"{w.group}/{i.name}".lower()]
+        if not chosen:
+            continue
+        needed = {w.gdfast_impl(i).name for i in chosen if i.kind != "gdfast"}
+        out.append((w, [i for i in impls if i in chosen or i.name in needed]))
+    return out
+
+
+def _njit(fn):
+    """Compile ``fn`` with ``numba.njit`` (imported only here)."""
+    import numba
+    return numba.njit(cache=False)(fn)
+
+
+# ===================================================================== the lecture's quadratic
+# Quadratic([6, 2], center=[1, 2]) is 3 (x - 1)^2 + (y - 2)^2: the lecture's 3x^2 + y^2, shifted.
+
+def _quadratic_setup(quick):
+    """Per-iteration overhead: 10^7 fixed steps (10^6 quick) from (0, 0), all tests off.  The
+    step 1e-7 keeps the iterate far from the minimum, so the bit-for-bit check compares 10^7
+    rounded steps and not a converged point."""
+    return SimpleNamespace(a=np.array([6.0, 2.0]), c=np.array([1.0, 2.0]), x0=np.zeros(2),
+                           lr=1e-7, iters=10 ** 6 if quick else 10 ** 7)
+
+
+def _quadratic_gdfast(p):
+    """gdfast.minimize on the built-in Quadratic."""
+    import gdfast
+    q = gdfast.objectives.Quadratic(p.a, center=p.c)
+    return lambda: gdfast.minimize(q, p.x0, lr=p.lr, max_iter=p.iters, gtol=0)
+
+
+def _quadratic_c(p):
+    """The plain C loop: gradient, then step (gdfast's arithmetic)."""
+    from gdfast import _baselines
+    return lambda: _baselines.quadratic_descent(p.a, p.c, p.x0, p.lr, p.iters)
+
+
+def _quadratic_c_fused(p):
+    """The plain C loop with the gradient fused into the step (no gradient vector)."""
+    from gdfast import _baselines
+    return lambda: _baselines.quadratic_descent_fused(p.a, p.c, p.x0, p.lr, p.iters)
+
+
+def _quadratic_numba_loop(a, c, x0, lr, iters):
+    """Fixed-step descent on 1/2 sum a_i (x_i - c_i)^2: gradient, then step (for Numba)."""
+    n = x0.shape[0]
+    x = x0.copy()
+    g = np.empty(n)
+    for _ in range(iters):
+        for i in range(n):
+            g[i] = a[i] * (x[i] - c[i])
+        for i in range(n):
+            x[i] = x[i] - lr * g[i]
+    return x
+
+
+@functools.lru_cache(maxsize=None)
+def _numba_quadratic_loop():
+    """The compiled Numba loop (compiled once per process)."""
+    return _njit(_quadratic_numba_loop)
+
+
+def _quadratic_numba(p):
+    """The Numba @njit loop of the same arithmetic."""
+    loop = _numba_quadratic_loop()
+    return lambda: loop(p.a, p.c, p.x0, p.lr, p.iters)
+
+
+QUADRATIC = Workload(
+    group="quadratic-descent",
+    title="fixed-step descent on the lecture's quadratic, Quadratic([6, 2], center=[1, 2]), "
+          "lr 1e-7, tests off: per-iteration overhead",
+    sizes=("10^7 steps", "10^6 steps"),
+    setup=_quadratic_setup,
+    reference="plain C loop (gradient, then step)",
+    impls=[
+        Impl("gdfast", "gdfast", _quadratic_gdfast),
+        Impl("plain C loop (gradient, then step)", "C", _quadratic_c),
+        Impl("plain C loop, gradient fused into the step", "C", _quadratic_c_fused, rtol=1e-12),
+        Impl("Numba @njit loop (gradient, then step)", "Numba", _quadratic_numba, rtol=1e-12),
+    ],
+    rtol=0.0, atol=0.0,          # gdfast: bit for bit the C loop's iterates
+    pytest_file="test_bench_core.py",
+)
+
+
+# ------------------------------------------------------------ the lecture's quadratic, solved
+def _solve_setup(quick):
+    """The lecture's 3x^2 + y^2 from (1, 1) with lr 0.1, run until max |g_i| <= 1e-8."""
+    return SimpleNamespace(a=np.array([6.0, 2.0]), x0=np.array([1.0, 1.0]), lr=0.1, gtol=1e-8)
+
+
+def _lecture_f(v):
+    """3x^2 + y^2."""
+    return 3.0 * v[0] ** 2 + v[1] ** 2
+
+
+def _lecture_g(v):
+    """The gradient (6x, 2y)."""
+    return np.array([6.0 * v[0], 2.0 * v[1]])
+
+
+def _solve_gdfast(p):
+    """gdfast.minimize on the built-in Quadratic([6, 2])."""
+    import gdfast
+    q = gdfast.objectives.Quadratic(p.a)
+    return lambda: gdfast.minimize(q, p.x0, lr=p.lr, gtol=p.gtol)
+
+
+def _solve_gdfast_python(p):
+    """gdfast.minimize with f and its gradient as Python functions."""
+    import gdfast
+    return lambda: gdfast.minimize(_lecture_f, p.x0, jac=_lecture_g, lr=p.lr, gtol=p.gtol)
+
+
+def _solve_numpy_loop(x0, lr, gtol):
+    """The lecture's rule as a user writes it in NumPy: step until the gradient is small."""
+    x = x0.copy()
+    g = _lecture_g(x)
+    while np.max(np.abs(g)) > gtol:
+        x = x - lr * g
+        g = _lecture_g(x)
+    return x
+
+
+def _solve_numpy(p):
+    """The NumPy loop."""
+    return lambda: _solve_numpy_loop(p.x0, p.lr, p.gtol)
+
+
+def _solve_numba_loop(x0, lr, gtol):
+    """The same loop for Numba (scalars, no arrays inside)."""
+    x, y = x0[0], x0[1]
+    gx, gy = 6.0 * x, 2.0 * y
+    while max(abs(gx), abs(gy)) > gtol:
+        x -= lr * gx
+        y -= lr * gy
+        gx, gy = 6.0 * x, 2.0 * y
+    return np.array([x, y])
+
+
+@functools.lru_cache(maxsize=None)
+def _numba_solve_loop():
+    """The compiled Numba loop."""
+    return _njit(_solve_numba_loop)
+
+
+def _solve_numba(p):
+    """The Numba @njit loop."""
+    loop = _numba_solve_loop()
+    return lambda: loop(p.x0, p.lr, p.gtol)
+
+
+def _solve_scipy(p):
+    """scipy.optimize.minimize with BFGS and the analytic gradient, to the same gtol (SciPy's
+    BFGS tests the same max-norm of the gradient)."""
+    from scipy.optimize import minimize
+    return lambda: minimize(_lecture_f, p.x0, jac=_lecture_g, method="BFGS",
+                            options={"gtol": p.gtol})
+
+
+QUADRATIC_SOLVE = Workload(
+    group="quadratic-solve",
+    title="the lecture's 3x^2 + y^2 from (1, 1), lr 0.1, solved to max |g_i| <= 1e-8: "
+          "time to an answer, fixed costs included",
+    sizes=("~90 steps", "~90 steps"),
+    setup=_solve_setup,
+    reference=lambda p: np.zeros(2),
+    impls=[
+        Impl("gdfast (built-in Quadratic)", "gdfast", _solve_gdfast),
+        Impl("gdfast (Python f and jac)", "gdfast", _solve_gdfast_python),
+        Impl("NumPy loop (same rule, same gtol)", "NumPy", _solve_numpy),
+        Impl("Numba @njit loop (same rule, same gtol)", "Numba", _solve_numba),
+        Impl("SciPy minimize (BFGS, a different algorithm) to the same gtol", "SciPy",
+             _solve_scipy, vs="gdfast (Python f and jac)",
+             note="BFGS needs ~5 iterations where fixed steps need ~90"),
+    ],
+    atol=1e-8,        # max |g_i| <= 1e-8 puts every coordinate within 1e-8 / 2 of the minimum
+    pytest_file="test_bench_core.py",
+)
+
+
+# ============================================================ FD gradients of Rosenbrock(n)
+_CBRT_EPS = 6.055454452393343e-06          # eps^(1/3): the central-difference relative step
+
+
+def _fd_setup(n):
+    """The setup function for n variables: a point uniform in [-1.5, 1.5]^n (seed 0)."""
+    def setup(quick):
+        """Same size full and quick (a gradient costs milliseconds)."""
+        return SimpleNamespace(n=n, x=np.random.default_rng(0).uniform(-1.5, 1.5, n))
+    return setup
+
+
+def _fd_reference(p):
+    """The analytic gradient of the built-in Rosenbrock."""
+    from gdfast.objectives import Rosenbrock
+    return Rosenbrock(p.n).gradient(p.x)
+
+
+def _fd_gdfast(p):
+    """gdfast.gradient on the built-in Rosenbrock (central differences in C)."""
+    import gdfast
+    r = gdfast.objectives.Rosenbrock(p.n)
+    return lambda: gdfast.gradient(r, p.x)
+
+
+def _fd_c(p):
+    """The plain C loop with gdfast's steps."""
+    from gdfast import _baselines
+    return lambda: _baselines.rosenbrock_central_gradient(p.x)
+
+
+def _rosen_numpy(x):
+    """The chained Rosenbrock function in NumPy (SciPy's ``rosen``)."""
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def _fd_numpy_loop(x):
+    """Central differences as a user writes them: two NumPy evaluations per coordinate."""
+    h = _CBRT_EPS * np.maximum(1.0, np.abs(x))
+    h = (x + h) - x
+    xw = x.copy()
+    g = np.empty_like(x)
+    for i in range(x.size):
+        xw[i] = x[i] + h[i]
+        fp = _rosen_numpy(xw)
+        xw[i] = x[i] - h[i]
+        fm = _rosen_numpy(xw)
+        xw[i] = x[i]
+        g[i] = (fp - fm) / (2.0 * h[i])
+    return g
+
+
+def _fd_numpy(p):
+    """The NumPy loop."""
+    return lambda: _fd_numpy_loop(p.x)
+
+
+def _fd_scipy(p):
+    """SciPy's approx_derivative(rosen, method="3-point")."""
+    from scipy.optimize import rosen
+    from scipy.optimize._numdiff import approx_derivative
+    return lambda: approx_derivative(rosen, p.x, method="3-point")
+
+
+def _fd_numba_kernel(x):
+    """Central differences of the chained Rosenbrock, gdfast's steps (for Numba)."""
+    n = x.size
+    xw = x.copy()
+    g = np.empty(n)
+    for i in range(n):
+        xi = xw[i]
+        h = _CBRT_EPS * max(1.0, abs(xi))
+        h = (xi + h) - xi
+        fp = 0.0
+        xw[i] = xi + h
+        for k in range(n - 1):
+            t = xw[k + 1] - xw[k] * xw[k]
+            u = 1.0 - xw[k]
+            fp += 100.0 * t * t + u * u
+        fm = 0.0
+        xw[i] = xi - h
+        for k in range(n - 1):
+            t = xw[k + 1] - xw[k] * xw[k]
+            u = 1.0 - xw[k]
+            fm += 100.0 * t * t + u * u
+        xw[i] = xi
+        g[i] = (fp - fm) / (2.0 * h)
+    return g
+
+
+@functools.lru_cache(maxsize=None)
+def _numba_fd_kernel():
+    """The compiled Numba kernel."""
+    return _njit(_fd_numba_kernel)
+
+
+def _fd_numba(p):
+    """The Numba @njit loop."""
+    kernel = _numba_fd_kernel()
+    return lambda: kernel(p.x)
+
+
+def _fd_workload(n):
+    """The FD-gradient workload on Rosenbrock(n)."""
+    return Workload(
+        group=f"fd-rosenbrock-{n}",
+        title=f"central-difference gradient of Rosenbrock({n}) (2n = {2 * n} evaluations)",
+        sizes=(f"n = {n}", f"n = {n}"),
+        setup=_fd_setup(n),
+        reference=_fd_reference,
+        impls=[
+            Impl("gdfast", "gdfast", _fd_gdfast),
+            Impl("plain C loop", "C", _fd_c),
+            Impl("Numba @njit loop", "Numba", _fd_numba),
+            Impl("NumPy loop (two calls of rosen per coordinate)", "NumPy", _fd_numpy),
+            Impl('SciPy approx_derivative(rosen, method="3-point")', "SciPy", _fd_scipy),
+        ],
+        rtol=1e-6, atol=1e-6,        # against the analytic gradient: the FD error
+        pytest_file="test_bench_core.py",
+    )
+
+
+FD_100 = _fd_workload(100)
+FD_1000 = _fd_workload(1000)
+
+
+# ========================================================= a NumPy objective of 10 variables
+def _f10(x):
+    """sum x^2 + sum sin x, one point."""
+    return np.sum(x ** 2) + np.sum(np.sin(x))
+
+
+def _f10_vectorized(X):
+    """sum x^2 + sum sin x for each row of X."""
+    return np.sum(X ** 2, axis=1) + np.sum(np.sin(X), axis=1)
+
+
+def _f10_setup(quick):
+    """100 central-difference steps of lr 1e-3 from linspace(-1, 1, 10)."""
+    return SimpleNamespace(x0=np.linspace(-1.0, 1.0, 10), steps=100, lr=1e-3)
+
+
+def _f10_hand_stencil(x0, steps, lr):
+    """What a user writes: a vectorized central-difference stencil in NumPy, then the step."""
+    x = x0.copy()
+    n = x.size
+    for _ in range(steps):
+        h = _CBRT_EPS * np.maximum(1.0, np.abs(x))
+        h = (x + h) - x
+        E = np.diag(h)
+        F = _f10_vectorized(np.vstack([x + E, x - E]))
+        x = x - lr * (F[:n] - F[n:]) / (2 * h)
+    return x
+
+
+def _f10_scalar_loop(x0, steps, lr):
+    """The same descent with one call of f per stencil point, as a user writes it."""
+    x = x0.copy()
+    g = np.empty_like(x)
+    for _ in range(steps):
+        h = _CBRT_EPS * np.maximum(1.0, np.abs(x))
+        h = (x + h) - x
+        for i in range(x.size):
+            xp = x.copy()
+            xp[i] += h[i]
+            xm = x.copy()
+            xm[i] -= h[i]
+            g[i] = (_f10(xp) - _f10(xm)) / (2.0 * h[i])
+        x = x - lr * g
+    return x
+
+
+def _f10_floor(x0, steps):
+    """The 2n calls of f per iteration that any central-difference run must make."""
+    for _ in range(steps):
+        for _ in range(2 * x0.size):
+            _f10(x0)
+
+
+def _f10_scipy_loop(x0, steps, lr):
+    """The descent with SciPy's approx_derivative for the gradient."""
+    from scipy.optimize._numdiff import approx_derivative
+    x = x0.copy()
+    for _ in range(steps):
+        x = x - lr * approx_derivative(_f10, x, method="3-point")
+    return x
+
+
+def _f10_gdfast(vectorized):
+    """The maker of gdfast.minimize rows on the scalar or the vectorized objective."""
+    def make(p):
+        """gdfast.minimize with central differences computed in Cython."""
+        import gdfast
+        f = _f10_vectorized if vectorized else _f10
+        return lambda: gdfast.minimize(f, p.x0, lr=p.lr, max_iter=p.steps, gtol=0,
+                                       vectorized=vectorized)
+    return make
+
+
+F10 = Workload(
+    group="numpy-objective-10",
+    title="a NumPy objective of 10 variables, sum x^2 + sum sin x: 100 steps with central "
+          "differences (2,000 calls of f, or 100 vectorized calls)",
+    sizes=("100 steps", "100 steps"),
+    setup=_f10_setup,
+    reference="NumPy hand-vectorized stencil",
+    impls=[
+        Impl("gdfast", "gdfast", _f10_gdfast(False)),
+        Impl("gdfast vectorized=True", "gdfast", _f10_gdfast(True)),
+        Impl("floor: the 2,000 calls of f alone", "NumPy",
+             lambda p: (lambda: _f10_floor(p.x0, p.steps)), checked=False),
+        Impl("NumPy loop, one call of f per stencil point", "NumPy",
+             lambda p: (lambda: _f10_scalar_loop(p.x0, p.steps, p.lr))),
+        Impl('SciPy approx_derivative(f, method="3-point") loop', "SciPy",
+             lambda p: (lambda: _f10_scipy_loop(p.x0, p.steps, p.lr))),
+        Impl("NumPy hand-vectorized stencil", "NumPy",
+             lambda p: (lambda: _f10_hand_stencil(p.x0, p.steps, p.lr)),
+             vs="gdfast vectorized=True"),
+    ],
+    rtol=1e-9,
+    pytest_file="test_bench_core.py",
+)
+
+
+# ======================================================== batch multi-start on Himmelblau
+def _batch_setup(quick):
+    """10^5 starts (10^4 quick) uniform in [-5, 5]^2 (seed 2024), 1,000 steps of 0.01."""
+    m = 10_000 if quick else 100_000
+    return SimpleNamespace(X0=np.random.default_rng(2024).uniform(-5.0, 5.0, (m, 2)),
+                           lr=0.01, steps=1000)
+
+
+def _batch_numpy_loop(X, lr, steps):
+    """The same fixed-step descent, vectorized over the starts with NumPy."""
+    x0 = X[:, 0].copy()
+    x1 = X[:, 1].copy()
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            a = x0 * x0 + x1 - 11.0
+            b = x0 + x1 * x1 - 7.0
+            g0 = 4.0 * x0 * a + 2.0 * b
+            g1 = 2.0 * a + 4.0 * x1 * b
+            x0 = x0 - lr * g0
+            x1 = x1 - lr * g1
+    return np.column_stack([x0, x1])
+
+
+def _batch_numba_kernel(X, lr, steps):
+    """One start after the other, scalar arithmetic (for Numba)."""
+    out = X.copy()
+    for i in range(X.shape[0]):
+        x0 = X[i, 0]
+        x1 = X[i, 1]
+        for _ in range(steps):
+            a = x0 * x0 + x1 - 11.0
+            b = x0 + x1 * x1 - 7.0
+            g0 = 4.0 * x0 * a + 2.0 * b
+            g1 = 2.0 * a + 4.0 * x1 * b
+            x0 = x0 - lr * g0
+            x1 = x1 - lr * g1
+        out[i, 0] = x0
+        out[i, 1] = x1
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _numba_batch_kernel():
+    """The compiled Numba kernel."""
+    return _njit(_batch_numba_kernel)
+
+
+def _batch_numba(p):
+    """The Numba @njit loop."""
+    kernel = _numba_batch_kernel()
+    return lambda: kernel(p.X0, p.lr, p.steps)
+
+
+def _batch_gdfast(threads):
+    """The maker of gdfast.minimize_batch rows on ``threads`` threads (None: all cores)."""
+    def make(p):
+        """minimize_batch on the built-in Himmelblau, tolerances off."""
+        import gdfast
+        h = gdfast.objectives.Himmelblau()
+        return lambda: gdfast.minimize_batch(h, p.X0, lr=p.lr, max_iter=p.steps, gtol=0,
+                                             threads=threads)
+    return make
+
+
+def _batch_mask(p, ref):
+    """The starts whose reference run stayed finite (the others diverge: gdfast stops them at
+    their last finite iterate, the loops run on into inf/NaN)."""
+    keep = np.isfinite(ref).all(axis=1)
+    if keep.mean() < 0.9:
+        raise AssertionError("the reference diverged on more than 10% of the starts")
+    return keep
+
+
+HIMMELBLAU_BATCH = Workload(
+    group="himmelblau-batch",
+    title="multi-start on Himmelblau: 1,000 fixed steps of 0.01 from each start, all "
+          "tolerances off",
+    sizes=("10^5 starts", "10^4 starts"),
+    setup=_batch_setup,
+    reference="NumPy vectorized loop",
+    mask=_batch_mask,
+    impls=[
+        Impl("gdfast minimize_batch, 1 thread", "gdfast", _batch_gdfast(1), pytest_rounds=5),
+        Impl("gdfast minimize_batch, all threads", "gdfast", _batch_gdfast(None),
+             pytest_rounds=5),
+        Impl("NumPy vectorized loop", "NumPy",
+             lambda p: (lambda: _batch_numpy_loop(p.X0, p.lr, p.steps)), pytest_rounds=3),
+        Impl("Numba @njit loop (one start after the other)", "Numba",
+             _batch_numba,
+             pytest_rounds=5),
+    ],
+    rtol=1e-12, atol=1e-12,
+    pytest_file="test_bench_batch.py",
+)
+
+
+# =========================================== a Numba cfunc objective against the built-in one
+def _lowlevel_setup(quick):
+    """10^6 steps (10^5 quick) of lr 1e-7 on 3x^2 + y^2 from (1, 1)."""
+    return SimpleNamespace(a=np.array([6.0, 2.0]), x0=np.array([1.0, 1.0]), lr=1e-7,
+                           iters=10 ** 5 if quick else 10 ** 6)
+
+
+@functools.lru_cache(maxsize=None)
+def _numba_cfuncs():
+    """The value and gradient of 3x^2 + y^2 as Numba cfuncs (SciPy's pointer signatures)."""
+    import numba
+    from numba import types
+    dp = types.CPointer(types.double)
+
+    @numba.cfunc(types.double(types.intc, dp, types.voidptr))
+    def value(n, x, ud):
+        """3x^2 + y^2."""
+        return 3.0 * x[0] * x[0] + x[1] * x[1]
+
+    @numba.cfunc(types.void(types.intc, dp, dp, types.voidptr))
+    def grad(n, x, g, ud):
+        """(6x, 2y)."""
+        g[0] = 6.0 * x[0]
+        g[1] = 2.0 * x[1]
+
+    return value, grad
+
+
+def _lowlevel_builtin(p):
+    """gdfast.minimize on the built-in Quadratic([6, 2])."""
+    import gdfast
+    q = gdfast.objectives.Quadratic(p.a)
+    return lambda: gdfast.minimize(q, p.x0, lr=p.lr, max_iter=p.iters, gtol=0)
+
+
+def _lowlevel_c(p):
+    """The plain C loop (gradient, then step)."""
+    from gdfast import _baselines
+    return lambda: _baselines.quadratic_descent(p.a, np.zeros(2), p.x0, p.lr, p.iters)
+
+
+def _lowlevel_cfunc(p):
+    """gdfast.minimize on Numba cfunc pointers (the whole run without the GIL)."""
+    import gdfast
+    value, grad = _numba_cfuncs()
+    return lambda: gdfast.minimize(value, p.x0, jac=grad, lr=p.lr, max_iter=p.iters, gtol=0)
+
+
+LOWLEVEL = Workload(
+    group="lowlevel-quadratic",
+    title="3x^2 + y^2, lr 1e-7, tests off: the built-in Quadratic against the same function "
+          "as Numba cfunc pointers (value and gradient)",
+    sizes=("10^6 steps", "10^5 steps"),
+    setup=_lowlevel_setup,
+    reference="plain C loop",
+    impls=[
+        Impl("gdfast, built-in Quadratic", "gdfast", _lowlevel_builtin),
+        Impl("gdfast on Numba cfunc pointers", "Numba", _lowlevel_cfunc, rtol=1e-14),
+        Impl("plain C loop", "C", _lowlevel_c),
+    ],
+    rtol=0.0, atol=0.0,
+    pytest_file="test_bench_batch.py",
+)
+
+
+# ==================================================================== Adam on logistic loss
+# The pytest rows of this group live in bench/test_bench_rules.py (same data, seed and sizes);
+# bench/test_bench_core.py checks that the two agree.
+ADAM_B1, ADAM_B2, ADAM_EPS = 0.9, 0.999, 1e-8
+
+
+def _adam_setup(quick):
+    """5,000 x 50 (seed 1), 500 Adam steps of lr 1e-2 (100 quick)."""
+    rng = np.random.default_rng(1)
+    m, n = 5000, 50
+    X = rng.normal(size=(m, n))
+    y = (X @ rng.normal(size=n) + 0.5 * rng.normal(size=m) > 0).astype(float)
+    return SimpleNamespace(X=X, y=y, w0=np.zeros(n), lr=1e-2, steps=100 if quick else 500)
+
+
+def _adam_numpy_loop(X, y, w0, lr, steps):
+    """Adam (torch's formulas) on the mean logistic loss, as a NumPy loop (BLAS products)."""
+    m, n = X.shape
+    w, mom, v = w0.copy(), np.zeros(n), np.zeros(n)
+    for t in range(1, steps + 1):
+        z = X @ w
+        g = X.T @ (1.0 / (1.0 + np.exp(-z)) - y) / m
+        mom = ADAM_B1 * mom + (1 - ADAM_B1) * g
+        v = ADAM_B2 * v + (1 - ADAM_B2) * g * g
+        w = w - lr / (1 - ADAM_B1 ** t) * mom / (np.sqrt(v) / np.sqrt(1 - ADAM_B2 ** t)
+                                                 + ADAM_EPS)
+    return w
+
+
+def _adam_gdfast(p):
+    """gdfast.minimize(method="adam") on the built-in Logistic."""
+    import gdfast
+    obj = gdfast.objectives.Logistic(p.X, p.y)
+    return lambda: gdfast.minimize(obj, p.w0, method="adam", lr=p.lr, max_iter=p.steps, gtol=0)
+
+
+def _adam_c(p):
+    """The plain C loop in gdfast._baselines."""
+    from gdfast._baselines import adam_logistic
+    return lambda: adam_logistic(p.X, p.y, p.w0, p.lr, ADAM_B1, ADAM_B2, ADAM_EPS, p.steps)
+
+
+ADAM = Workload(
+    group="adam-logistic",
+    title="Adam on the built-in Logistic(X, y), X 5,000 x 50",
+    sizes=("500 steps", "100 steps"),
+    setup=_adam_setup,
+    reference="NumPy loop (BLAS)",
+    impls=[
+        Impl("gdfast", "gdfast", _adam_gdfast),
+        Impl("plain C loop", "C", _adam_c),
+        Impl("NumPy loop (BLAS)", "NumPy",
+             lambda p: (lambda: _adam_numpy_loop(p.X, p.y, p.w0, p.lr, p.steps))),
+    ],
+    rtol=1e-9, atol=1e-12,
+    pytest_file="test_bench_rules.py",
+)
+
+
+# ============================================================ a 2-D landscape of Rastrigin
+def _landscape_setup(quick):
+    """A plane of Rastrigin(1000) through a random center along two random directions (seed
+    0), span 1, 201 x 201 points (101 x 101 quick)."""
+    rng = np.random.default_rng(0)
+    center, d1, d2 = rng.standard_normal((3, 1000))
+    return SimpleNamespace(n=1000, center=center, d1=d1, d2=d2, res=101 if quick else 201)
+
+
+def _landscape_numpy_loop(p):
+    """One NumPy evaluation of the Rastrigin formula per grid point."""
+    grid = np.linspace(-1, 1, p.res)
+    values = np.empty((p.res, p.res))
+    for j, b in enumerate(grid):
+        for i, a in enumerate(grid):
+            x = p.center + a * p.d1 + b * p.d2
+            values[j, i] = 10 * p.n + np.sum(x * x - 10 * np.cos(2 * np.pi * x))
+    return values
+
+
+def _landscape_gdfast(threads):
+    """The maker of gdfast.landscape.plane rows on ``threads`` threads (None: all cores)."""
+    def make(p):
+        """landscape.plane on the built-in Rastrigin."""
+        from gdfast import landscape
+        from gdfast.objectives import Rastrigin
+        obj = Rastrigin(p.n)
+        return lambda: landscape.plane(obj, p.center, p.d1, p.d2, span=1.0, resolution=p.res,
+                                       threads=threads).values
+    return make
+
+
+LANDSCAPE = Workload(
+    group="landscape",
+    title="a plane of Rastrigin(1000) on a grid (gdfast.landscape.plane)",
+    sizes=("201 x 201", "101 x 101"),
+    setup=_landscape_setup,
+    reference="NumPy loop over the grid points",
+    impls=[
+        Impl("gdfast, all threads", "gdfast", _landscape_gdfast(None)),
+        Impl("gdfast, 1 thread", "gdfast", _landscape_gdfast(1)),
+        Impl("NumPy loop over the grid points", "NumPy",
+             lambda p: (lambda: _landscape_numpy_loop(p)), pytest_rounds=3),
+    ],
+    rtol=1e-12,
+    pytest_file="test_bench_landscape.py",
+)
+
+
+WORKLOADS = [QUADRATIC, QUADRATIC_SOLVE, FD_100, FD_1000, F10, HIMMELBLAU_BATCH, LOWLEVEL, ADAM,
+             LANDSCAPE]
