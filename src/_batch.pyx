@@ -361,7 +361,7 @@ cdef void _lockstep_round(block_t *blocks, Py_ssize_t nb, block_eval_fn ev, void
                           Py_ssize_t n, const lock_opts *o, Py_ssize_t steps, bint first,
                           int nt) noexcept nogil:
     cdef Py_ssize_t k
-    for k in prange(nb, schedule="dynamic", num_threads=nt):
+    for k in prange(nb, schedule="static", num_threads=nt):
         if first:
             _block_start(&blocks[k], ev, ctx, n)
         else:
