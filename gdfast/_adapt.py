@@ -20,7 +20,8 @@ def fd_method_name(method, name="method"):
                      f"{', '.join(map(repr, FD_METHODS + tuple(_SCIPY_NAMES)))}")
 
 
-def make_objective(fun, n, *, args=(), jac=None, vectorized=False, fd_step=None):
+def make_objective(fun, n, *, args=(), jac=None, vectorized=False, fd_step=None,
+                   point_name="x0"):
     """Return ``(objective, fd)``: the Objective the loop runs on, and the FiniteDifference
     wrapper inside it (or None) whose ``nfev`` counts stencil evaluations.
 
@@ -41,7 +42,8 @@ def make_objective(fun, n, *, args=(), jac=None, vectorized=False, fd_step=None)
         if vectorized:
             raise ValueError("vectorized=True does not apply to a low-level function pointer")
         if n > 2 ** 31 - 1:
-            raise ValueError("x0 is too long for a low-level function (its n is a C int)")
+            raise ValueError(f"{point_name} is too long for a low-level function "
+                             "(its n is a C int)")
         if jac is True or (callable(jac) and not is_low_level(jac)):
             raise TypeError("with a low-level fun, jac must be None, a finite-difference "
                             "method name or a low-level gradient function pointer")
@@ -53,8 +55,8 @@ def make_objective(fun, n, *, args=(), jac=None, vectorized=False, fd_step=None)
         if args:
             raise ValueError("args cannot be used with a gdfast Objective")
         if fun.n is not None and fun.n != n:
-            raise ValueError(f"x0 must have length {fun.n} for {type(fun).__name__}, "
-                             f"got length {n}")
+            raise ValueError(f"{point_name} must have length {fun.n} for "
+                             f"{type(fun).__name__}, got length {n}")
         if jac is True or callable(jac):
             raise ValueError("jac must be None or a finite-difference method name when fun "
                              "is a gdfast Objective (it has its own gradient)")

@@ -36,7 +36,7 @@ def gradient(fun, x, *, method="central", step=None, args=(), vectorized=False):
     xx = as_point(x, "x")
     method = fd_method_name(method)
     fd, _ = make_objective(fun, xx.shape[0], args=args, jac=method, vectorized=vectorized,
-                           fd_step=step)
+                           fd_step=step, point_name="x")
     return fd._gradient(xx, False, True)[1]          # xx is validated: not again
 
 

@@ -618,7 +618,8 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=0.01, max_iter
             raise ValueError("fd_step is not supported with vectorized=True in minimize_batch")
         raw = _run_lockstep(X, lo, None, _VectorizedBlock(fun, args, jac is True), 1)
     else:
-        objective, fd = make_objective(fun, n, args=args, jac=jac, fd_step=fd_step)
+        objective, fd = make_objective(fun, n, args=args, jac=jac, fd_step=fd_step,
+                                       point_name="X0's rows")
         obj_c = objective
         base = obj_c if fd is None else (<FiniteDifference>fd).inner
         if fd is None and method == "gd" and obj_c.obj.eval_block != NULL:

@@ -158,3 +158,12 @@ def test_raising_objective_propagates_unchanged(entry):
     with pytest.raises(ArithmeticError) as info:
         calls[entry]()
     assert info.value is err
+
+
+def test_wrong_length_error_names_the_entry_points_own_argument():
+    with pytest.raises(ValueError, match=r"^x must have length 2"):
+        gdfast.gradient(Himmelblau(), [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"^x0 must have length 2"):
+        gdfast.minimize(Himmelblau(), [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"X0"):
+        gdfast.minimize_batch(Himmelblau(), np.zeros((4, 3)))
