@@ -261,7 +261,7 @@ def test_bad_rule_input(make, exc, word):
 
 
 # ---- the loop's fused update kernels (gd_step.h) against the general rule path (_update.pyx)
-LEAN_RULES = [
+FUSED_RULES = [
     dict(),
     dict(method="momentum", options=dict(momentum=0.9)),
     dict(method=gdfast.SGD(momentum=0.8, dampening=0.3, nesterov=False)),
@@ -284,7 +284,7 @@ LEAN_RULES = [
 ]
 
 
-def _lean_objectives():
+def _rule_objectives():
     rng = np.random.default_rng(7)
     Xl = rng.normal(size=(60, 4))
     yl = (Xl[:, 0] > 0).astype(float)
@@ -293,7 +293,7 @@ def _lean_objectives():
             ("python", f, grad), ("fd", f, None)]
 
 
-@pytest.mark.parametrize("kw", LEAN_RULES, ids=[repr(k) for k in LEAN_RULES])
+@pytest.mark.parametrize("kw", FUSED_RULES, ids=[repr(k) for k in FUSED_RULES])
 @pytest.mark.parametrize("gtol", [0.0, 1e-3])
 def test_fused_kernels_equal_general_rule_path(kw, gtol):
     """The same run through the fused kernels (the default) and through update_direction /
@@ -301,16 +301,16 @@ def test_fused_kernels_equal_general_rule_path(kw, gtol):
     that need f: same bits, counts, status and rule state."""
     kw = dict(kw)
     lr = kw.pop("lr", 1e-3 if kw.get("step_rule") is None or "method" in kw else 1e-2)
-    for name, fun, jac in _lean_objectives():
+    for name, fun, jac in _rule_objectives():
         x0 = X0 if name in ("quadratic", "python", "fd") else np.full(4, 0.3)
         runs = [gdfast.minimize(fun, x0, jac=jac, lr=lr, max_iter=200, gtol=gtol,
                                 max_fev=10 ** 9, **extra, **kw)
                 for extra in ({}, {"clip_value": 1e300})]
-        lean, general = runs
+        fused, general = runs
         for key in ("x", "jac"):
-            np.testing.assert_array_equal(lean[key], general[key], err_msg=f"{name} {key}")
+            np.testing.assert_array_equal(fused[key], general[key], err_msg=f"{name} {key}")
         for key in ("fun", "nit", "nfev", "njev", "status", "message"):
-            assert lean[key] == general[key], (name, key, lean[key], general[key])
-        if "state" in lean:
-            for key, value in lean.state.items():
+            assert fused[key] == general[key], (name, key, fused[key], general[key])
+        if "state" in fused:
+            for key, value in fused.state.items():
                 np.testing.assert_array_equal(value, general.state[key], err_msg=key)
