@@ -10,13 +10,6 @@ array([[1.  , 1.  ],
        [0.4 , 0.8 ],
        [0.16, 0.64]])
 """
-import os as _os
-
-# OpenMP threads (batch, landscape) sleep instead of spinning between parallel regions: on a
-# busy or oversubscribed machine spinning threads were measured 6x slower than one thread.
-# Set before libgomp is loaded; a value the user set wins.
-_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 from gdfast._descent import Status
 from gdfast._gradient import check_grad, gradient
 from gdfast._minimize import minimize

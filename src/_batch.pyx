@@ -368,6 +368,22 @@ cdef void _lockstep_round(block_t *blocks, Py_ssize_t nb, block_eval_fn ev, void
             _block_iterate(&blocks[k], ev, ctx, n, o, steps)
 
 
+cdef void _unblock(const block_t *blocks, Py_ssize_t nb, Py_ssize_t n, double[:, ::1] x,
+                   double[:, ::1] jac, double[::1] fun) noexcept:
+    """The blocks' structure-of-arrays points, gradients and values back into rows."""
+    cdef Py_ssize_t k, i, j, row = 0
+    cdef const block_t *b
+    with nogil:
+        for k in range(nb):
+            b = &blocks[k]
+            for i in range(b.m):
+                for j in range(n):
+                    x[row, j] = b.X[j * b.ld + i]
+                    jac[row, j] = b.G[j * b.ld + i]
+                fun[row] = b.F[i]
+                row += 1
+
+
 def _run_lockstep(const double[:, ::1] X0, lock_opts o, Objective objective, _VectorizedBlock
                   vb, int nt):
     """Paths 1 and 3.  Returns x, fun, jac, nit, status, error_code arrays."""
@@ -444,11 +460,7 @@ def _run_lockstep(const double[:, ::1] X0, lock_opts o, Objective objective, _Ve
         x = np.empty((m, n))
         jac = np.empty((m, n))
         fun = np.empty(m)
-        for k in range(nb):
-            lo = k * B
-            x[lo:lo + blocks[k].m] = np.asarray(<double[:n, :B]>blocks[k].X)[:, :blocks[k].m].T
-            jac[lo:lo + blocks[k].m] = np.asarray(<double[:n, :B]>blocks[k].G)[:, :blocks[k].m].T
-            fun[lo:lo + blocks[k].m] = np.asarray(<double[:B]>blocks[k].F)[:blocks[k].m]
+        _unblock(blocks, nb, n, x, jac, fun)
         return (x, fun, jac, np.asarray(nit).reshape(-1)[:m].astype(np.int64),
                 np.asarray(status).reshape(-1)[:m].copy(), np.asarray(code).reshape(-1)[:m].copy())
     finally:
