@@ -1,13 +1,10 @@
 from gdfast._objective cimport gd_objective
 from libc.math cimport cos, pow, floor, isfinite, M_PI
 
+from gdfast._update cimport apply_step
 from gdfast._rules cimport (gd_rule, gd_rule_state, STEP_EXPONENTIAL, STEP_INVERSE_TIME,
                             STEP_STEP, STEP_COSINE, STEP_ARRAY, STEP_BB1)
 
-cdef int armijo_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
-                       const double *x, double f, const double *g, const double *d,
-                       double lr, double step0, double *x_new, double *f_new,
-                       Py_ssize_t *nfev) except -1 nogil
 cdef int wolfe_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
                       const double *x, double f, const double *g, const double *d,
                       double step0, double *x_new, double *f_new, double *g_new,
@@ -56,3 +53,27 @@ cdef inline void bb_update(const gd_rule *r, gd_rule_state *st, Py_ssize_t n,
     if step > r.lr_max:
         step = r.lr_max
     st.lr_bb = step
+
+
+cdef inline int armijo_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
+                       const double *x, double f, const double *g, const double *d,
+                       double lr, double step0, double *x_new, double *f_new,
+                       Py_ssize_t *nfev) except -1 nogil:
+    """Backtrack from step0; x_new / f_new hold the accepted point (gradient not evaluated).
+    Inline (defined here) so that the loop has no call for it."""
+    cdef Py_ssize_t i, k
+    cdef double t = step0, slope
+    cdef int rc
+    for k in range(r.max_backtracks):
+        apply_step(r, n, x, d, lr, t, x_new)
+        rc = obj.eval(obj.ctx, n, x_new, f_new, NULL)
+        nfev[0] += 1
+        if rc != 0:
+            return 2 + rc
+        slope = 0.0
+        for i in range(n):
+            slope += g[i] * (x_new[i] - x[i])
+        if isfinite(f_new[0]) and f_new[0] <= f + r.c1 * slope:
+            return 0
+        t *= r.shrink
+    return 1

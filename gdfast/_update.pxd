@@ -1,9 +1,37 @@
+from libc.math cimport fmin, fmax
+
 from gdfast._rules cimport gd_rule, gd_rule_state
+
+cdef extern from "gd_step.h" nogil:
+    void gd_fixed_step(const double *x, const double *g, double *x_new, double lr,
+                       Py_ssize_t n) noexcept
 
 cdef double update_direction(const gd_rule *r, gd_rule_state *st, Py_ssize_t n,
                              const double *x, const double *g) noexcept nogil
-cdef void apply_step(const gd_rule *r, Py_ssize_t n, const double *x, const double *d,
-                     double lr, double step, double *x_new) noexcept nogil
-cdef void project(const gd_rule *r, Py_ssize_t n, double *x) noexcept nogil
 cdef double projected_gradient_norm(const gd_rule *r, Py_ssize_t n, const double *x,
                                     const double *g) noexcept nogil
+
+
+cdef inline void apply_step(const gd_rule *r, Py_ssize_t n, const double *x, const double *d,
+                            double lr, double step, double *x_new) noexcept nogil:
+    """x_new = P(x * (1 - lr wd) - step * d) for AdamW, P(x - step * d) otherwise.  Inline
+    (defined here) so that the loop and the line searches have no call for it."""
+    cdef Py_ssize_t i
+    cdef double decay = 1.0 - lr * r.weight_decay if r.decoupled_wd else 1.0
+    if r.decoupled_wd:
+        for i in range(n):
+            x_new[i] = x[i] * decay - step * d[i]
+    else:
+        # the restrict kernel: vectorized like the objectives that read x_new next (a scalar
+        # loop here stalls their vector loads: see gd_step.h)
+        gd_fixed_step(x, d, x_new, step, n)
+    project(r, n, x_new)
+
+
+cdef inline void project(const gd_rule *r, Py_ssize_t n, double *x) noexcept nogil:
+    """Clip x into the box [lb, ub] (no-op without bounds)."""
+    cdef Py_ssize_t i
+    if r.lb == NULL:
+        return
+    for i in range(n):
+        x[i] = fmin(fmax(x[i], r.lb[i]), r.ub[i])

@@ -41,29 +41,6 @@ cdef inline double _dot(const double *a, const double *b, Py_ssize_t n) noexcept
 # bb_update is a cdef inline function in gdfast/_stepsize.pxd (inlined into the loop)
 
 
-cdef int armijo_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
-                       const double *x, double f, const double *g, const double *d,
-                       double lr, double step0, double *x_new, double *f_new,
-                       Py_ssize_t *nfev) except -1 nogil:
-    """Backtrack from step0; x_new / f_new hold the accepted point (gradient not evaluated)."""
-    cdef Py_ssize_t i, k
-    cdef double t = step0, slope
-    cdef int rc
-    for k in range(r.max_backtracks):
-        apply_step(r, n, x, d, lr, t, x_new)
-        rc = obj.eval(obj.ctx, n, x_new, f_new, NULL)
-        nfev[0] += 1
-        if rc != 0:
-            return 2 + rc
-        slope = 0.0
-        for i in range(n):
-            slope += g[i] * (x_new[i] - x[i])
-        if isfinite(f_new[0]) and f_new[0] <= f + r.c1 * slope:
-            return 0
-        t *= r.shrink
-    return 1
-
-
 cdef inline int _phi(const gd_objective *obj, Py_ssize_t n, const double *x, const double *d,
                      double t, double *x_new, double *f_new, double *g_new, double *dphi,
                      Py_ssize_t *nfev, Py_ssize_t *njev) except -1 nogil:

@@ -111,29 +111,6 @@ cdef double update_direction(const gd_rule *r, gd_rule_state *st, Py_ssize_t n,
     return divisor
 
 
-cdef void apply_step(const gd_rule *r, Py_ssize_t n, const double *x, const double *d,
-                     double lr, double step, double *x_new) noexcept nogil:
-    """x_new = P(x * (1 - lr wd) - step * d) for AdamW, P(x - step * d) otherwise."""
-    cdef Py_ssize_t i
-    cdef double decay = 1.0 - lr * r.weight_decay if r.decoupled_wd else 1.0
-    if r.decoupled_wd:
-        for i in range(n):
-            x_new[i] = x[i] * decay - step * d[i]
-    else:
-        for i in range(n):
-            x_new[i] = x[i] - step * d[i]
-    project(r, n, x_new)
-
-
-cdef void project(const gd_rule *r, Py_ssize_t n, double *x) noexcept nogil:
-    """Clip x into the box [lb, ub] (no-op without bounds)."""
-    cdef Py_ssize_t i
-    if r.lb == NULL:
-        return
-    for i in range(n):
-        x[i] = _clamp(x[i], r.lb[i], r.ub[i])
-
-
 cdef double projected_gradient_norm(const gd_rule *r, Py_ssize_t n, const double *x,
                                     const double *g) noexcept nogil:
     """max_i |x_i - P(x - g)_i|: the gradient's infinity norm, projected onto the box
