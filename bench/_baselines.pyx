@@ -147,19 +147,20 @@ def adam_quadratic(const double[::1] a, const double[::1] c, const double[::1] x
 
 def exponential_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
                           double lr, double gamma, Py_ssize_t iters):
-    """Fixed-step descent with torch's ExponentialLR schedule, lr gamma^k."""
+    """Fixed-step descent with torch's ExponentialLR schedule, lr gamma^k, computed as torch
+    computes it: each step's rate is the previous one times gamma."""
     cdef Py_ssize_t n = x0.shape[0], i, k
     x_arr = np.array(x0)
     cdef double[::1] x = x_arr
     cdef double[::1] g = np.zeros(n)
-    cdef double lr_k
+    cdef double lr_k = lr
     with nogil:
         for k in range(iters):
             for i in range(n):
                 g[i] = a[i] * (x[i] - c[i])
-            lr_k = lr * pow(gamma, <double>k)
             for i in range(n):
                 x[i] = x[i] - lr_k * g[i]
+            lr_k = lr_k * gamma
     return x_arr
 
 

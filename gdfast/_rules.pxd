@@ -9,7 +9,7 @@ cdef enum UpdateRule:
 
 cdef enum StepRule:
     STEP_FIXED = 0        # lr
-    STEP_EXPONENTIAL = 1  # lr * gamma^k
+    STEP_EXPONENTIAL = 1  # lr * gamma^k, as torch: the previous rate times gamma
     STEP_INVERSE_TIME = 2 # lr / (1 + gamma * k)
     STEP_STEP = 3         # lr * gamma^(k // period)
     STEP_COSINE = 4       # eta_min + (lr - eta_min) (1 + cos(pi min(k, period) / period)) / 2
@@ -57,6 +57,8 @@ cdef struct gd_rule:
 cdef struct gd_rule_state:
     Py_ssize_t t                  # update steps taken (Adam's t; the schedules' k), carried over
     double lr_bb                  # Barzilai-Borwein's current step
+    double lr_sched               # ExponentialLR: the rate of update step k_sched
+    Py_ssize_t k_sched
     double f_recent[10]           # the last values of f (nonmonotone line search), a ring
     Py_ssize_t n_recent
     bint buf_ready                # momentum buffer holds a value

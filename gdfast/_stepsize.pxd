@@ -11,13 +11,21 @@ cdef int wolfe_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
                       Py_ssize_t *nfev, Py_ssize_t *njev) except -1 nogil
 
 
-cdef inline double scheduled_lr(const gd_rule *r, double lr, Py_ssize_t k) noexcept nogil:
+cdef inline double scheduled_lr(const gd_rule *r, const gd_rule_state *st, double lr,
+                                Py_ssize_t k) noexcept nogil:
     """The step size of update step k (0 for the first) under the schedule r.step (the
     module docstring of src/_stepsize.pyx has the formulas); lr itself for the others.
-    Inline (defined here) so that the descent loop has no call for it."""
+    ExponentialLR continues the product from the rate of the last step taken (st.lr_sched of
+    step st.k_sched <= k), as torch does.  Inline (defined here): no call in the loop."""
     cdef Py_ssize_t kk
+    cdef double v
     if r.step == STEP_EXPONENTIAL:
-        return lr * pow(r.gamma, <double>k)
+        v = st.lr_sched
+        kk = st.k_sched
+        while kk < k:
+            v = v * r.gamma
+            kk += 1
+        return v
     if r.step == STEP_INVERSE_TIME:
         return lr / (1.0 + r.gamma * k)
     if r.step == STEP_STEP:

@@ -131,6 +131,8 @@ cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const
     s.rs.d = s.buffer + 7 * n
     s.rs.gc = s.buffer + 8 * n
     s.rs.t = 0
+    s.rs.lr_sched = opt.lr
+    s.rs.k_sched = 0
     s.rs.lr_bb = opt.lr
     s.rs.buf_ready = False
     s.rs.n_recent = 0
@@ -196,12 +198,12 @@ cdef struct fast_sched:
     double bc2_sqrt     # Adam: sqrt(1 - beta2^t)
 
 
-cdef inline void _fast_schedule(const gd_rule *r, int kind, double lr0, Py_ssize_t t,
-                                fast_sched *out) noexcept nogil:
+cdef inline void _fast_schedule(const gd_rule *r, const gd_rule_state *st, int kind, double lr0,
+                                Py_ssize_t t, fast_sched *out) noexcept nogil:
     """The step sizes of update step t (0-based: rs.t before the step), as _rule_step and
     update_direction compute them.  They depend on t only: gd_iterate computes them one step
     ahead, so that their libm calls (pow, cos) overlap the objective's evaluation."""
-    cdef double lr = lr0 if r.step == STEP_FIXED else scheduled_lr(r, lr0, t)
+    cdef double lr = lr0 if r.step == STEP_FIXED else scheduled_lr(r, st, lr0, t)
     out.lr = lr
     out.bc2_sqrt = 1.0
     if kind == FAST_ADAM:
@@ -219,6 +221,8 @@ cdef inline void _fast_step(gd_rule_state *st, const gd_rule *r, int kind,
     """x_new for a rule that _is_fast (kind = _fast_kind(r)), step sizes sc from
     _fast_schedule(t = st.t): the arithmetic of _rule_step (update_direction, then
     apply_step) in one fused kernel of gd_step.h, the same bits."""
+    st.lr_sched = sc.lr                # the rate of the step taken (ExponentialLR continues it)
+    st.k_sched = st.t
     st.t += 1
     if kind == FAST_SGD:
         gd_fixed_step(x, g, x_new, sc.step, n)
@@ -373,7 +377,7 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
     cdef bint bb = rule.step == STEP_BB1 or rule.step == STEP_BB2
     cdef double sign = -1.0 if rule.maximize else 1.0
     cdef int rc, status = s.status
-    _fast_schedule(rule, fast_kind, lr, s.rs.t, &sc_next)     # (used on the fast path only)
+    _fast_schedule(rule, &s.rs, fast_kind, lr, s.rs.t, &sc_next)     # (used on the fast path only)
     while status == RUNNING:
         # ---- tests at the current point
         if gtol > 0.0 and gnorm <= gtol:
@@ -400,7 +404,7 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
             sc = sc_next
             _fast_step(&s.rs, rule, fast_kind, &sc, n, x, g, x_new)
             # the next step's sizes now, to overlap the evaluation (unused if the run stops)
-            _fast_schedule(rule, fast_kind, lr, s.rs.t, &sc_next)
+            _fast_schedule(rule, &s.rs, fast_kind, lr, s.rs.t, &sc_next)
         else:
             rc = _rule_step(s, x, f, g, x_new, &f_new, g_new, &nfev, &njev)
             if rc == 1:
@@ -494,7 +498,9 @@ cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, dou
     if r.step == STEP_BB1 or r.step == STEP_BB2:
         lr = s.rs.lr_bb
     else:
-        lr = scheduled_lr(r, s.opt.lr, s.rs.t)
+        lr = scheduled_lr(r, &s.rs, s.opt.lr, s.rs.t)
+        s.rs.lr_sched = lr             # the rate of the step taken (ExponentialLR continues it)
+        s.rs.k_sched = s.rs.t
     if (r.update == RULE_SGD and r.momentum == 0.0 and r.clip_norm == 0.0
             and r.clip_value == 0.0 and not r.maximize and r.weight_decay == 0.0):
         # the direction is the gradient itself: use it in place (update_direction would
@@ -730,7 +736,8 @@ cdef cnp.ndarray _copy_rows(const double *p, Py_ssize_t rows, Py_ssize_t n):
 
 cdef dict save_state(const gd_state *s):
     """The update and step rules' state, to continue a run later (``state=``)."""
-    return {"t": s.rs.t, "lr_bb": s.rs.lr_bb, "buf_ready": bool(s.rs.buf_ready),
+    return {"t": s.rs.t, "lr_bb": s.rs.lr_bb, "lr_sched": s.rs.lr_sched,
+            "k_sched": s.rs.k_sched, "buf_ready": bool(s.rs.buf_ready),
             "m": fresh_vector(s.n, s.rs.m), "v": fresh_vector(s.n, s.rs.v), "w": fresh_vector(s.n, s.rs.w)}
 
 
@@ -738,6 +745,8 @@ cdef int load_state(gd_state *s, dict state) except -1:
     cdef const double[::1] vec
     cdef Py_ssize_t i
     s.rs.t = state["t"]
+    s.rs.lr_sched = state.get("lr_sched", s.opt.lr)
+    s.rs.k_sched = state.get("k_sched", 0)
     s.rs.lr_bb = state["lr_bb"]
     s.rs.buf_ready = state["buf_ready"]
     for name in STATE_VECTORS:

@@ -1,7 +1,8 @@
 """Step rules: the step size of each iteration.
 
 Schedules (k = update steps taken so far, 0 for the first):
-  exponential  lr gamma^k                  (torch ExponentialLR)
+  exponential  lr gamma^k                  (torch ExponentialLR, computed as torch does:
+                                           each rate is the previous one times gamma)
   inverse_time lr / (1 + gamma k)          (Keras InverseTimeDecay with decay_steps 1)
   step         lr gamma^(k // period)      (torch StepLR)
   cosine       eta_min + (lr - eta_min) (1 + cos(pi min(k, period) / period)) / 2
