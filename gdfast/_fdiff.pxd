@@ -18,6 +18,11 @@ cdef int fd_gradient(const gd_objective *obj, Py_ssize_t n, const double *x, con
                      const gd_fd_spec *spec, double *work, double *g,
                      Py_ssize_t *nfev) except -1 nogil
 
+cdef Py_ssize_t fd_many_work_size(Py_ssize_t L, Py_ssize_t n) noexcept nogil
+cdef int fd_value_and_gradient_many(const gd_objective *obj, Py_ssize_t L, Py_ssize_t n,
+                                    const double *P, double *F, double *G, double *work,
+                                    Py_ssize_t *nfev) except -1 nogil
+
 cdef struct gd_fd_data:
     const gd_objective *inner   # the objective whose values are differenced
     gd_fd_spec spec

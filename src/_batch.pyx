@@ -39,7 +39,7 @@ from gdfast._objective cimport Objective, PythonObjective, gd_objective, JAC_WIT
 from gdfast._descent cimport (gd_state, gd_options, gd_state_init, gd_state_free, gd_start,
                               gd_iterate, gd_finish, RUNNING, CONVERGED, MAX_ITER, NONFINITE,
                               DIVERGED, OBJECTIVE_ERROR)
-from gdfast._fdiff cimport FiniteDifference
+from gdfast._fdiff cimport FiniteDifference, fd_many_work_size, fd_value_and_gradient_many
 
 cdef extern from "gd_step.h" nogil:
     void gd_fixed_step(const double *x, const double *g, double *x_new, double lr, Py_ssize_t n)
@@ -296,27 +296,29 @@ cdef class _VectorizedBlock:
             fv = self._values(r[0], L)
             gv = self._gradients(r[1], L, n)
         else:
-            # f at every point, then the central-difference stencil of every point: one call
-            h = 6.055454452393343e-06 * np.maximum(1.0, np.abs(pts))
-            h = (pts + h) - pts
-            zero = h == 0.0
-            if zero.any():
-                h[zero] = (4.0 * 2.220446049250313e-16 * np.maximum(1.0, np.abs(pts)))[zero]
-            E = h[:, :, None] * np.eye(n)[None, :, :]                      # (L, n, n)
-            plus = (pts[:, None, :] + E).reshape(L * n, n)
-            minus = (pts[:, None, :] - E).reshape(L * n, n)
-            allv = self._values(self._call(np.concatenate([pts, plus, minus])), L * (2 * n + 1))
-            fv = allv[:L]
-            fp = allv[L:L + L * n].reshape(L, n)
-            fm = allv[L + L * n:].reshape(L, n)
-            with np.errstate(all="ignore"):
-                gv = (fp - fm) / (2.0 * h)
-                blown = ~np.isfinite(gv) & (np.isinf(fp) | np.isinf(fm))
-            gv[blown] = np.inf
+            # f at every point and its central-difference stencil: one call, by the FD kernel
+            fv = np.empty(L)
+            gv = np.empty((L, n))
+            self._fd_many(pts, fv, gv)
         Fa = np.asarray(<double[:m]>F)
         Ga = np.asarray(<double[:n, :ld]>G)
         Fa[live] = fv
         Ga[:, live] = gv.T
+        return 0
+
+    cdef int _fd_many(self, const double[:, ::1] pts, double[::1] fv,
+                      double[:, ::1] gv) except -1:
+        cdef Py_ssize_t L = pts.shape[0], n = pts.shape[1], nfev = 0
+        cdef PythonObjective vobj = PythonObjective(self.fun, self.args, None, True)
+        cdef double *work = <double *>malloc(fd_many_work_size(L, n) * sizeof(double))
+        if work == NULL:
+            raise MemoryError()
+        try:
+            fd_value_and_gradient_many(&vobj.obj, L, n, &pts[0, 0], &fv[0], &gv[0, 0], work,
+                                       &nfev)
+        finally:
+            free(work)
+        self.ncalls += 1
         return 0
 
     def _call(self, pts):

@@ -187,6 +187,46 @@ cdef int fd_gradient(const gd_objective *obj, Py_ssize_t n, const double *x, con
     return 0
 
 
+cdef Py_ssize_t fd_many_work_size(Py_ssize_t L, Py_ssize_t n) noexcept nogil:
+    """Doubles of workspace fd_value_and_gradient_many needs for L points in R^n."""
+    return L * n + L * (2 * n + 1) * (n + 1)
+
+
+cdef int fd_value_and_gradient_many(const gd_objective *obj, Py_ssize_t L, Py_ssize_t n,
+                                    const double *P, double *F, double *G, double *work,
+                                    Py_ssize_t *nfev) except -1 nogil:
+    """f and its central-difference gradient (default steps) at the L rows of P (L, n), in
+    ONE eval_many call of L (2n + 1) points: the points themselves, then each point's
+    stencil.  F[0:L], G (L, n).  Same steps and formula as fd_gradient, point by point."""
+    cdef gd_fd_spec spec
+    cdef Py_ssize_t p, i, k, row, rows = L * (2 * n + 1)
+    cdef double *steps = work
+    cdef double *X = work + L * n
+    cdef double *Fw = X + rows * n
+    cdef int rc
+    spec.method = FD_CENTRAL
+    spec.abs_step = 0.0
+    spec.abs_steps = NULL
+    memcpy(X, P, L * n * sizeof(double))
+    for p in range(L):
+        for i in range(n):
+            steps[p * n + i] = _step(&spec, i, P[p * n + i])
+            for k in range(2):
+                row = L + (p * n + i) * 2 + k
+                memcpy(X + row * n, P + p * n, n * sizeof(double))
+                X[row * n + i] = P[p * n + i] + _offset(FD_CENTRAL, k) * steps[p * n + i]
+    rc = obj.eval_many(obj.ctx, rows, n, X, Fw)
+    nfev[0] += rows
+    if rc != 0:
+        return rc
+    for p in range(L):
+        F[p] = Fw[p]
+        for i in range(n):
+            G[p * n + i] = _combine(FD_CENTRAL, Fw + L + (p * n + i) * 2, 0.0,
+                                    steps[p * n + i])
+    return 0
+
+
 # ---- (c) the finite-difference objective and the Python entry point -------------------------
 
 cdef int fd_eval(void *ctx, Py_ssize_t n, const double *x, double *f, double *g) except -1 nogil:
