@@ -24,14 +24,13 @@ def scipy_method(fun, x0, args=(), jac=None, hess=None, hessp=None, bounds=None,
     ``scipy.optimize.minimize`` sets ``gtol``.  ``fun`` may be anything ``gdfast.minimize``
     accepts (a built-in objective, a ``scipy.LowLevelCallable`` ...).  ``jac`` arrives from
     SciPy as a callable or None (None: central differences in C; SciPy turns its
-    ``"2-point"`` / ``"3-point"`` into None for custom methods).  Bounds and constraints are a
-    ``ValueError``; ``hess`` / ``hessp`` are not used (a ``RuntimeWarning``).  ``disp`` is
+    ``"2-point"`` / ``"3-point"`` into None for custom methods).  ``bounds`` are kept by
+    projection, as in :func:`gdfast.minimize`; constraints are a ``ValueError``; ``hess`` /
+    ``hessp`` are not used (a ``RuntimeWarning``).  ``disp`` is
     ignored.  Returns a real ``scipy.optimize.OptimizeResult``.
     """
     from scipy.optimize import OptimizeResult
 
-    if bounds is not None:
-        raise ValueError("gdfast.scipy_method does not support bounds")
     if constraints is not None and len(constraints) > 0:
         raise ValueError("gdfast.scipy_method does not support constraints")
     if hess is not None or hessp is not None:
@@ -47,5 +46,5 @@ def scipy_method(fun, x0, args=(), jac=None, hess=None, hessp=None, bounds=None,
     if tol is not None:
         opts.setdefault("gtol", tol)
     opts.pop("disp", None)
-    res = minimize(fun, x0, args=args, jac=jac, callback=callback, **opts)
+    res = minimize(fun, x0, args=args, jac=jac, callback=callback, bounds=bounds, **opts)
     return OptimizeResult(dict(res))

@@ -41,10 +41,17 @@ def test_builtin_and_fd_default():
     assert res.success
 
 
+def test_bounds_are_kept_by_projection():
+    for bounds in ([(0.5, 2.0), (-1.0, None), (None, -0.25)],
+                   optimize.Bounds([0.5, -1.0, -np.inf], [2.0, np.inf, -0.25])):
+        res = optimize.minimize(lambda x: x @ x, [1.0, 1.0, -1.0], jac=lambda x: 2 * x,
+                                method=gdfast.scipy_method, bounds=bounds,
+                                options={"lr": 0.1, "gtol": 1e-10})
+        assert res.success, res.message
+        np.testing.assert_allclose(res.x, [0.5, 0.0, -0.25], atol=1e-9)
+
+
 def test_unsupported_features():
-    with pytest.raises(ValueError, match="bounds"):
-        optimize.minimize(lambda x: x @ x, [1.0], method=gdfast.scipy_method,
-                          bounds=[(0, 1)])
     with pytest.raises(ValueError, match="constraints"):
         optimize.minimize(lambda x: x @ x, [1.0], method=gdfast.scipy_method,
                           constraints={"type": "eq", "fun": lambda x: x[0]})
