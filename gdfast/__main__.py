@@ -92,7 +92,7 @@ def pictures(out=sys.stdout, outdir="."):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m gdfast",
+    parser = argparse.ArgumentParser(prog="gdfast",
                                      description="gdfast command line")
     sub = parser.add_subparsers(dest="command", required=True)
     demo_parser = sub.add_parser("demo", help="run the lecture's worked examples and write "
