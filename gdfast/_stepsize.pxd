@@ -64,18 +64,21 @@ cdef inline void bb_update(const gd_rule *r, gd_rule_state *st, Py_ssize_t n,
 
 
 cdef inline int armijo_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
-                       const double *x, double f, const double *g, const double *d,
-                       double lr, double step0, double *x_new, double *f_new,
-                       Py_ssize_t *nfev) except -1 nogil:
-    """Backtrack from step0; x_new / f_new hold the accepted point (gradient not evaluated).
-    Inline (defined here) so that the loop has no call for it."""
+                              const double *x, double f, const double *g, const double *d,
+                              double lr, double step0, double *x_new, double *f_new,
+                              double *g_new, Py_ssize_t *nfev, Py_ssize_t *njev) except -1 nogil:
+    """Backtrack from step0; x_new / f_new hold the accepted point.  g_new: NULL, or where
+    to put the gradient at every trial point (for objectives whose gradient comes at little
+    extra cost with the value: the accepted point's is then already there).  Inline (defined
+    here) so that the loop has no call for it."""
     cdef Py_ssize_t i, k
     cdef double t = step0, slope
     cdef int rc
     for k in range(r.max_backtracks):
         apply_step(r, n, x, d, lr, t, x_new)
-        rc = obj.eval(obj.ctx, n, x_new, f_new, NULL)
+        rc = obj.eval(obj.ctx, n, x_new, f_new, g_new)
         nfev[0] += 1
+        njev[0] += g_new != NULL
         if rc != 0:
             return 2 + rc
         slope = 0.0

@@ -415,7 +415,9 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
                 s.error_code = rc - 2
                 break
             f_done = rule.step == STEP_ARMIJO or rule.step == STEP_WOLFE or bb
-            g_done = rule.step == STEP_WOLFE
+            # the line searches leave the gradient at the accepted point when it came cheaply
+            # with the value (Wolfe always needs it)
+            g_done = rule.step == STEP_WOLFE or (f_done and _cheap_gradient(s.obj))
         if not g_done:
             rc = evaluate(ctx, n, x_new, &f_new if need_f and not f_done else NULL, g_new)
             nfev += need_f and not f_done
@@ -486,6 +488,13 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
     return 0
 
 
+cdef inline bint _cheap_gradient(const gd_objective *obj) noexcept nogil:
+    """The gradient comes at little extra cost with the value: a C objective that computes
+    both in one pass (built-ins, Cython subclasses).  Line searches then take it at every
+    trial point instead of calling the objective once more at the accepted one."""
+    return obj.has_value_with_gradient and obj.has_gradient and not obj.needs_gil
+
+
 cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, double *x_new,
                     double *f_new, double *g_new, Py_ssize_t *nfev,
                     Py_ssize_t *njev) except -1 nogil:
@@ -512,7 +521,7 @@ cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, dou
         divisor = update_direction(r, &s.rs, s.n, x, g)
     if r.step == STEP_ARMIJO:
         return armijo_search(s.obj, r, s.n, x, f, g, d, lr, lr / divisor, x_new, f_new,
-                             nfev)
+                             g_new if _cheap_gradient(s.obj) else NULL, nfev, njev)
     if r.step == STEP_BB1 or r.step == STEP_BB2:
         # Raydan's globalization: backtrack from the BB step until f falls below the largest
         # of the last 10 values (+ c1 g.s); plain BB steps can cycle (seen on Rosenbrock)
@@ -521,7 +530,8 @@ cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, dou
             if s.rs.f_recent[k] > f_ref:
                 f_ref = s.rs.f_recent[k]
         return armijo_search(s.obj, r, s.n, x, f_ref, g, d, lr, lr / divisor, x_new,
-                             f_new, nfev)
+                             f_new, g_new if _cheap_gradient(s.obj) else NULL, nfev,
+                             njev)
     if r.step == STEP_WOLFE:
         return wolfe_search(s.obj, r, s.n, x, f, g, d, lr / divisor, x_new, f_new, g_new,
                             nfev, njev)
