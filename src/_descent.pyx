@@ -21,7 +21,7 @@ import numpy as np
 
 from gdfast._objective cimport Objective, gd_objective, fresh_vector, gd_eval_fn
 from gdfast._fdiff cimport FiniteDifference
-from gdfast._rules cimport (gd_rule, gd_rule_state, RULE_SGD, RULE_ADAM, RULE_RMSPROP,
+from gdfast._rules cimport (STEP_EXPONENTIAL, gd_rule, gd_rule_state, RULE_SGD, RULE_ADAM, RULE_RMSPROP,
                             RULE_ADAGRAD, STEP_FIXED, STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE,
                             STEP_BB1, STEP_BB2)
 from gdfast._update cimport update_direction, apply_step, project, projected_gradient_norm
@@ -221,8 +221,9 @@ cdef inline void _fast_step(gd_rule_state *st, const gd_rule *r, int kind,
     """x_new for a rule that _is_fast (kind = _fast_kind(r)), step sizes sc from
     _fast_schedule(t = st.t): the arithmetic of _rule_step (update_direction, then
     apply_step) in one fused kernel of gd_step.h, the same bits."""
-    st.lr_sched = sc.lr                # the rate of the step taken (ExponentialLR continues it)
-    st.k_sched = st.t
+    if r.step == STEP_EXPONENTIAL:     # the rate of the step taken: ExponentialLR continues it
+        st.lr_sched = sc.lr
+        st.k_sched = st.t
     st.t += 1
     if kind == FAST_SGD:
         gd_fixed_step(x, g, x_new, sc.step, n)
@@ -508,8 +509,9 @@ cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, dou
         lr = s.rs.lr_bb
     else:
         lr = scheduled_lr(r, &s.rs, s.opt.lr, s.rs.t)
-        s.rs.lr_sched = lr             # the rate of the step taken (ExponentialLR continues it)
-        s.rs.k_sched = s.rs.t
+        if r.step == STEP_EXPONENTIAL:  # the rate of the step taken: ExponentialLR continues it
+            s.rs.lr_sched = lr
+            s.rs.k_sched = s.rs.t
     if (r.update == RULE_SGD and r.momentum == 0.0 and r.clip_norm == 0.0
             and r.clip_value == 0.0 and not r.maximize and r.weight_decay == 0.0):
         # the direction is the gradient itself: use it in place (update_direction would
