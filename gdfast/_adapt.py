@@ -3,7 +3,7 @@ from gdfast._objective import Objective, PythonObjective
 from gdfast._fdiff import FiniteDifference, METHODS
 from gdfast._lowlevel import LowLevelObjective, is_low_level
 
-__all__ = ["FD_METHODS", "make_objective", "fd_method_name"]
+__all__ = ["FD_METHODS", "make_objective", "value_objective", "fd_method_name"]
 
 FD_METHODS = tuple(METHODS)
 # SciPy's names for the same formulas
@@ -31,6 +31,26 @@ def make_objective(fun, n, *, args=(), jac=None, vectorized=False, fd_step=None,
     ``fun`` may also be a low-level function pointer (``scipy.LowLevelCallable``, ctypes, cffi,
     Numba ``cfunc``; see ``gdfast._lowlevel``), and ``jac`` then a low-level gradient pointer.
     """
+    base, jac = _base_objective(fun, n, args, jac, vectorized, point_name)
+    if jac is None and base.has_gradient or jac is True or callable(jac):
+        if fd_step is not None:
+            raise ValueError("fd_step only applies to finite-difference gradients")
+        return base, None
+    method = "central" if jac is None else fd_method_name(jac, "jac")
+    fd = FiniteDifference(base, n, method, fd_step)
+    return fd, fd
+
+
+def value_objective(fun, n, *, args=(), vectorized=False, point_name="x0"):
+    """The Objective whose values a grid (gdfast.landscape) evaluates: what
+    ``make_objective`` wraps, without a gradient."""
+    return _base_objective(fun, n, args, None, vectorized, point_name)[0]
+
+
+def _base_objective(fun, n, args, jac, vectorized, point_name):
+    """``(objective, jac)``: ``fun`` as an Objective (a Python callable's adapter carries
+    ``jac`` when it is True or a callable), and what of ``jac`` is left for finite
+    differences (None or a method name)."""
     if not isinstance(args, tuple):
         args = (args,)
     if is_low_level(jac) and not is_low_level(fun):
@@ -60,22 +80,12 @@ def make_objective(fun, n, *, args=(), jac=None, vectorized=False, fd_step=None,
         if jac is True or callable(jac):
             raise ValueError("jac must be None or a finite-difference method name when fun "
                              "is a gdfast Objective (it has its own gradient)")
-        base = fun
-    else:
-        if not callable(fun):
-            raise TypeError(f"fun must be callable, got {type(fun).__name__}")
-        if jac is True or callable(jac):
-            if fd_step is not None:
-                raise ValueError("fd_step only applies to finite-difference gradients")
-            return PythonObjective(fun, args, jac, vectorized), None
-        if jac is not None and not isinstance(jac, str):
-            raise TypeError(f"jac must be None, True, a callable or a finite-difference "
-                            f"method name, got {type(jac).__name__}")
-        base = PythonObjective(fun, args, None, vectorized)
-    if jac is None and base.has_gradient:
-        if fd_step is not None:
-            raise ValueError("fd_step only applies to finite-difference gradients")
-        return base, None
-    method = "central" if jac is None else fd_method_name(jac, "jac")
-    fd = FiniteDifference(base, n, method, fd_step)
-    return fd, fd
+        return fun, jac
+    if not callable(fun):
+        raise TypeError(f"fun must be callable, got {type(fun).__name__}")
+    if jac is True or callable(jac):
+        return PythonObjective(fun, args, jac, vectorized), jac
+    if jac is not None and not isinstance(jac, str):
+        raise TypeError(f"jac must be None, True, a callable or a finite-difference "
+                        f"method name, got {type(jac).__name__}")
+    return PythonObjective(fun, args, None, vectorized), jac

@@ -210,10 +210,22 @@ def select(substring="", workloads=None):
     return out
 
 
+@functools.lru_cache(maxsize=None)
 def _njit(fn):
-    """Compile ``fn`` with ``numba.njit`` (imported only here)."""
+    """``fn`` compiled with ``numba.njit`` (imported only here), once per process."""
     import numba
     return numba.njit(cache=False)(fn)
+
+
+def _numba_row(fn, *fields):
+    """The maker of a Numba row: ``fn`` compiled once, called with these fields of the
+    workload's setup."""
+    def make(p):
+        """The Numba @njit loop of the same arithmetic."""
+        compiled = _njit(fn)
+        args = [getattr(p, name) for name in fields]
+        return lambda: compiled(*args)
+    return make
 
 
 # ===================================================================== the lecture's quadratic
@@ -259,16 +271,7 @@ def _quadratic_numba_loop(a, c, x0, lr, iters):
     return x
 
 
-@functools.lru_cache(maxsize=None)
-def _numba_quadratic_loop():
-    """The compiled Numba loop (compiled once per process)."""
-    return _njit(_quadratic_numba_loop)
-
-
-def _quadratic_numba(p):
-    """The Numba @njit loop of the same arithmetic."""
-    loop = _numba_quadratic_loop()
-    return lambda: loop(p.a, p.c, p.x0, p.lr, p.iters)
+_quadratic_numba = _numba_row(_quadratic_numba_loop, "a", "c", "x0", "lr", "iters")
 
 
 QUADRATIC = Workload(
@@ -344,16 +347,7 @@ def _solve_numba_loop(x0, lr, gtol):
     return np.array([x, y])
 
 
-@functools.lru_cache(maxsize=None)
-def _numba_solve_loop():
-    """The compiled Numba loop."""
-    return _njit(_solve_numba_loop)
-
-
-def _solve_numba(p):
-    """The Numba @njit loop."""
-    loop = _numba_solve_loop()
-    return lambda: loop(p.x0, p.lr, p.gtol)
+_solve_numba = _numba_row(_solve_numba_loop, "x0", "lr", "gtol")
 
 
 def _solve_scipy(p):
@@ -475,16 +469,7 @@ def _fd_numba_kernel(x):
     return g
 
 
-@functools.lru_cache(maxsize=None)
-def _numba_fd_kernel():
-    """The compiled Numba kernel."""
-    return _njit(_fd_numba_kernel)
-
-
-def _fd_numba(p):
-    """The Numba @njit loop."""
-    kernel = _numba_fd_kernel()
-    return lambda: kernel(p.x)
+_fd_numba = _numba_row(_fd_numba_kernel, "x")
 
 
 def _fd_workload(n):
@@ -650,16 +635,7 @@ def _batch_numba_kernel(X, lr, steps):
     return out
 
 
-@functools.lru_cache(maxsize=None)
-def _numba_batch_kernel():
-    """The compiled Numba kernel."""
-    return _njit(_batch_numba_kernel)
-
-
-def _batch_numba(p):
-    """The Numba @njit loop."""
-    kernel = _numba_batch_kernel()
-    return lambda: kernel(p.X0, p.lr, p.steps)
+_batch_numba = _numba_row(_batch_numba_kernel, "X0", "lr", "steps")
 
 
 def _batch_gdfast(threads):

@@ -39,7 +39,7 @@ import os
 
 import numpy as np
 
-from gdfast._objective import Objective, PythonObjective
+from gdfast._adapt import value_objective
 from gdfast._validate import as_matrix, as_point, as_vector, choice, positive_int
 
 __all__ = ["line", "plane", "grid", "Line", "Plane", "filter_normalize", "pca_directions",
@@ -334,19 +334,7 @@ def pca_directions(path):
 
 def _objective(fun, n, name, args, vectorized, threads):
     """The Objective to evaluate and the number of threads to use for it."""
-    if not isinstance(args, tuple):
-        args = (args,)
-    if isinstance(fun, Objective):
-        if args:
-            raise ValueError("args cannot be used with a gdfast Objective")
-        if fun.n is not None and fun.n != n:
-            raise ValueError(f"{name} must have length {fun.n} for {type(fun).__name__}, "
-                             f"got length {n}")
-        objective = fun
-    else:
-        if not callable(fun):
-            raise TypeError(f"fun must be callable, got {type(fun).__name__}")
-        objective = PythonObjective(fun, args, None, bool(vectorized))
+    objective = value_objective(fun, n, args=args, vectorized=vectorized, point_name=name)
     if threads is None:
         nthreads = _available_cores() if _thread_safe(objective) else 1
     else:

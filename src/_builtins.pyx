@@ -271,27 +271,29 @@ cdef int _rastrigin_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
 def _exp_kernel(const double[::1] x, bint dispatched=True):
     """gd_exp over x: the dispatched (CPU-specific) version, or else the inline one compiled
     with this module's baseline flags."""
+    return _kernel_shim(x, dispatched, False)
+
+
+def _log1p_unit_kernel(const double[::1] x, bint dispatched=True):
+    """gd_log1p_unit over x (values in [0, 1]), as _exp_kernel."""
+    return _kernel_shim(x, dispatched, True)
+
+
+cdef object _kernel_shim(const double[::1] x, bint dispatched, bint log1p):
     cdef Py_ssize_t i, k = x.shape[0]
     out = np.empty(k)
     cdef double[::1] o = out
     if k == 0:
         return out
     with nogil:
-        if dispatched:
+        if dispatched and log1p:
+            gd_log1p_unit_array(&x[0], &o[0], k)
+        elif dispatched:
             gd_exp_array(&x[0], &o[0], k)
         else:
             for i in range(k):
-                o[i] = gd_exp(x[i])
+                o[i] = gd_log1p_unit(x[i]) if log1p else gd_exp(x[i])
     return out
-
-
-def _log1p_unit_kernel(const double[::1] x, bint dispatched=True):
-    """gd_log1p_unit over x (values in [0, 1]), as _exp_kernel."""
-    cdef Py_ssize_t i, k = x.shape[0]
-    out = np.empty(k)
-    cdef double[::1] o = out
-    if k == 0:
-        return out
     with nogil:
         if dispatched:
             gd_log1p_unit_array(&x[0], &o[0], k)

@@ -73,6 +73,11 @@ cdef inline double _interpolate(double lo, double hi, double phi_lo, double dphi
     return 0.5 * (lo + hi)
 
 
+cdef inline bint _too_high(double phi, double dphi, double f, double decrease) noexcept nogil:
+    """The trial fails sufficient decrease, phi(t) > f + c1 t phi'(0), or is not finite."""
+    return not isfinite(phi) or not isfinite(dphi) or phi > f + decrease
+
+
 cdef int wolfe_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
                       const double *x, double f, const double *g, const double *d,
                       double step0, double *x_new, double *f_new, double *g_new,
@@ -94,8 +99,7 @@ cdef int wolfe_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
         if rc != 0:
             return rc
         phi = f_new[0]
-        if not isfinite(phi) or not isfinite(dphi) or phi > f + r.c1 * t * dphi0 \
-                or (evals > 1 and phi >= phi_prev):
+        if _too_high(phi, dphi, f, r.c1 * t * dphi0) or (evals > 1 and phi >= phi_prev):
             lo = t_prev
             phi_lo = phi_prev
             dphi_lo = dphi_prev
@@ -130,8 +134,7 @@ cdef int wolfe_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
         if rc != 0:
             return rc
         phi = f_new[0]
-        if not isfinite(phi) or not isfinite(dphi) or phi > f + r.c1 * t * dphi0 \
-                or phi >= phi_lo:
+        if _too_high(phi, dphi, f, r.c1 * t * dphi0) or phi >= phi_lo:
             hi = t
             phi_hi = phi
         else:
