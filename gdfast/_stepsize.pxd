@@ -15,8 +15,8 @@ cdef inline double scheduled_lr(const gd_rule *r, const gd_rule_state *st, doubl
                                 Py_ssize_t k) noexcept nogil:
     """The step size of update step k (0 for the first) under the schedule r.step (the
     module docstring of src/_stepsize.pyx has the formulas); lr itself for the others.
-    ExponentialLR continues the product from the rate of the last step taken (st.lr_sched of
-    step st.k_sched <= k), as torch does.  Inline (defined here): no call in the loop."""
+    ExponentialLR continues the product from the rate st.lr_sched of step st.k_sched <= k
+    (the next step's, kept by the loop), as torch does.  Inline (defined here): no call in the loop."""
     cdef Py_ssize_t kk
     cdef double v
     if r.step == STEP_EXPONENTIAL:

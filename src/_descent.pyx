@@ -29,6 +29,7 @@ from gdfast._stepsize cimport scheduled_lr, bb_update, armijo_search, wolfe_sear
 
 cdef extern from "gd_step.h" nogil:
     # element-wise arithmetic on the state's own buffers: cannot fail
+    bint gd_all_finite(const double *v, Py_ssize_t n) noexcept
     void gd_fixed_step(const double *x, const double *g, double *x_new, double lr,
                        Py_ssize_t n) noexcept
     void gd_momentum_step(const double *x, const double *g, double *buf, double *x_new,
@@ -67,7 +68,7 @@ cdef double SIGNAL_CHECK_WORK = 2e6
 # ---- (a) pointwise / small helpers ----------------------------------------------------------
 
 cdef inline double _max_abs(const double *v, Py_ssize_t n) noexcept nogil:
-    """max_i |v_i| (NaN entries are skipped: check _all_finite first)."""
+    """max_i |v_i| (NaN entries are skipped: check gd_all_finite first)."""
     cdef Py_ssize_t i
     cdef double m = 0.0, a
     for i in range(n):
@@ -75,15 +76,6 @@ cdef inline double _max_abs(const double *v, Py_ssize_t n) noexcept nogil:
         if a > m:
             m = a
     return m
-
-
-cdef inline bint _all_finite(const double *v, Py_ssize_t n) noexcept nogil:
-    """Every v_i finite (v_i * 0 is NaN exactly for NaN and inf)."""
-    cdef Py_ssize_t i
-    cdef double z = 0.0
-    for i in range(n):
-        z += v[i] * 0.0
-    return z == 0.0
 
 
 cdef inline double _max_abs_diff(const double *a, const double *b, Py_ssize_t n) noexcept nogil:
@@ -160,7 +152,7 @@ cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const
 
 
 cdef bint _is_plain(const gd_rule *r) noexcept nogil:
-    """The lecture's rule, x - lr g, with nothing added: the loop's fast path."""
+    """The lecture's rule, x - lr g, with nothing added (a run that keeps no rule state)."""
     return (r.update == RULE_SGD and r.momentum == 0.0 and r.weight_decay == 0.0
             and not r.maximize and r.step == STEP_FIXED and r.lb == NULL
             and r.clip_norm == 0.0 and r.clip_value == 0.0)
@@ -168,77 +160,88 @@ cdef bint _is_plain(const gd_rule *r) noexcept nogil:
 
 cdef bint _is_fast(const gd_rule *r) noexcept nogil:
     """An update rule with a fixed step or a schedule and nothing that needs the gradient
-    rewritten (clipping, maximize, L2 weight decay) or x projected: the fused fast path."""
+    rewritten (clipping, maximize, L2 weight decay) or x projected: a fused kernel."""
     return (r.step <= STEP_ARRAY and r.lb == NULL and r.clip_norm == 0.0
             and r.clip_value == 0.0 and not r.maximize
             and (r.weight_decay == 0.0 or (r.update == RULE_ADAM and r.decoupled_wd)))
 
 
-cdef enum FastKind:
-    FAST_SGD = 0          # x - lr g (with a schedule)
-    FAST_MOMENTUM = 1
-    FAST_ADAM = 2
-    FAST_RMSPROP = 3
-    FAST_ADAGRAD = 4
+# ---- the step kernels: the loop is compiled once per kernel (a fused type of empty tags, as
+# C++ libraries such as ensmallen make the update policy a template parameter), so that the
+# choice of rule costs nothing per iteration.  general_kernel runs _rule_step (any rule);
+# the others are the fused kernels of gd_step.h for a rule that _is_fast.
+
+cdef struct general_kernel:
+    char _unused
+cdef struct sgd_kernel:             # x - lr g (the lecture's rule), lr fixed or scheduled
+    char _unused
+cdef struct momentum_kernel:
+    char _unused
+cdef struct adam_kernel:
+    char _unused
+cdef struct rmsprop_kernel:
+    char _unused
+cdef struct adagrad_kernel:
+    char _unused
+
+ctypedef fused kernel:
+    general_kernel
+    sgd_kernel
+    momentum_kernel
+    adam_kernel
+    rmsprop_kernel
+    adagrad_kernel
 
 
-cdef int _fast_kind(const gd_rule *r) noexcept nogil:
-    if r.update == RULE_SGD:
-        return FAST_MOMENTUM if r.momentum != 0.0 else FAST_SGD
-    if r.update == RULE_ADAM:
-        return FAST_ADAM
-    if r.update == RULE_RMSPROP:
-        return FAST_RMSPROP
-    return FAST_ADAGRAD
-
-
-cdef struct fast_sched:
-    double lr           # the scheduled lr of the step
+cdef struct step_sizes:
+    double lr           # the schedule's rate for the step
     double step         # lr / divisor (Adam: 1 - beta1^t; Adagrad: 1 + (t - 1) lr_decay)
     double bc2_sqrt     # Adam: sqrt(1 - beta2^t)
 
 
-cdef inline void _fast_schedule(const gd_rule *r, const gd_rule_state *st, int kind, double lr0,
-                                Py_ssize_t t, fast_sched *out) noexcept nogil:
-    """The step sizes of update step t (0-based: rs.t before the step), as _rule_step and
-    update_direction compute them.  They depend on t only: gd_iterate computes them one step
-    ahead, so that their libm calls (pow, cos) overlap the objective's evaluation."""
-    cdef double lr = lr0 if r.step == STEP_FIXED else scheduled_lr(r, st, lr0, t)
+cdef inline double _next_rate(const gd_rule *r, const gd_rule_state *st, double lr0,
+                              double prev, Py_ssize_t t) noexcept nogil:
+    """The schedule's rate for update step t, prev being that of step t - 1: for
+    ExponentialLR prev * gamma, the product scheduled_lr continues, with no loop."""
+    if r.step == STEP_EXPONENTIAL:
+        return prev * r.gamma
+    return scheduled_lr(r, st, lr0, t)
+
+
+cdef inline void _step_sizes(kernel *k, const gd_rule *r, double lr, Py_ssize_t t,
+                             step_sizes *out) noexcept nogil:
+    """The step sizes of update step t (0-based) at the schedule's rate lr, as _rule_step and
+    update_direction compute them.  The loop computes them one step ahead, so that their libm
+    calls (pow, cos) overlap the objective's evaluation."""
     out.lr = lr
-    out.bc2_sqrt = 1.0
-    if kind == FAST_ADAM:
+    if kernel is adam_kernel:
         out.step = lr / (1.0 - pow(r.beta1, <double>(t + 1)))
         out.bc2_sqrt = sqrt(1.0 - pow(r.beta2, <double>(t + 1)))
-    elif kind == FAST_ADAGRAD:
+    elif kernel is adagrad_kernel:
         out.step = lr / (1.0 + t * r.lr_decay)
     else:
-        out.step = lr / 1.0
+        out.step = lr           # lr / 1.0
 
 
-cdef inline void _fast_step(gd_rule_state *st, const gd_rule *r, int kind,
-                            const fast_sched *sc, Py_ssize_t n, const double *x,
-                            const double *g, double *x_new) noexcept nogil:
-    """x_new for a rule that _is_fast (kind = _fast_kind(r)), step sizes sc from
-    _fast_schedule(t = st.t): the arithmetic of _rule_step (update_direction, then
-    apply_step) in one fused kernel of gd_step.h, the same bits."""
-    if r.step == STEP_EXPONENTIAL:     # the rate of the step taken: ExponentialLR continues it
-        st.lr_sched = sc.lr
-        st.k_sched = st.t
-    st.t += 1
-    if kind == FAST_SGD:
+cdef inline void _kernel_step(kernel *k, gd_rule_state *st, const gd_rule *r,
+                              const step_sizes *sc, Py_ssize_t n, const double *x,
+                              const double *g, double *x_new) noexcept nogil:
+    """x_new by a fused kernel, step sizes sc from _step_sizes: the arithmetic of _rule_step
+    (update_direction, then apply_step) in one pass, the same bits."""
+    if kernel is sgd_kernel:
         gd_fixed_step(x, g, x_new, sc.step, n)
-    elif kind == FAST_MOMENTUM:
+    elif kernel is momentum_kernel:
         gd_momentum_step(x, g, st.m, x_new, sc.step, r.momentum, r.dampening, r.nesterov,
                          st.buf_ready, n)
         st.buf_ready = True
-    elif kind == FAST_ADAM:
+    elif kernel is adam_kernel:
         gd_adam_step(x, g, st.m, st.v, st.w, x_new, sc.step, r.beta1, r.beta2, sc.bc2_sqrt,
                      r.eps, r.amsgrad, r.decoupled_wd,
                      1.0 - sc.lr * r.weight_decay if r.decoupled_wd else 1.0, n)
-    elif kind == FAST_RMSPROP:
+    elif kernel is rmsprop_kernel:
         gd_rmsprop_step(x, g, st.v, st.w, st.m, x_new, sc.step, r.alpha, r.eps, r.centered,
                         r.momentum, n)
-    else:
+    elif kernel is adagrad_kernel:
         gd_adagrad_step(x, g, st.v, x_new, sc.step, r.eps, n)
 
 
@@ -332,7 +335,7 @@ cdef int gd_start(gd_state *s) except -1 nogil:
         return 0
     s.f_known = True
     s.gnorm = _gradient_norm(s, s.x, s.g)
-    if not _all_finite(s.g, s.n) or s.f * 0.0 != 0.0:
+    if not gd_all_finite(s.g, s.n) or s.f * 0.0 != 0.0:
         s.status = _nonfinite_status(s.f, True, s.g, s.n)
         return 0
     s.status = RUNNING
@@ -342,11 +345,26 @@ cdef int gd_start(gd_state *s) except -1 nogil:
 
 
 cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
-    """Run at most ``steps`` iterations (fewer if a stopping test fires).
+    """Run at most ``steps`` iterations (fewer if a stopping test fires): the loop compiled
+    for the rule's kernel."""
+    cdef const gd_rule *r = &s.opt.rule
+    if not _is_fast(r):
+        return _iterate(<general_kernel *>NULL, s, steps)
+    if r.update == RULE_SGD:
+        if r.momentum != 0.0:
+            return _iterate(<momentum_kernel *>NULL, s, steps)
+        return _iterate(<sgd_kernel *>NULL, s, steps)
+    if r.update == RULE_ADAM:
+        return _iterate(<adam_kernel *>NULL, s, steps)
+    if r.update == RULE_RMSPROP:
+        return _iterate(<rmsprop_kernel *>NULL, s, steps)
+    return _iterate(<adagrad_kernel *>NULL, s, steps)
 
-    The trial point and its gradient go to x_new / g_new; the two buffers are swapped with
-    x / g when the trial point is accepted, so a rejected (non-finite) one leaves x, f and g
-    at the last finite iterate without any copying.
+
+cdef int _iterate(kernel *k, gd_state *s, Py_ssize_t steps) except -1 nogil:
+    """THE loop.  The trial point and its gradient go to x_new / g_new; the two buffers are
+    swapped with x / g when the trial point is accepted, so a rejected (non-finite) one
+    leaves x, f and g at the last finite iterate without any copying.
     """
     # hot state in locals: stores through x / g cannot then alias it
     cdef Py_ssize_t done = 0, n = s.n
@@ -370,15 +388,24 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
     cdef Py_ssize_t callback_every = s.opt.callback_every
     cdef bint per_iteration_hooks = s.opt.record_history or has_callback
     cdef bint need_gnorm = gtol > 0.0 or per_iteration_hooks
-    cdef bint plain = s.plain, f_done, g_done
-    cdef bint fast = not plain and _is_fast(&s.opt.rule)
-    cdef int fast_kind = _fast_kind(&s.opt.rule)
-    cdef fast_sched sc, sc_next
     cdef const gd_rule *rule = &s.opt.rule
     cdef bint bb = rule.step == STEP_BB1 or rule.step == STEP_BB2
+    # the general kernel's line searches leave f at the trial point, and its gradient too when
+    # it comes cheaply with the value (Wolfe's always needs it)
+    cdef bint g_at_trials = rule.step == STEP_WOLFE or _cheap_gradient(s.obj)
+    cdef bint f_done = kernel is general_kernel and (rule.step == STEP_ARMIJO
+                                                     or rule.step == STEP_WOLFE or bb)
+    cdef bint g_done = f_done and g_at_trials
+    # a fused kernel's update step count and the step sizes of step t: constant for a fixed
+    # step unless the rule corrects them by t (Adam, Adagrad)
+    cdef Py_ssize_t t = s.rs.t
+    cdef step_sizes sc = [lr, lr, 1.0]
+    cdef bint sizes_vary = (rule.step != STEP_FIXED or kernel is adam_kernel
+                            or kernel is adagrad_kernel)
     cdef double sign = -1.0 if rule.maximize else 1.0
     cdef int rc, status = s.status
-    _fast_schedule(rule, &s.rs, fast_kind, lr, s.rs.t, &sc_next)     # (used on the fast path only)
+    if kernel is not general_kernel:
+        _step_sizes(k, rule, scheduled_lr(rule, &s.rs, lr, t), t, &sc)
     while status == RUNNING:
         # ---- tests at the current point
         if gtol > 0.0 and gnorm <= gtol:
@@ -397,17 +424,14 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
         # ---- the trial point x_new = x - lr * g, and f / grad f there
         prev_valid = False
         need_f = need_f_always or (has_callback and (nit + 1) % callback_every == 0)
-        f_done = False
-        g_done = False
-        if plain:
-            gd_fixed_step(x, g, x_new, lr, n)
-        elif fast:
-            sc = sc_next
-            _fast_step(&s.rs, rule, fast_kind, &sc, n, x, g, x_new)
-            # the next step's sizes now, to overlap the evaluation (unused if the run stops)
-            _fast_schedule(rule, &s.rs, fast_kind, lr, s.rs.t, &sc_next)
+        if kernel is not general_kernel:
+            _kernel_step(k, &s.rs, rule, &sc, n, x, g, x_new)
+            t += 1
+            if sizes_vary:      # the next step's, now: they overlap the evaluation
+                _step_sizes(k, rule, _next_rate(rule, &s.rs, lr, sc.lr, t), t, &sc)
         else:
-            rc = _rule_step(s, x, f, g, x_new, &f_new, g_new, &nfev, &njev)
+            rc = _rule_step(s, x, f, g, x_new, &f_new, g_new if g_at_trials else NULL,
+                            &nfev, &njev)
             if rc == 1:
                 status = STEP_FAILED
                 break
@@ -415,10 +439,6 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
                 status = OBJECTIVE_ERROR
                 s.error_code = rc - 2
                 break
-            f_done = rule.step == STEP_ARMIJO or rule.step == STEP_WOLFE or bb
-            # the line searches leave the gradient at the accepted point when it came cheaply
-            # with the value (Wolfe always needs it)
-            g_done = rule.step == STEP_WOLFE or (f_done and _cheap_gradient(s.obj))
         if not g_done:
             rc = evaluate(ctx, n, x_new, &f_new if need_f and not f_done else NULL, g_new)
             nfev += need_f and not f_done
@@ -427,7 +447,7 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
                 status = OBJECTIVE_ERROR
                 s.error_code = rc
                 break
-        if not _all_finite(g_new, n) or (need_f and f_new * 0.0 != 0.0):
+        if not gd_all_finite(g_new, n) or (need_f and f_new * 0.0 != 0.0):
             status = _nonfinite_status(f_new, need_f, g_new, n)
             break
 
@@ -440,7 +460,7 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
               and sign * (f - f_new) <= ftol * fmax(fmax(fabs(f), fabs(f_new)), 1.0)):
             converged = True
             s.stop_test = BY_FTOL
-        if bb:
+        if kernel is general_kernel and bb:
             bb_update(rule, &s.rs, n, x_new, x, g_new, g)
             s.rs.f_recent[nit % 10] = f_new
             if s.rs.n_recent < 10:
@@ -480,6 +500,11 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
             countdown = s.signal_every
             with gil:
                 PyErr_CheckSignals()
+    if kernel is not general_kernel:
+        s.rs.t = t
+        if rule.step == STEP_EXPONENTIAL:       # where ExponentialLR's product continues
+            s.rs.lr_sched = sc.lr
+            s.rs.k_sched = t
     if not need_gnorm:
         gnorm = _gradient_norm(s, x, g)
     _writeback(s, x, g, x_new, g_new, f, f_known, gnorm, nit, nfev, njev)
@@ -500,7 +525,8 @@ cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, dou
                     double *f_new, double *g_new, Py_ssize_t *nfev,
                     Py_ssize_t *njev) except -1 nogil:
     """One step of a configured update rule and step rule: x_new (and, for the line searches,
-    f / g there).  0 ok; 1 no acceptable step; 2 + code for a C objective's error code."""
+    f there, and the gradient at every trial point unless g_new is NULL; Wolfe's needs it).
+    0 ok; 1 no acceptable step; 2 + code for a C objective's error code."""
     cdef const gd_rule *r = &s.opt.rule
     cdef double lr, divisor, f_ref
     cdef const double *d = s.rs.d
@@ -509,9 +535,9 @@ cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, dou
         lr = s.rs.lr_bb
     else:
         lr = scheduled_lr(r, &s.rs, s.opt.lr, s.rs.t)
-        if r.step == STEP_EXPONENTIAL:  # the rate of the step taken: ExponentialLR continues it
-            s.rs.lr_sched = lr
-            s.rs.k_sched = s.rs.t
+        if r.step == STEP_EXPONENTIAL:  # the next step's rate: ExponentialLR continues it
+            s.rs.lr_sched = lr * r.gamma
+            s.rs.k_sched = s.rs.t + 1
     if (r.update == RULE_SGD and r.momentum == 0.0 and r.clip_norm == 0.0
             and r.clip_value == 0.0 and not r.maximize and r.weight_decay == 0.0):
         # the direction is the gradient itself: use it in place (update_direction would
@@ -523,7 +549,7 @@ cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, dou
         divisor = update_direction(r, &s.rs, s.n, x, g)
     if r.step == STEP_ARMIJO:
         return armijo_search(s.obj, r, s.n, x, f, g, d, lr, lr / divisor, x_new, f_new,
-                             g_new if _cheap_gradient(s.obj) else NULL, nfev, njev)
+                             g_new, nfev, njev)
     if r.step == STEP_BB1 or r.step == STEP_BB2:
         # Raydan's globalization: backtrack from the BB step until f falls below the largest
         # of the last 10 values (+ c1 g.s); plain BB steps can cycle (seen on Rosenbrock)
@@ -532,8 +558,7 @@ cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, dou
             if s.rs.f_recent[k] > f_ref:
                 f_ref = s.rs.f_recent[k]
         return armijo_search(s.obj, r, s.n, x, f_ref, g, d, lr, lr / divisor, x_new,
-                             f_new, g_new if _cheap_gradient(s.obj) else NULL, nfev,
-                             njev)
+                             f_new, g_new, nfev, njev)
     if r.step == STEP_WOLFE:
         return wolfe_search(s.obj, r, s.n, x, f, g, d, lr / divisor, x_new, f_new, g_new,
                             nfev, njev)

@@ -17,6 +17,22 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* every v_i finite: v_i * 0 is +-0 for a finite v_i and NaN for inf or NaN, so the OR of
+ * their bits has the exponent field all ones exactly when one is not finite.  An integer OR
+ * is vectorized; a floating-point sum of the v_i * 0 (in order) is not. */
+static inline int gd_all_finite(const double *restrict v, ptrdiff_t n)
+{
+    uint64_t acc = 0, bits;
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double z = v[i] * 0.0;
+        memcpy(&bits, &z, sizeof bits);
+        acc |= bits;
+    }
+    return (acc & 0x7ff0000000000000ULL) != 0x7ff0000000000000ULL;
+}
 
 /* x_new = x - lr * g */
 static inline void gd_fixed_step(const double *restrict x, const double *restrict g,
@@ -27,12 +43,21 @@ static inline void gd_fixed_step(const double *restrict x, const double *restric
 }
 
 /* torch.optim.SGD with momentum: buf = g the first time (buf_ready false), then
- * momentum buf + (1 - dampening) g; d = g + momentum buf (Nesterov) or buf; x_new = x - lr d */
+ * momentum buf + (1 - dampening) g; d = g + momentum buf (Nesterov) or buf; x_new = x - lr d.
+ * torch's defaults (no dampening, no Nesterov) have a loop of their own, without the factor
+ * 1 - 0 = 1 (g * 1 is g: the same bits). */
 static inline void gd_momentum_step(const double *restrict x, const double *restrict g,
                                     double *restrict buf, double *restrict x_new, double lr,
                                     double momentum, double dampening, int nesterov,
                                     int buf_ready, ptrdiff_t n)
 {
+    if (buf_ready && dampening == 0.0 && !nesterov) {
+        for (ptrdiff_t i = 0; i < n; i++) {
+            buf[i] = momentum * buf[i] + g[i];
+            x_new[i] = x[i] - lr * buf[i];
+        }
+        return;
+    }
     for (ptrdiff_t i = 0; i < n; i++) {
         double gi = g[i], d;
         buf[i] = buf_ready ? momentum * buf[i] + (1.0 - dampening) * gi : gi;
