@@ -2,7 +2,7 @@
 the benchmarks report ratios against.  Hard-coded (no function pointers, no checks), compiled
 by setup.py with the same flags as gdfast, shipped as ``gdfast._baselines`` so that
 ``python -m gdfast bench`` has them too."""
-from libc.math cimport fabs, fmax, exp, sqrt, pow, isfinite
+from libc.math cimport fabs, fmax, exp, sqrt, pow, cos, isfinite, M_PI
 
 import numpy as np
 
@@ -221,4 +221,157 @@ def bb_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
                 x[i] = xn[i]
                 g[i] = gn[i]
             f = fn
+    return x_arr
+
+
+def nesterov_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                       double lr, double momentum, Py_ssize_t iters):
+    """torch.optim.SGD with Nesterov momentum: buf as for momentum, d = g + momentum buf."""
+    cdef Py_ssize_t n = x0.shape[0], i, k
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double[::1] buf = np.zeros(n)
+    with nogil:
+        for k in range(iters):
+            for i in range(n):
+                g[i] = a[i] * (x[i] - c[i])
+            for i in range(n):
+                buf[i] = g[i] if k == 0 else momentum * buf[i] + g[i]
+                x[i] = x[i] - lr * (g[i] + momentum * buf[i])
+    return x_arr
+
+
+def rmsprop_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                      double lr, double alpha, double eps, Py_ssize_t iters):
+    """torch.optim.RMSprop (not centered, no momentum)."""
+    cdef Py_ssize_t n = x0.shape[0], i, k
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double[::1] v = np.zeros(n)
+    with nogil:
+        for k in range(iters):
+            for i in range(n):
+                g[i] = a[i] * (x[i] - c[i])
+            for i in range(n):
+                v[i] = alpha * v[i] + (1.0 - alpha) * g[i] * g[i]
+                x[i] = x[i] - lr * (g[i] / (sqrt(v[i]) + eps))
+    return x_arr
+
+
+def adagrad_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                      double lr, double eps, Py_ssize_t iters):
+    """torch.optim.Adagrad (no lr_decay)."""
+    cdef Py_ssize_t n = x0.shape[0], i, k
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double[::1] v = np.zeros(n)
+    with nogil:
+        for k in range(iters):
+            for i in range(n):
+                g[i] = a[i] * (x[i] - c[i])
+            for i in range(n):
+                v[i] = v[i] + g[i] * g[i]
+                x[i] = x[i] - lr * (g[i] / (sqrt(v[i]) + eps))
+    return x_arr
+
+
+def cosine_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                     double lr, Py_ssize_t T_max, double eta_min, Py_ssize_t iters):
+    """Fixed-step descent with torch's CosineAnnealingLR in closed form (held at eta_min
+    after T_max steps)."""
+    cdef Py_ssize_t n = x0.shape[0], i, k
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double lr_k
+    with nogil:
+        for k in range(iters):
+            for i in range(n):
+                g[i] = a[i] * (x[i] - c[i])
+            lr_k = eta_min + (lr - eta_min) * (1.0 + cos(M_PI * min(k, T_max) / T_max)) / 2.0
+            for i in range(n):
+                x[i] = x[i] - lr_k * g[i]
+    return x_arr
+
+
+def armijo_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                     double lr, double c1, double shrink, Py_ssize_t max_backtracks,
+                     Py_ssize_t iters):
+    """Backtracking from lr until f(x+) <= f + c1 g.(x+ - x)."""
+    cdef Py_ssize_t n = x0.shape[0], i, k, b
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double[::1] xn = np.zeros(n)
+    cdef double f = 0.0, fn = 0.0, t, slope, di
+    with nogil:
+        for i in range(n):
+            di = x[i] - c[i]
+            g[i] = a[i] * di
+            f += g[i] * di
+        f = 0.5 * f
+        for k in range(iters):
+            t = lr
+            for b in range(max_backtracks):
+                fn = 0.0
+                slope = 0.0
+                for i in range(n):
+                    xn[i] = x[i] - t * g[i]
+                    di = xn[i] - c[i]
+                    fn += a[i] * di * di
+                    slope += g[i] * (xn[i] - x[i])
+                fn = 0.5 * fn
+                if isfinite(fn) and fn <= f + c1 * slope:
+                    break
+                t *= shrink
+            for i in range(n):
+                x[i] = xn[i]
+                g[i] = a[i] * (x[i] - c[i])
+            f = fn
+    return x_arr
+
+
+def bounded_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                      double lr, const double[::1] lb, const double[::1] ub, Py_ssize_t iters):
+    """Fixed-step descent projected onto the box [lb, ub] after each step (by comparisons,
+    which vectorize, as gd_step.h projects)."""
+    cdef Py_ssize_t n = x0.shape[0], i, k
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double v
+    with nogil:
+        for k in range(iters):
+            for i in range(n):
+                g[i] = a[i] * (x[i] - c[i])
+            for i in range(n):
+                v = x[i] - lr * g[i]
+                v = lb[i] if v < lb[i] else v
+                x[i] = ub[i] if v > ub[i] else v
+    return x_arr
+
+
+def clipped_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                      double lr, double max_norm, Py_ssize_t iters):
+    """Fixed-step descent on the gradient clipped by norm as torch.nn.utils.clip_grad_norm_:
+    scaled by max_norm / (||g|| + 1e-6) when that is below 1."""
+    cdef Py_ssize_t n = x0.shape[0], i, k
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double norm2, scale
+    with nogil:
+        for k in range(iters):
+            norm2 = 0.0
+            for i in range(n):
+                g[i] = a[i] * (x[i] - c[i])
+                norm2 += g[i] * g[i]
+            scale = max_norm / (sqrt(norm2) + 1e-6)
+            if scale > 1.0:
+                scale = 1.0
+            for i in range(n):
+                x[i] = x[i] - lr * (g[i] * scale)
     return x_arr

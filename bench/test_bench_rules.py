@@ -27,6 +27,7 @@ QA = np.array([6.0, 2.0])
 QC = np.array([1.0, 2.0])
 QX0 = np.zeros(2)
 QITERS = 10 ** 6
+QLB, QUB = np.full(2, -10.0), np.full(2, 1.5)      # the minimum (1, 2) is outside: y bound
 _quad = Quadratic(QA, center=QC)
 
 RULES = {
@@ -41,6 +42,20 @@ RULES = {
                     lambda it: _baselines.exponential_quadratic(QA, QC, QX0, 0.1, 0.999999, it)),
     "bb": (dict(lr=0.1, step_rule="bb"),
            lambda it: _baselines.bb_quadratic(QA, QC, QX0, 0.1, 1e-4, 0.5, 50, 1e-10, 1e10, it)),
+    "nesterov": (dict(method="momentum", lr=1e-7, options=dict(momentum=0.9, nesterov=True)),
+                 lambda it: _baselines.nesterov_quadratic(QA, QC, QX0, 1e-7, 0.9, it)),
+    "rmsprop": (dict(method="rmsprop", lr=1e-7),
+                lambda it: _baselines.rmsprop_quadratic(QA, QC, QX0, 1e-7, 0.99, 1e-8, it)),
+    "adagrad": (dict(method="adagrad", lr=1e-7),
+                lambda it: _baselines.adagrad_quadratic(QA, QC, QX0, 1e-7, 1e-10, it)),
+    "cosine": (dict(lr=0.1, step_rule=gdfast.CosineLR(QITERS // 2, eta_min=0.01)),
+               lambda it: _baselines.cosine_quadratic(QA, QC, QX0, 0.1, QITERS // 2, 0.01, it)),
+    "armijo": (dict(lr=0.1, step_rule="armijo"),
+               lambda it: _baselines.armijo_quadratic(QA, QC, QX0, 0.1, 1e-4, 0.5, 50, it)),
+    "bounds": (dict(lr=0.1, bounds=(QLB, QUB)),
+               lambda it: _baselines.bounded_quadratic(QA, QC, QX0, 0.1, QLB, QUB, it)),
+    "clip_norm": (dict(lr=0.1, clip_norm=1.0),
+                  lambda it: _baselines.clipped_quadratic(QA, QC, QX0, 0.1, 1.0, it)),
 }
 
 

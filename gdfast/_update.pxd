@@ -1,10 +1,12 @@
-from libc.math cimport fmin, fmax
-
 from gdfast._rules cimport gd_rule, gd_rule_state
 
 cdef extern from "gd_step.h" nogil:
     void gd_fixed_step(const double *x, const double *g, double *x_new, double lr,
                        Py_ssize_t n) noexcept
+    void gd_effective_gradient(const double *x, const double *g, double *gc, double clip_norm,
+                               double clip_value, double sign, double wd,
+                               Py_ssize_t n) noexcept
+    void gd_project(double *x, const double *lb, const double *ub, Py_ssize_t n) noexcept
 
 cdef double update_direction(const gd_rule *r, gd_rule_state *st, Py_ssize_t n,
                              const double *x, const double *g) noexcept nogil
@@ -30,8 +32,5 @@ cdef inline void apply_step(const gd_rule *r, Py_ssize_t n, const double *x, con
 
 cdef inline void project(const gd_rule *r, Py_ssize_t n, double *x) noexcept nogil:
     """Clip x into the box [lb, ub] (no-op without bounds)."""
-    cdef Py_ssize_t i
-    if r.lb == NULL:
-        return
-    for i in range(n):
-        x[i] = fmin(fmax(x[i], r.lb[i]), r.ub[i])
+    if r.lb != NULL:
+        gd_project(x, r.lb, r.ub, n)

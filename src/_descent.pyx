@@ -4,7 +4,9 @@ A run is a ``gd_state``: ``gd_state_init`` (allocate, copy x0), ``gd_start`` (ev
 ``gd_iterate(steps)`` (the loop; a stepper calls it a few steps at a time), ``gd_finish``
 (make sure f is known at the final x), ``gd_state_free``.  The loop is nogil; it takes the GIL
 only inside Python objectives and callbacks and, every ``signal_every`` iterations (about a
-millisecond of work), to check for Ctrl-C.
+millisecond of work), to check for Ctrl-C.  The one loop (``_iterate``) is compiled once per
+update kernel: the general path (``_rule_step``: line searches, Barzilai-Borwein) and one fused
+kernel of gd_step.h per update rule with a fixed step or a schedule.
 
 Iteration k (the lecture's rule): x_k = x_{k-1} - lr * grad f(x_{k-1}).  The tests, in order:
 gtol on the current gradient, max_iter, max_fev; then after the step a non-finite f or gradient
@@ -24,14 +26,13 @@ from gdfast._fdiff cimport FiniteDifference
 from gdfast._rules cimport (STEP_EXPONENTIAL, gd_rule, gd_rule_state, RULE_SGD, RULE_ADAM, RULE_RMSPROP,
                             RULE_ADAGRAD, STEP_FIXED, STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE,
                             STEP_BB1, STEP_BB2)
-from gdfast._update cimport update_direction, apply_step, project, projected_gradient_norm
+from gdfast._update cimport (update_direction, apply_step, project, projected_gradient_norm,
+                             gd_fixed_step, gd_effective_gradient, gd_project)
 from gdfast._stepsize cimport scheduled_lr, bb_update, armijo_search, wolfe_search
 
 cdef extern from "gd_step.h" nogil:
     # element-wise arithmetic on the state's own buffers: cannot fail
     bint gd_all_finite(const double *v, Py_ssize_t n) noexcept
-    void gd_fixed_step(const double *x, const double *g, double *x_new, double lr,
-                       Py_ssize_t n) noexcept
     void gd_momentum_step(const double *x, const double *g, double *buf, double *x_new,
                           double lr, double momentum, double dampening, int nesterov,
                           int buf_ready, Py_ssize_t n) noexcept
@@ -159,11 +160,29 @@ cdef bint _is_plain(const gd_rule *r) noexcept nogil:
 
 
 cdef bint _is_fast(const gd_rule *r) noexcept nogil:
-    """An update rule with a fixed step or a schedule and nothing that needs the gradient
-    rewritten (clipping, maximize, L2 weight decay) or x projected: a fused kernel."""
-    return (r.step <= STEP_ARRAY and r.lb == NULL and r.clip_norm == 0.0
-            and r.clip_value == 0.0 and not r.maximize
-            and (r.weight_decay == 0.0 or (r.update == RULE_ADAM and r.decoupled_wd)))
+    """An update rule with a fixed step or a schedule: a fused kernel (the line searches and
+    Barzilai-Borwein take the general one)."""
+    return r.step <= STEP_ARRAY
+
+
+cdef bint _rewrites_gradient(const gd_rule *r) noexcept nogil:
+    """The update rule sees another vector than g: clipped, negated (maximize), plus L2
+    weight decay (AdamW's decoupled decay is the Adam kernel's)."""
+    return (r.clip_norm > 0.0 or r.clip_value > 0.0 or r.maximize
+            or (r.weight_decay != 0.0 and not r.decoupled_wd))
+
+
+# the fused kernels can be switched off, for the tests that hold them to the general path
+cdef bint _fused_kernels = True
+
+
+def _use_fused_kernels(bint enabled):
+    """Run fast rules through the fused kernels (the default) or the general path; returns
+    the previous setting.  For tests only: not thread-safe."""
+    global _fused_kernels
+    previous = _fused_kernels
+    _fused_kernels = enabled
+    return previous
 
 
 # ---- the step kernels: the loop is compiled once per kernel (a fused type of empty tags, as
@@ -348,7 +367,7 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
     """Run at most ``steps`` iterations (fewer if a stopping test fires): the loop compiled
     for the rule's kernel."""
     cdef const gd_rule *r = &s.opt.rule
-    if not _is_fast(r):
+    if not (_fused_kernels and _is_fast(r)):
         return _iterate(<general_kernel *>NULL, s, steps)
     if r.update == RULE_SGD:
         if r.momentum != 0.0:
@@ -402,6 +421,10 @@ cdef int _iterate(kernel *k, gd_state *s, Py_ssize_t steps) except -1 nogil:
     cdef step_sizes sc = [lr, lr, 1.0]
     cdef bint sizes_vary = (rule.step != STEP_FIXED or kernel is adam_kernel
                             or kernel is adagrad_kernel)
+    # and what it needs around the kernel: the gradient rewritten (into rs.gc), x projected
+    cdef bint rewrite_g = _rewrites_gradient(rule)
+    cdef bint bounded = rule.lb != NULL
+    cdef double wd_l2 = 0.0 if rule.decoupled_wd else rule.weight_decay
     cdef double sign = -1.0 if rule.maximize else 1.0
     cdef int rc, status = s.status
     if kernel is not general_kernel:
@@ -425,7 +448,14 @@ cdef int _iterate(kernel *k, gd_state *s, Py_ssize_t steps) except -1 nogil:
         prev_valid = False
         need_f = need_f_always or (has_callback and (nit + 1) % callback_every == 0)
         if kernel is not general_kernel:
-            _kernel_step(k, &s.rs, rule, &sc, n, x, g, x_new)
+            if rewrite_g:
+                gd_effective_gradient(x, g, s.rs.gc, rule.clip_norm, rule.clip_value, sign,
+                                      wd_l2, n)
+                _kernel_step(k, &s.rs, rule, &sc, n, x, s.rs.gc, x_new)
+            else:
+                _kernel_step(k, &s.rs, rule, &sc, n, x, g, x_new)
+            if bounded:
+                gd_project(x_new, rule.lb, rule.ub, n)
             t += 1
             if sizes_vary:      # the next step's, now: they overlap the evaluation
                 _step_sizes(k, rule, _next_rate(rule, &s.rs, lr, sc.lr, t), t, &sc)

@@ -35,23 +35,12 @@ cdef inline double _clamp(double v, double lo, double hi) noexcept nogil:
     return fmin(fmax(v, lo), hi)
 
 
-cdef void _effective_gradient(const gd_rule *r, gd_rule_state *st, Py_ssize_t n,
-                              const double *x, const double *g) noexcept nogil:
-    """st.gc = clip(g), negated when maximizing, plus L2 weight decay."""
-    cdef Py_ssize_t i
-    cdef double scale = 1.0, norm2 = 0.0, sign = -1.0 if r.maximize else 1.0
-    cdef double wd = 0.0 if r.decoupled_wd else r.weight_decay
-    if r.clip_norm > 0.0:
-        for i in range(n):
-            norm2 += g[i] * g[i]
-        scale = r.clip_norm / (sqrt(norm2) + 1e-6)
-        if scale > 1.0:
-            scale = 1.0
-    for i in range(n):
-        st.gc[i] = g[i] * scale if r.clip_norm > 0.0 else g[i]
-        if r.clip_value > 0.0:
-            st.gc[i] = _clamp(st.gc[i], -r.clip_value, r.clip_value)
-        st.gc[i] = sign * st.gc[i] + wd * x[i]
+cdef inline void _effective_gradient(const gd_rule *r, gd_rule_state *st, Py_ssize_t n,
+                                     const double *x, const double *g) noexcept nogil:
+    """st.gc = clip(g), negated when maximizing, plus L2 weight decay (gd_step.h)."""
+    gd_effective_gradient(x, g, st.gc, r.clip_norm, r.clip_value,
+                          -1.0 if r.maximize else 1.0,
+                          0.0 if r.decoupled_wd else r.weight_decay, n)
 
 
 cdef double update_direction(const gd_rule *r, gd_rule_state *st, Py_ssize_t n,

@@ -34,6 +34,45 @@ static inline int gd_all_finite(const double *restrict v, ptrdiff_t n)
     return (acc & 0x7ff0000000000000ULL) != 0x7ff0000000000000ULL;
 }
 
+/* The gradient the update rule sees (src/_update.pyx): g scaled by min(1, clip_norm /
+ * (||g||_2 + 1e-6)) when clip_norm > 0 (torch.nn.utils.clip_grad_norm_), clamped to
+ * [-clip_value, clip_value] when clip_value > 0, times sign (-1: maximize), plus wd x (L2
+ * weight decay).  One pass after the norm, vectorized: a scalar loop here would stall the
+ * vector loads of the update kernel that reads gc next. */
+static inline void gd_effective_gradient(const double *restrict x, const double *restrict g,
+                                         double *restrict gc, double clip_norm,
+                                         double clip_value, double sign, double wd,
+                                         ptrdiff_t n)
+{
+    double scale = 1.0, norm2 = 0.0;
+    if (clip_norm > 0.0) {
+        for (ptrdiff_t i = 0; i < n; i++)
+            norm2 += g[i] * g[i];
+        scale = clip_norm / (sqrt(norm2) + 1e-6);
+        if (scale > 1.0)
+            scale = 1.0;
+    }
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double v = clip_norm > 0.0 ? g[i] * scale : g[i];
+        if (clip_value > 0.0) {
+            v = v < -clip_value ? -clip_value : v;
+            v = v > clip_value ? clip_value : v;
+        }
+        gc[i] = sign * v + wd * x[i];
+    }
+}
+
+/* x = min(max(x, lb), ub) element-wise (a NaN stays NaN), vectorized */
+static inline void gd_project(double *restrict x, const double *restrict lb,
+                              const double *restrict ub, ptrdiff_t n)
+{
+    for (ptrdiff_t i = 0; i < n; i++) {
+        double v = x[i];
+        v = v < lb[i] ? lb[i] : v;
+        x[i] = v > ub[i] ? ub[i] : v;
+    }
+}
+
 /* x_new = x - lr * g */
 static inline void gd_fixed_step(const double *restrict x, const double *restrict g,
                                  double *restrict x_new, double lr, ptrdiff_t n)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gdfast
-from gdfast import Status
+from gdfast import Status, _descent
 from gdfast.objectives import Quadratic, Rosenbrock
 
 A = np.diag([3.0, 1.0, 0.5, 2.0]) + 0.1
@@ -281,6 +281,16 @@ FUSED_RULES = [
     dict(step_rule="bb"),
     dict(step_rule=gdfast.BarzilaiBorwein(variant=2)),
     dict(step_rule=gdfast.BarzilaiBorwein(variant=1), lr=1e3),      # backtracks
+    # the gradient rewritten before the kernel, x projected after it
+    dict(clip_norm=0.5),
+    dict(method="momentum", options=dict(momentum=0.9), clip_value=0.3),
+    dict(method="adam", clip_norm=0.5, clip_value=0.2, lr=1e-2),
+    dict(method=gdfast.SGD(weight_decay=0.1), maximize=False),
+    dict(method=gdfast.Adam(weight_decay=0.1)),
+    dict(method=gdfast.RMSprop(weight_decay=0.05), bounds=(np.full(4, -0.2), np.full(4, 0.25))),
+    dict(bounds=(np.full(4, 0.1), np.full(4, 0.5))),
+    dict(method="adagrad", bounds=(np.full(4, -1.0), np.full(4, 0.28)), lr=1e-2),
+    dict(step_rule=gdfast.CosineLR(50), clip_norm=1.0, bounds=(np.full(4, 0.0), np.full(4, 2.0))),
 ]
 
 
@@ -297,15 +307,22 @@ def _rule_objectives():
 @pytest.mark.parametrize("gtol", [0.0, 1e-3])
 def test_fused_kernels_equal_general_rule_path(kw, gtol):
     """The same run through the fused kernels (the default) and through update_direction /
-    apply_step (forced by clipping at 1e300, which changes no value), with and without tests
-    that need f: same bits, counts, status and rule state."""
+    apply_step (the general path, forced), with and without tests that need f: same bits,
+    counts, status and rule state."""
     kw = dict(kw)
     lr = kw.pop("lr", 1e-3 if kw.get("step_rule") is None or "method" in kw else 1e-2)
     for name, fun, jac in _rule_objectives():
         x0 = X0 if name in ("quadratic", "python", "fd") else np.full(4, 0.3)
-        runs = [gdfast.minimize(fun, x0, jac=jac, lr=lr, max_iter=200, gtol=gtol,
-                                max_fev=10 ** 9, **extra, **kw)
-                for extra in ({}, {"clip_value": 1e300})]
+        n = len(x0)
+        kw_n = {key: (tuple(b[:n] for b in v) if key == "bounds" else v) for key, v in kw.items()}
+        runs = []
+        for fused_kernels in (True, False):
+            previous = _descent._use_fused_kernels(fused_kernels)
+            try:
+                runs.append(gdfast.minimize(fun, x0, jac=jac, lr=lr, max_iter=200, gtol=gtol,
+                                            max_fev=10 ** 9, **kw_n))
+            finally:
+                _descent._use_fused_kernels(previous)
         fused, general = runs
         for key in ("x", "jac"):
             np.testing.assert_array_equal(fused[key], general[key], err_msg=f"{name} {key}")
