@@ -286,6 +286,8 @@ FUSED_RULES = [
     dict(method="momentum", options=dict(momentum=0.9), clip_value=0.3),
     dict(method="adam", clip_norm=0.5, clip_value=0.2, lr=1e-2),
     dict(method=gdfast.SGD(weight_decay=0.1), maximize=False),
+    dict(method="momentum", options=dict(momentum=0.5), maximize=True),
+    dict(method=gdfast.Adam(maximize=True), bounds=(np.full(4, -1.0), np.full(4, 1.0))),
     dict(method=gdfast.Adam(weight_decay=0.1)),
     dict(method=gdfast.RMSprop(weight_decay=0.05), bounds=(np.full(4, -0.2), np.full(4, 0.25))),
     dict(bounds=(np.full(4, 0.1), np.full(4, 0.5))),
