@@ -2,7 +2,7 @@
 the benchmarks report ratios against.  Hard-coded (no function pointers, no checks), compiled
 by setup.py with the same flags as gdfast, shipped as ``gdfast._baselines`` so that
 ``python -m gdfast bench`` has them too."""
-from libc.math cimport fabs, fmax, exp, sqrt, pow, cos, isfinite, M_PI
+from libc.math cimport fabs, fmax, exp, sqrt, pow, cos, sin, isfinite, M_PI
 
 import numpy as np
 
@@ -278,6 +278,62 @@ def adagrad_quadratic(const double[::1] a, const double[::1] c, const double[::1
     return x_arr
 
 
+def inverse_time_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                           double lr, double gamma, Py_ssize_t iters):
+    """Fixed-step descent with the inverse-time schedule lr / (1 + gamma k)."""
+    cdef Py_ssize_t n = x0.shape[0], i, k
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double lr_k
+    with nogil:
+        for k in range(iters):
+            for i in range(n):
+                g[i] = a[i] * (x[i] - c[i])
+            lr_k = lr / (1.0 + gamma * k)
+            for i in range(n):
+                x[i] = x[i] - lr_k * g[i]
+    return x_arr
+
+
+def step_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                   double lr, Py_ssize_t period, double gamma, Py_ssize_t iters):
+    """Fixed-step descent with torch's StepLR, lr gamma^(k // period), the power taken once
+    per period (as gdfast does; a pow per step would cost about 10 ns)."""
+    cdef Py_ssize_t n = x0.shape[0], i, k
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double factor = 1.0
+    with nogil:
+        for k in range(iters):
+            for i in range(n):
+                g[i] = a[i] * (x[i] - c[i])
+            if k % period == 0:
+                factor = pow(gamma, <double>(k // period))
+            for i in range(n):
+                x[i] = x[i] - lr * factor * g[i]
+    return x_arr
+
+
+def array_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                    const double[::1] rates, Py_ssize_t iters):
+    """Descent with a given rate per step, the last one after the end."""
+    cdef Py_ssize_t n = x0.shape[0], i, k, last = rates.shape[0] - 1
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double lr_k
+    with nogil:
+        for k in range(iters):
+            for i in range(n):
+                g[i] = a[i] * (x[i] - c[i])
+            lr_k = rates[k if k < last else last]
+            for i in range(n):
+                x[i] = x[i] - lr_k * g[i]
+    return x_arr
+
+
 def cosine_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
                      double lr, Py_ssize_t T_max, double eta_min, Py_ssize_t iters):
     """Fixed-step descent with torch's CosineAnnealingLR in closed form (held at eta_min
@@ -292,6 +348,37 @@ def cosine_quadratic(const double[::1] a, const double[::1] c, const double[::1]
             for i in range(n):
                 g[i] = a[i] * (x[i] - c[i])
             lr_k = eta_min + (lr - eta_min) * (1.0 + cos(M_PI * min(k, T_max) / T_max)) / 2.0
+            for i in range(n):
+                x[i] = x[i] - lr_k * g[i]
+    return x_arr
+
+
+def cosine_sum_quadratic(const double[::1] a, const double[::1] c, const double[::1] x0,
+                         double lr, Py_ssize_t T_max, double eta_min, Py_ssize_t iters):
+    """cosine_quadratic with gdfast's arithmetic for cos(pi k / T_max): the angle sum of
+    k - k % 64 (cos and sin from libm every 64 steps) and k % 64 (from a table)."""
+    cdef Py_ssize_t n = x0.shape[0], i, k, j
+    x_arr = np.array(x0)
+    cdef double[::1] x = x_arr
+    cdef double[::1] g = np.zeros(n)
+    cdef double table[128]
+    cdef double lr_k, ca = 1.0, sa = 0.0
+    with nogil:
+        for j in range(64):
+            table[2 * j] = cos(M_PI * j / T_max)
+            table[2 * j + 1] = sin(M_PI * j / T_max)
+        for k in range(iters):
+            for i in range(n):
+                g[i] = a[i] * (x[i] - c[i])
+            j = k & 63
+            if k >= T_max:
+                lr_k = eta_min
+            else:
+                if j == 0:
+                    ca = cos(M_PI * k / T_max)
+                    sa = sin(M_PI * k / T_max)
+                lr_k = eta_min + (lr - eta_min) * (1.0 + (ca * table[2 * j]
+                                                          - sa * table[2 * j + 1])) / 2.0
             for i in range(n):
                 x[i] = x[i] - lr_k * g[i]
     return x_arr

@@ -28,6 +28,9 @@ QC = np.array([1.0, 2.0])
 QX0 = np.zeros(2)
 QITERS = 10 ** 6
 QLB, QUB = np.full(2, -10.0), np.full(2, 1.5)      # the minimum (1, 2) is outside: y bound
+# a user's rates, then the last: 10^4 of them (10^6 would add their validation and copy,
+# 3 ms a call, which is not a per-step cost)
+QRATES = np.linspace(0.1, 0.05, 10_000)
 _quad = Quadratic(QA, center=QC)
 
 RULES = {
@@ -48,8 +51,18 @@ RULES = {
                 lambda it: _baselines.rmsprop_quadratic(QA, QC, QX0, 1e-7, 0.99, 1e-8, it)),
     "adagrad": (dict(method="adagrad", lr=1e-7),
                 lambda it: _baselines.adagrad_quadratic(QA, QC, QX0, 1e-7, 1e-10, it)),
-    "cosine": (dict(lr=0.1, step_rule=gdfast.CosineLR(QITERS // 2, eta_min=0.01)),
-               lambda it: _baselines.cosine_quadratic(QA, QC, QX0, 0.1, QITERS // 2, 0.01, it)),
+    # cos(pi k / T_max) as gdfast computes it (angle sums from a table; within 1e-15 of
+    # libm's); "cosine-libm" against the closed form with libm's cos at every step
+    "cosine": (dict(lr=0.1, step_rule=gdfast.CosineLR(QITERS, eta_min=0.01)),
+               lambda it: _baselines.cosine_sum_quadratic(QA, QC, QX0, 0.1, QITERS, 0.01, it)),
+    "cosine-libm": (dict(lr=0.1, step_rule=gdfast.CosineLR(QITERS, eta_min=0.01)),
+                    lambda it: _baselines.cosine_quadratic(QA, QC, QX0, 0.1, QITERS, 0.01, it)),
+    "step": (dict(lr=0.1, step_rule=gdfast.StepLR(1000, gamma=0.9999)),
+             lambda it: _baselines.step_quadratic(QA, QC, QX0, 0.1, 1000, 0.9999, it)),
+    "inverse_time": (dict(lr=0.1, step_rule=gdfast.InverseTimeLR(1e-6)),
+                     lambda it: _baselines.inverse_time_quadratic(QA, QC, QX0, 0.1, 1e-6, it)),
+    "array": (dict(lr=0.1, step_rule=QRATES),
+              lambda it: _baselines.array_quadratic(QA, QC, QX0, QRATES, it)),
     "armijo": (dict(lr=0.1, step_rule="armijo"),
                lambda it: _baselines.armijo_quadratic(QA, QC, QX0, 0.1, 1e-4, 0.5, 50, it)),
     "bounds": (dict(lr=0.1, bounds=(QLB, QUB)),

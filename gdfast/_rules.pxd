@@ -54,6 +54,11 @@ cdef struct gd_rule:
     double clip_norm
     double clip_value
 
+cdef enum:
+    SCHEDULE_BLOCK = 64   # plain descent takes a schedule's rates this many steps at a time;
+                          # CosineLR's angle-sum tables have as many angles (a power of 2)
+
+
 cdef struct gd_rule_state:
     Py_ssize_t t                  # update steps taken (Adam's t; the schedules' k), carried over
     double lr_bb                  # Barzilai-Borwein's current step
@@ -67,3 +72,23 @@ cdef struct gd_rule_state:
     double *w                     # AMSGrad running max; centered RMSprop gradient average
     double *d                     # the direction of this iteration
     double *gc                    # the gradient after maximize, weight decay and clipping
+    # caches of the schedules, rebuilt on demand (not part of a saved state)
+    Py_ssize_t step_start         # StepLR: steps step_start <= k < step_next have the rate
+    Py_ssize_t step_next          # lr step_factor, step_factor = gamma^(k // period)
+    double step_factor
+    # CosineLR by angle sums (_stepsize.pxd cosine_rate), B = SCHEDULE_BLOCK, x' = pi x / T_max,
+    # h = (lr - eta_min) / 2: the rate of step k = a + j (a = k - k % B) is
+    # cos_mid + (cos_anchor_c cos_hc[j] - cos_anchor_s cos_hs[j]), and cos a', sin a' are the
+    # angle sums of b' (libm's; b = k - k % B^2) and of (a - b)' (from cos_c1 / cos_s1)
+    Py_ssize_t cos_anchor         # a, whose cos a' and sin a' are cos_anchor_c, _s; -1 none
+    Py_ssize_t cos_len            # steps a, ..., a + cos_len - 1 (< T_max) use them; 0 none
+    double cos_anchor_c
+    double cos_anchor_s
+    Py_ssize_t cos_base           # b, whose cos b', sin b' are cos_base_c, _s; -1 none (nor tables)
+    double cos_base_c
+    double cos_base_s
+    double cos_mid                # eta_min + h
+    double cos_hc[SCHEDULE_BLOCK] # h cos j', h sin j' for j < B
+    double cos_hs[SCHEDULE_BLOCK]
+    double cos_c1[SCHEDULE_BLOCK] # cos (B i)', sin (B i)' for i < B
+    double cos_s1[SCHEDULE_BLOCK]

@@ -188,6 +188,9 @@ class Fixed(_Rule):
 
 
 class ExponentialLR(_Rule):
+    """Rate lr gamma^k at update step k (torch ExponentialLR, computed as torch does: each
+    rate the previous one times gamma)."""
+
     def __init__(self, gamma):
         self.gamma = positive_float(gamma, "gamma")
 
@@ -196,6 +199,8 @@ class ExponentialLR(_Rule):
 
 
 class InverseTimeLR(_Rule):
+    """Rate lr / (1 + gamma k) at update step k (Keras InverseTimeDecay, decay_steps=1)."""
+
     def __init__(self, gamma):
         self.gamma = nonneg_float(gamma, "gamma")
 
@@ -204,6 +209,8 @@ class InverseTimeLR(_Rule):
 
 
 class StepLR(_Rule):
+    """Rate lr gamma^(k // step_size) at update step k (torch StepLR)."""
+
     def __init__(self, step_size, gamma=0.1):
         self.step_size = positive_int(step_size, "step_size")
         self.gamma = positive_float(gamma, "gamma")
@@ -213,6 +220,11 @@ class StepLR(_Rule):
 
 
 class CosineLR(_Rule):
+    """Rate eta_min + (lr - eta_min) (1 + cos(pi min(k, T_max) / T_max)) / 2 at update step k
+    (torch CosineAnnealingLR's closed form, held at eta_min from T_max on).  The cosine is
+    computed by angle sums from tables built once per run, within 1e-15 lr of the formula
+    with libm's cos (which would cost ~7 ns a step); the same bits however a run is split."""
+
     def __init__(self, T_max, eta_min=0.0):
         self.T_max = positive_int(T_max, "T_max")
         self.eta_min = nonneg_float(eta_min, "eta_min")

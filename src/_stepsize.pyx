@@ -6,7 +6,8 @@ Schedules (k = update steps taken so far, 0 for the first):
   inverse_time lr / (1 + gamma k)          (Keras InverseTimeDecay with decay_steps 1)
   step         lr gamma^(k // period)      (torch StepLR)
   cosine       eta_min + (lr - eta_min) (1 + cos(pi min(k, period) / period)) / 2
-                                           (torch CosineAnnealingLR, held at eta_min after)
+                                           (torch CosineAnnealingLR, held at eta_min after);
+                                           cos by angle sums from a table, within 1e-15 lr
   array        rates[k], the last one after the end
 Line searches along the update rule's direction d, x(t) = P(x - t d):
   Armijo       t = lr, lr shrink, lr shrink^2, ... until f(x(t)) <= f(x) + c1 g.(x(t) - x);
@@ -21,14 +22,77 @@ Barzilai-Borwein: with s = x_k - x_{k-1}, y = g_k - g_{k-1}: BB1 s.s / s.y, BB2 
 The line searches return 0 when a step was accepted, 1 when none was found (STEP_FAILED),
 2 + code when a C objective returned an error code, -1 on a Python exception.
 """
-from libc.math cimport pow, fabs, isfinite
+from libc.math cimport pow, fabs, isfinite, cos, sin, M_PI
 
 from gdfast._objective cimport gd_objective
-from gdfast._rules cimport gd_rule, gd_rule_state, STEP_BB1
+from gdfast._rules cimport (gd_rule, gd_rule_state, STEP_BB1, STEP_COSINE, STEP_ARRAY,
+                            SCHEDULE_BLOCK)
 from gdfast._update cimport apply_step
 
 
 # scheduled_lr is a cdef inline function in gdfast/_stepsize.pxd (inlined into the loop)
+
+
+cdef void cosine_anchor(const gd_rule *r, gd_rule_state *st, double lr,
+                       Py_ssize_t a) noexcept nogil:
+    """cos a' and sin a' for cosine_rate (a a multiple of B = SCHEDULE_BLOCK), as the angle
+    sums of b' and (a - b)' for b = a - a % B^2: those of b' from libm (once per B^2 steps),
+    those of (a - b)' from a table.  The tables on first use (lr is the run's base rate,
+    fixed for a run)."""
+    cdef Py_ssize_t i, b = a - a % (SCHEDULE_BLOCK * SCHEDULE_BLOCK)
+    cdef double h = (lr - r.eta_min) / 2.0
+    if st.cos_base < 0:
+        st.cos_mid = r.eta_min + h
+        for i in range(SCHEDULE_BLOCK):
+            st.cos_hc[i] = h * cos(M_PI * i / r.period)
+            st.cos_hs[i] = h * sin(M_PI * i / r.period)
+            st.cos_c1[i] = cos(M_PI * (i * SCHEDULE_BLOCK) / r.period)
+            st.cos_s1[i] = sin(M_PI * (i * SCHEDULE_BLOCK) / r.period)
+    if b != st.cos_base:
+        st.cos_base_c = cos(M_PI * b / r.period)
+        st.cos_base_s = sin(M_PI * b / r.period)
+        st.cos_base = b
+    i = (a - b) // SCHEDULE_BLOCK
+    st.cos_anchor_c = st.cos_base_c * st.cos_c1[i] - st.cos_base_s * st.cos_s1[i]
+    st.cos_anchor_s = st.cos_base_s * st.cos_c1[i] + st.cos_base_c * st.cos_s1[i]
+    st.cos_anchor = a
+    st.cos_len = min(SCHEDULE_BLOCK, r.period - a)
+
+
+cdef void schedule_block(const gd_rule *r, gd_rule_state *st, double lr, Py_ssize_t a,
+                         double *rates) noexcept nogil:
+    """scheduled_lr's rates of steps a, ..., a + SCHEDULE_BLOCK - 1 (a a multiple of
+    SCHEDULE_BLOCK), the same bits, for CosineLR, StepLR and a user's rates: the loop takes
+    them a block at a time, with nothing per step but a load (_blocked_schedule).  CosineLR's
+    angle sums are vectorized here."""
+    cdef Py_ssize_t j, m = SCHEDULE_BLOCK
+    cdef double mid, ca, sa
+    if r.step == STEP_COSINE:
+        m = min(SCHEDULE_BLOCK, r.period - a)
+        if m > 0:
+            if a != st.cos_anchor:
+                cosine_anchor(r, st, lr, a)
+            mid = st.cos_mid
+            ca = st.cos_anchor_c
+            sa = st.cos_anchor_s
+            for j in range(m):
+                rates[j] = mid + (ca * st.cos_hc[j] - sa * st.cos_hs[j])
+        for j in range(m if m > 0 else 0, SCHEDULE_BLOCK):
+            rates[j] = r.eta_min
+    elif r.step == STEP_ARRAY:
+        m = max(0, min(SCHEDULE_BLOCK, r.n_rates - a))
+        for j in range(m):
+            rates[j] = r.rates[a + j]
+        for j in range(m, SCHEDULE_BLOCK):
+            rates[j] = r.rates[r.n_rates - 1]
+    else:                   # StepLR: constant up to the next period
+        j = 0
+        while j < SCHEDULE_BLOCK:
+            mid = lr * step_factor(r, st, a + j)
+            m = min(SCHEDULE_BLOCK, st.step_next - a)
+            while j < m:
+                rates[j] = mid
+                j += 1
 
 
 cdef inline double _dot(const double *a, const double *b, Py_ssize_t n) noexcept nogil:

@@ -1,5 +1,7 @@
 """Update rules, step rules, bounds, clipping and state, against independent NumPy
 transcriptions of the published (torch.optim) formulas."""
+import math
+
 import numpy as np
 import pytest
 
@@ -153,6 +155,7 @@ def test_maximize_ascends():
     (gdfast.InverseTimeLR(0.1), lambda k: 0.2 / (1 + 0.1 * k)),
     (gdfast.StepLR(10, gamma=0.5), lambda k: 0.2 * 0.5 ** (k // 10)),
     (gdfast.CosineLR(40, eta_min=0.01), lambda k: 0.01 + 0.19 * (1 + np.cos(np.pi * min(k, 40) / 40)) / 2),
+    (gdfast.CosineLR(70), lambda k: 0.2 * (1 + np.cos(np.pi * min(k, 70) / 70)) / 2),
     (np.linspace(0.2, 0.05, 30), lambda k: np.linspace(0.2, 0.05, 30)[min(k, 29)]),
 ])
 def test_schedules(rule, rates):
@@ -161,6 +164,63 @@ def test_schedules(rule, rates):
         x = x - rates(k) * grad(x)
     res = gdfast.minimize(Quadratic(A, C), X0, lr=0.2, step_rule=rule, max_iter=STEPS, gtol=0)
     np.testing.assert_allclose(res.x, x, rtol=1e-12)
+
+
+def _rate_at_step(step_rule, lr, k):
+    """The rate of update step k: one step of f = x from 0 (gradient 1) continued at t = k."""
+    f, jac = (lambda x: float(x[0])), (lambda x: np.ones(1))
+    state = gdfast.minimize(f, [0.0], jac=jac, lr=lr, step_rule=step_rule, max_iter=1,
+                            gtol=0).state
+    return -gdfast.minimize(f, [0.0], jac=jac, lr=lr, step_rule=step_rule, max_iter=1, gtol=0,
+                            state=dict(state, t=k)).x[0]
+
+
+@pytest.mark.parametrize("T_max", [1, 2, 3, 63, 64, 65, 1000, 10**6 + 7])
+def test_cosine_rates_match_the_closed_form_at_any_step(T_max):
+    # CosineLR computes cos by angle sums from a table (src/_stepsize.pyx): within 1e-15 of
+    # math.cos at every step, around the table's block boundaries and past T_max
+    rng = np.random.default_rng(T_max)
+    ks = sorted({*range(0, 200), *rng.integers(0, T_max + 1, 60).tolist(),
+                 T_max - 1, T_max, T_max + 1, 3 * T_max} - {-1})
+    lr, eta_min = 0.3, 0.01
+    for k in ks:
+        exact = eta_min + (lr - eta_min) * (1 + math.cos(math.pi * min(k, T_max) / T_max)) / 2
+        assert abs(_rate_at_step(gdfast.CosineLR(T_max, eta_min=eta_min), lr, k) - exact) \
+            <= 1e-15 * lr, k
+    assert _rate_at_step(gdfast.CosineLR(T_max, eta_min=eta_min), lr, T_max) == eta_min
+
+
+@pytest.mark.parametrize("rule,rates,starts", [
+    (gdfast.CosineLR(10**6 + 7, eta_min=1e-3),
+     lambda k: 1e-3 + (0.2 - 1e-3) * (1 + math.cos(math.pi * min(k, 10**6 + 7) / (10**6 + 7))) / 2,
+     [0, 4000, 4095, 10**6 - 100]),
+    (gdfast.StepLR(100, gamma=0.9), lambda k: 0.2 * 0.9 ** (k // 100), [0, 50, 12345]),
+    (np.linspace(0.2, 0.05, 500), lambda k: np.linspace(0.2, 0.05, 500)[min(k, 499)], [0, 450]),
+])
+def test_schedule_blocks_equal_the_general_path_from_any_step(rule, rates, starts):
+    # plain descent takes these schedules' rates in blocks (schedule_block); the general
+    # path computes each step's: the same bits, from any step on (state continued at t)
+    state = gdfast.minimize(Quadratic(A, C), X0, lr=0.2, step_rule=rule, max_iter=1,
+                            gtol=0).state
+    for t0 in starts:
+        runs = []
+        for fused_kernels in (True, False):
+            previous = _descent._use_fused_kernels(fused_kernels)
+            try:
+                runs.append(gdfast.minimize(Quadratic(A, C), X0, lr=0.2, step_rule=rule,
+                                            max_iter=300, gtol=0, state=dict(state, t=t0)).x)
+            finally:
+                _descent._use_fused_kernels(previous)
+        np.testing.assert_array_equal(runs[0], runs[1])
+        x = X0.copy()
+        for k in range(t0, t0 + 300):
+            x = x - rates(k) * grad(x)
+        np.testing.assert_allclose(runs[0], x, rtol=1e-12)
+
+
+def test_step_lr_rates_at_any_step():
+    for k in [0, 1, 6, 7, 8, 13, 14, 700, 10**6 + 3]:
+        assert _rate_at_step(gdfast.StepLR(7, gamma=0.5), 0.3, k) == 0.3 * 0.5 ** (k // 7)
 
 
 ROSEN_BUDGET = {"armijo": 20_000, "bb": 1_000, "wolfe": 20_000}
@@ -226,12 +286,17 @@ def test_gradient_clipping():
     np.testing.assert_allclose(res.x, X0 - 0.1 * np.clip(g0, -0.2, 0.2), rtol=1e-14)
 
 
-@pytest.mark.parametrize("rule", [gdfast.Adam(0.05), gdfast.SGD(0.05, momentum=0.9),
-                                  gdfast.RMSprop(0.01, centered=True), gdfast.Adagrad(0.1)])
-def test_continuing_from_state_equals_one_run(rule):
-    one = gdfast.minimize(Quadratic(A, C), X0, method=rule, max_iter=60, gtol=0)
-    a = gdfast.minimize(Quadratic(A, C), X0, method=rule, max_iter=25, gtol=0)
-    b = gdfast.minimize(Quadratic(A, C), a.x, method=rule, max_iter=35, gtol=0, state=a.state)
+@pytest.mark.parametrize("config", [
+    dict(method=gdfast.Adam(0.05)), dict(method=gdfast.SGD(0.05, momentum=0.9)),
+    dict(method=gdfast.RMSprop(0.01, centered=True)), dict(method=gdfast.Adagrad(0.1)),
+    # the schedules' caches (StepLR's power, CosineLR's table) are rebuilt, to the same bits
+    dict(lr=0.2, step_rule=gdfast.CosineLR(50, eta_min=0.01)),
+    dict(lr=0.2, step_rule=gdfast.StepLR(7, gamma=0.5)),
+])
+def test_continuing_from_state_equals_one_run(config):
+    one = gdfast.minimize(Quadratic(A, C), X0, max_iter=60, gtol=0, **config)
+    a = gdfast.minimize(Quadratic(A, C), X0, max_iter=25, gtol=0, **config)
+    b = gdfast.minimize(Quadratic(A, C), a.x, max_iter=35, gtol=0, state=a.state, **config)
     np.testing.assert_array_equal(b.x, one.x)
     assert b.state["t"] == 60
 
@@ -275,6 +340,7 @@ FUSED_RULES = [
     dict(step_rule=gdfast.ExponentialLR(0.99)),
     dict(step_rule=gdfast.StepLR(7, 0.5)),
     dict(step_rule=gdfast.CosineLR(50)),
+    dict(step_rule=gdfast.CosineLR(150, eta_min=1e-3)),       # blocks of 64 steps, then the end
     dict(step_rule=gdfast.InverseTimeLR(0.1)),
     dict(step_rule=np.linspace(0.1, 0.01, 20)),
     dict(method="adam", step_rule=gdfast.ExponentialLR(0.99)),
