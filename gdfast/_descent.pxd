@@ -1,5 +1,6 @@
 from gdfast._objective cimport gd_objective
 from gdfast._rules cimport gd_rule, gd_rule_state
+from gdfast._pacer cimport gd_pacer
 
 cpdef enum Status:
     RUNNING = -1          # not stopped yet (a stepper between steps)
@@ -55,8 +56,8 @@ cdef struct gd_state:
     int error_code                # the C objective's code, when status is OBJECTIVE_ERROR
     gd_callback_fn callback
     void *callback_ctx
-    Py_ssize_t signal_every       # iterations between PyErr_CheckSignals
-    Py_ssize_t signal_countdown
+    gd_pacer pacer                # Ctrl-C checks, a tick per iteration (its own signal checks
+                                  # unless a parallel driver gives it the run's gd_control)
     double *hist_x                # history (record_history): (hist_cap, n)
     double *hist_f
     double *hist_gnorm

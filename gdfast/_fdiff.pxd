@@ -1,4 +1,5 @@
 from gdfast._objective cimport Objective, gd_objective
+from gdfast._pacer cimport gd_pacer
 
 cpdef enum FDMethod:
     FD_FORWARD = 0      # (f(x + h e_i) - f(x)) / h                           O(h)
@@ -15,8 +16,8 @@ cdef struct gd_fd_spec:
 cdef Py_ssize_t fd_work_size(const gd_objective *obj, Py_ssize_t n, int method) noexcept nogil
 
 cdef int fd_gradient(const gd_objective *obj, Py_ssize_t n, const double *x, const double *fx,
-                     const gd_fd_spec *spec, double *work, double *g,
-                     Py_ssize_t *nfev) except -1 nogil
+                     const gd_fd_spec *spec, double *work, double *g, Py_ssize_t *nfev,
+                     gd_pacer *pacer) except -1 nogil
 
 cdef Py_ssize_t fd_many_work_size(Py_ssize_t L, Py_ssize_t n) noexcept nogil
 cdef int fd_value_and_gradient_many(const gd_objective *obj, Py_ssize_t L, Py_ssize_t n,
@@ -28,9 +29,15 @@ cdef struct gd_fd_data:
     gd_fd_spec spec
     double *work                # fd_work_size doubles
     Py_ssize_t nfev             # function evaluations made by the stencils
+    gd_pacer pacer              # Ctrl-C checks inside the stencils (a tick per coordinate)
 
 cdef int fd_eval(void *ctx, Py_ssize_t n, const double *x, double *f, double *g) except -1 nogil
-# gd_eval_fn of an objective whose gradient is finite differences; ctx is a gd_fd_data *
+# gd_eval_fn of an objective whose gradient is finite differences; ctx is a gd_fd_data *.
+# Asked for f and g, it evaluates f first and, when f is not finite, returns g filled with f
+# without the stencil (a run stops there anyway: fail fast)
+
+cdef void fd_data_init(gd_fd_data *d, const gd_objective *inner, int method,
+                       double *work) noexcept nogil
 
 cdef class FiniteDifference(Objective):
     cdef gd_fd_data data

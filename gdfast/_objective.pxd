@@ -24,7 +24,6 @@ cdef struct gd_objective:
     bint has_gradient             # eval can fill g (otherwise only f)
     bint has_value_with_gradient  # f costs little extra when g is computed (not so for FD)
     bint needs_gil                # eval calls Python code
-    double cost                   # rough flops of one value evaluation (paces signal checks)
     # ---- (embedding) appended fields; add new ones only at the end of the struct
     gd_eval_block_fn eval_block   # optional (NULL): many points at once, structure-of-arrays
     bint parallel_safe            # eval is pure C, never returns -1 and keeps no scratch state:

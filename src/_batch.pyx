@@ -5,29 +5,28 @@ Design:
 * Three paths, chosen once per call from the objective:
 
   1. **block** -- built-in objectives with an ``eval_block`` hook (structure-of-arrays), plain
-     ``method="gd"``: the starts advance in lockstep, blocks of ``BLOCK`` starts at a time, so
-     that the step, the objective and the tests vectorize across starts.  Blocks are spread over
-     OpenMP threads.  Same arithmetic, term for term, as THE loop (tested bit for bit against
-     ``minimize``).
+     ``method="gd"``: the starts advance in lockstep, blocks of ``B`` starts at a time, so
+     that the step, the objective and the tests vectorize across starts.  Each block is one
+     item of ``gd_parallel_items`` (gd_parallel.h), run to its end on one OpenMP thread.  Same
+     arithmetic, term for term, as THE loop (tested bit for bit against ``minimize``).
   2. **per-start** -- other C-level objectives (low-level function pointers, built-ins without a
      block hook, finite differences of those): one ``gd_state`` per start driven by THE loop
-     (``gd_iterate``) over OpenMP threads; each range of starts has its own finite-difference
-     workspace.
+     (``gd_iterate``), ranges of ``RANGE`` starts as items over the threads; each worker thread
+     has its own finite-difference workspace.
   3. **vectorized Python** (``vectorized=True``): the block lockstep loop with one block holding
-     every start; the objective is called once per iteration for all running starts (with
-     ``jac=True`` it returns ``(F, G)``, otherwise the whole central-difference stencil of every
-     running start is one call).
+     every start, in the calling thread; the objective is called once per iteration for all
+     running starts (with ``jac=True`` it returns ``(F, G)``, otherwise the whole
+     central-difference stencil of every running start is one call).
 
   Anything else (plain Python callables, Cython ``Objective`` subclasses, which may raise) runs
   start after start in the calling thread through the same driver as ``minimize``.
-* Workers inside ``prange`` are ``noexcept nogil`` and never take the GIL: they only handle
-  objectives flagged ``parallel_safe`` (pure C, never raising).  Statuses are per start.
-  Between rounds of ``chunk`` iterations the driver holds the GIL and checks for Ctrl-C.
+* Worker threads never take the GIL: they only run objectives flagged ``parallel_safe`` (pure
+  C, never raising) and write per-start statuses.  The calling thread watches for Ctrl-C
+  meanwhile; every loop's pacer (gd_pacer.h) sees the interruption within about a
+  millisecond, and the driver raises KeyboardInterrupt.
 * Every start's arithmetic is independent of the others and of the thread that runs it, so the
   results do not depend on ``threads``.
 """
-from cpython.exc cimport PyErr_CheckSignals
-from cython.parallel cimport prange
 from libc.math cimport fabs, fmax, isinf
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
@@ -40,33 +39,18 @@ from gdfast._descent cimport (gd_state, gd_options, gd_state_init, gd_state_free
                               gd_iterate, gd_finish, RUNNING, CONVERGED, MAX_ITER, NONFINITE,
                               DIVERGED, OBJECTIVE_ERROR)
 from gdfast._fdiff cimport FiniteDifference, fd_many_work_size, fd_value_and_gradient_many
+from gdfast._pacer cimport gd_control, gd_pacer, gd_pacer_init, gd_pacer_tick, GD_ABORTED
+from gdfast._parallel cimport (gd_item_fn, gd_parallel_items, gd_openmp_available,
+                               gd_max_threads)
 
 cdef extern from "gd_step.h" nogil:
     void gd_fixed_step(const double *x, const double *g, double *x_new, double lr, Py_ssize_t n)
-
-cdef extern from *:
-    """
-    #ifdef _OPENMP
-    #include <omp.h>
-    static int gd_openmp_available(void) { return 1; }
-    static int gd_max_threads(void) { return omp_get_max_threads(); }
-    #else
-    static int gd_openmp_available(void) { return 0; }
-    static int gd_max_threads(void) { return 1; }
-    #endif
-    """
-    int gd_openmp_available() noexcept nogil
-    int gd_max_threads() noexcept nogil
 
 cnp.import_array()
 
 __all__ = ["minimize_batch", "openmp_available"]
 
-cdef double ROUND_WORK = 2e7       # flops per thread between two signal checks (a few ms)
-cdef Py_ssize_t NEVER = 2 ** 62     # a signal countdown that never runs out within a round
-cdef int PY_ERROR = 2147483647      # evaluator code: a Python exception is stashed
-cdef Py_ssize_t GROUP = 8           # blocks (or ranges) per thread run together to the end
-cdef Py_ssize_t RANGE = 16          # starts per range on the per-start path
+cdef Py_ssize_t RANGE = 16          # starts per item on the per-start path
 
 
 def openmp_available():
@@ -83,10 +67,10 @@ def default_threads():
 
 ctypedef int (*block_eval_fn)(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
                               const double *X, const int *status, double *F,
-                              double *G) noexcept nogil
+                              double *G) except -1 nogil
 # f and grad f at the m points of X (structure-of-arrays, leading dimension ld) into F and G;
-# points whose status is not RUNNING may be skipped.  0, or an error code (PY_ERROR: a Python
-# exception is stashed in ctx).
+# points whose status is not RUNNING may be skipped.  0, -1 with an exception set (the
+# vectorized Python evaluator, which runs in the calling thread only), or an error code.
 
 cdef struct lock_opts:
     double lr
@@ -166,13 +150,13 @@ cdef inline void _stop_all(block_t *b, int status, int code) noexcept nogil:
     b.live = 0
 
 
-cdef void _block_start(block_t *b, block_eval_fn ev, void *ctx, Py_ssize_t n) noexcept nogil:
+cdef int _block_start(block_t *b, block_eval_fn ev, void *ctx, Py_ssize_t n) except -1 nogil:
     """Evaluate at the starting points; a non-finite value there stops that start at nit 0."""
     cdef Py_ssize_t i
     cdef int rc = ev(ctx, b.m, n, b.ld, b.X, b.status, b.F, b.G)
     if rc != 0:
         _stop_all(b, OBJECTIVE_ERROR, rc)
-        return
+        return 0
     _finite_check(b, n, b.F, b.G)
     _gnorms(b, n)
     for i in range(b.m):
@@ -180,23 +164,32 @@ cdef void _block_start(block_t *b, block_eval_fn ev, void *ctx, Py_ssize_t n) no
             b.status[i] = _nonfinite(b.F[i], b.G + i, n, b.ld)
             b.nit[i] = 0
             b.live -= 1
+    return 0
 
 
-cdef void _block_iterate(block_t *blk, block_eval_fn ev, void *ctx, Py_ssize_t n,
-                         const lock_opts *o, Py_ssize_t steps) noexcept nogil:
-    """Up to ``steps`` lockstep iterations of the block: THE loop's rule and tests, in its
-    order (gtol, max_iter at the current point; non-finite trial rejected; xtol, ftol).
+cdef int _block_iterate(block_t *blk, block_eval_fn ev, void *ctx, Py_ssize_t n,
+                        const lock_opts *o, gd_pacer *pacer) except -1 nogil:
+    """The block's lockstep iterations to the end: THE loop's rule and tests, in its order
+    (gtol, max_iter at the current point; non-finite trial rejected; xtol, ftol), a pacer
+    tick per iteration.  0 (an evaluator's error code stops the block's starts with it); -1
+    with an exception set (the evaluator's, or Ctrl-C seen by a pacer that checks signals);
+    or GD_ABORTED: the run was interrupted.
     Works on a local copy of the block's header (written back at the end), so that threads
     working on neighbouring blocks do not share cache lines."""
     cdef block_t bl = blk[0]
     cdef block_t *b = &bl
-    cdef Py_ssize_t i, j, step, m = b.m, ld = b.ld
+    cdef Py_ssize_t i, j, m = b.m, ld = b.ld
     cdef double *tmp
     cdef double f, fn, total
     cdef bint conv, slow
-    cdef int rc
-    for step in range(steps):
+    cdef int rc, out = 0
+    while True:
         if b.live == 0:
+            break
+        out = gd_pacer_tick(pacer)
+        if out != 0:
+            if out > 0:
+                _stop_all(b, OBJECTIVE_ERROR, out)
             break
         if o.gtol > 0.0:
             for i in range(m):
@@ -254,11 +247,12 @@ cdef void _block_iterate(block_t *blk, block_eval_fn ev, void *ctx, Py_ssize_t n
         if o.gtol > 0.0:
             _gnorms(b, n)
     blk[0] = bl
+    return out
 
 
 cdef int _builtin_block_eval(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
                              const double *X, const int *status, double *F,
-                             double *G) noexcept nogil:
+                             double *G) except -1 nogil:
     cdef const gd_objective *obj = <const gd_objective *>ctx
     return obj.eval_block(obj.ctx, m, n, ld, X, F, G)
 
@@ -268,14 +262,12 @@ cdef class _VectorizedBlock:
     cdef object fun
     cdef tuple args
     cdef bint with_gradient          # fun returns (F, G)
-    cdef object exc                  # the stashed exception
     cdef public Py_ssize_t ncalls
 
     def __init__(self, fun, args, with_gradient):
         self.fun = fun
         self.args = args
         self.with_gradient = with_gradient
-        self.exc = None
         self.ncalls = 0
 
     cdef int evaluate(self, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld, const double *X,
@@ -347,27 +339,26 @@ cdef class _VectorizedBlock:
 
 cdef int _python_block_eval(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
                             const double *X, const int *status, double *F,
-                            double *G) noexcept nogil:
-    """Never inside prange: path 3 runs in the calling thread.  The exception is stashed and
-    re-raised by the driver after the loop returns."""
+                            double *G) except -1 nogil:
+    """Path 3's evaluator, in the calling thread only (a run of one item on one thread)."""
     with gil:
-        try:
-            (<_VectorizedBlock>ctx).evaluate(m, n, ld, X, status, F, G)
-            return 0
-        except BaseException as e:
-            (<_VectorizedBlock>ctx).exc = e
-            return PY_ERROR
+        return (<_VectorizedBlock>ctx).evaluate(m, n, ld, X, status, F, G)
 
 
-cdef void _lockstep_round(block_t *blocks, Py_ssize_t nb, block_eval_fn ev, void *ctx,
-                          Py_ssize_t n, const lock_opts *o, Py_ssize_t steps, bint first,
-                          int nt) noexcept nogil:
-    cdef Py_ssize_t k
-    for k in prange(nb, schedule="static", num_threads=nt):
-        if first:
-            _block_start(&blocks[k], ev, ctx, n)
-        else:
-            _block_iterate(&blocks[k], ev, ctx, n, o, steps)
+cdef struct lockstep_run:
+    block_t *blocks
+    block_eval_fn ev
+    void *ctx
+    Py_ssize_t n
+    lock_opts o
+    gd_pacer *pacers                  # one per worker, ticking with the run's gd_control
+
+
+cdef int _lockstep_item(void *ctx, Py_ssize_t k, int worker) except -1 nogil:
+    """Item k of gd_parallel_items: block k from its starting points to the end."""
+    cdef lockstep_run *r = <lockstep_run *>ctx
+    _block_start(&r.blocks[k], r.ev, r.ctx, r.n)
+    return _block_iterate(&r.blocks[k], r.ev, r.ctx, r.n, &r.o, &r.pacers[worker])
 
 
 cdef void _unblock(const block_t *blocks, Py_ssize_t nb, Py_ssize_t n, double[:, ::1] x,
@@ -389,7 +380,7 @@ cdef void _unblock(const block_t *blocks, Py_ssize_t nb, Py_ssize_t n, double[:,
 def _run_lockstep(const double[:, ::1] X0, lock_opts o, Objective objective, _VectorizedBlock
                   vb, int nt):
     """Paths 1 and 3.  Returns x, fun, jac, nit, status, error_code arrays."""
-    cdef Py_ssize_t m = X0.shape[0], n = X0.shape[1], B, nb, k, i, j, lo
+    cdef Py_ssize_t m = X0.shape[0], n = X0.shape[1], B, nb, k, i, j
     cdef block_eval_fn ev
     cdef void *ctx
     if vb is not None:
@@ -418,9 +409,14 @@ def _run_lockstep(const double[:, ::1] X0, lock_opts o, Objective objective, _Ve
         for j in range(n):
             Xa[i // B, j, i % B] = X0[i, j]
     cdef block_t *blocks = <block_t *>malloc(nb * sizeof(block_t))
-    if blocks == NULL:
+    cdef gd_pacer *pacers = <gd_pacer *>malloc(nt * sizeof(gd_pacer))
+    cdef lockstep_run run
+    cdef gd_control control
+    cdef int rc
+    if blocks == NULL or pacers == NULL:
+        free(blocks)
+        free(pacers)
         raise MemoryError()
-    cdef Py_ssize_t steps, live, g0, g1, gsize
     try:
         for k in range(nb):
             blocks[k].m = min(B, m - k * B)
@@ -438,27 +434,19 @@ def _run_lockstep(const double[:, ::1] X0, lock_opts o, Objective objective, _Ve
             blocks[k].nit = &nit[k, 0]
             blocks[k].k = 0
             blocks[k].live = blocks[k].m
-        # groups of GROUP * nt blocks run to the end one after the other (their data stays in
-        # cache), in rounds of `steps` iterations with a signal check between rounds
-        per_iter = (objective.obj.cost if objective is not None else 1e6) + 6.0 * n
-        gsize = min(nb, GROUP * nt)
-        steps = max(1, min(o.max_iter + 1,
-                           int(ROUND_WORK * nt / (per_iter * gsize * B))))
-        for g0 in range(0, nb, gsize):
-            g1 = min(nb, g0 + gsize)
-            with nogil:
-                _lockstep_round(blocks + g0, g1 - g0, ev, ctx, n, &o, 0, True, nt)
-            while True:
-                if vb is not None and vb.exc is not None:
-                    raise vb.exc
-                live = 0
-                for k in range(g0, g1):
-                    live += blocks[k].live
-                if live == 0:
-                    break
-                with nogil:
-                    _lockstep_round(blocks + g0, g1 - g0, ev, ctx, n, &o, steps, False, nt)
-                PyErr_CheckSignals()
+        for k in range(nt):
+            gd_pacer_init(&pacers[k], &control)
+        run.blocks = blocks
+        run.ev = ev
+        run.ctx = ctx
+        run.n = n
+        run.o = o
+        run.pacers = pacers
+        # each block runs to the end on one thread (its data stays in cache)
+        with nogil:
+            rc = gd_parallel_items(<gd_item_fn>_lockstep_item, &run, nb, nt, &control)
+        if rc != 0:
+            raise RuntimeError(f"gdfast: batch stopped with code {rc}")
         x = np.empty((m, n))
         jac = np.empty((m, n))
         fun = np.empty(m)
@@ -467,79 +455,69 @@ def _run_lockstep(const double[:, ::1] X0, lock_opts o, Objective objective, _Ve
                 np.asarray(status).reshape(-1)[:m].copy(), np.asarray(code).reshape(-1)[:m].copy())
     finally:
         free(blocks)
+        free(pacers)
         if vb is not None:
             vb.fun = None
-            vb.exc = None
 
 
 # ---- (b) one gd_state per start (THE loop) --------------------------------------------------
 
-cdef void _advance_range(gd_state *states, Py_ssize_t lo, Py_ssize_t hi,
-                         const gd_objective *obj, Py_ssize_t steps, int phase) noexcept nogil:
-    """Start (phase 0), iterate (1) or finish (2) the starts lo..hi-1 on this range's objective.
-    Only for parallel_safe objectives without callback or history: the loop then never
-    returns -1 and never takes the GIL (signal checks are disabled, the driver does them)."""
+cdef struct per_start_run:
+    gd_state *states
+    Py_ssize_t m
+    Py_ssize_t max_iter
+    const gd_objective **objs         # one per worker (its own finite-difference workspace)
+
+
+cdef int _per_start_item(void *ctx, Py_ssize_t r, int worker) except -1 nogil:
+    """Item r of gd_parallel_items: the starts of range r, each run by THE loop to the end on
+    the worker's objective.  0, -1 with an exception set (only where the pacers check signals:
+    the calling thread), or GD_ABORTED (the run was interrupted)."""
+    cdef per_start_run *run = <per_start_run *>ctx
     cdef Py_ssize_t i
     cdef gd_state *s
-    for i in range(lo, hi):
-        s = &states[i]
-        s.obj = obj
-        if phase == 0:
-            gd_start(s)
-        elif phase == 1:
-            if s.status == RUNNING:
-                gd_iterate(s, steps)
-        else:
-            gd_finish(s)
+    for i in range(r * RANGE, min(run.m, (r + 1) * RANGE)):
+        s = &run.states[i]
+        s.obj = run.objs[worker]
+        gd_start(s)
+        if s.status == RUNNING:
+            gd_iterate(s, run.max_iter)
+        gd_finish(s)
+        if s.status == OBJECTIVE_ERROR and s.error_code == GD_ABORTED:
+            return GD_ABORTED
+    return 0
 
 
-cdef void _per_start_round(gd_state *states, Py_ssize_t lo, Py_ssize_t hi,
-                           const gd_objective **objs, Py_ssize_t steps, int phase,
-                           int nt) noexcept nogil:
-    """Ranges of RANGE starts from lo to hi; range r of the group uses objs[r] (its own
-    finite-difference workspace)."""
-    cdef Py_ssize_t r, nr = (hi - lo + RANGE - 1) // RANGE
-    for r in prange(nr, schedule="dynamic", num_threads=nt):
-        _advance_range(states, lo + r * RANGE, min(hi, lo + (r + 1) * RANGE), objs[r],
-                       steps, phase)
-
-
-cdef _run_per_start(const double[:, ::1] X0, gd_options opt, list objectives, int nt,
-                   double cost):
-    """Path 2.  ``objectives``: GROUP * nt objectives, one per range of a group."""
+cdef _run_per_start(const double[:, ::1] X0, gd_options opt, list objectives, int nt):
+    """Path 2.  ``objectives``: one per worker thread (nt of them)."""
     cdef Py_ssize_t m = X0.shape[0], n = X0.shape[1], i, r, nr = len(objectives)
-    cdef Py_ssize_t gsize = nr * RANGE, g0, g1
     cdef gd_state *states = <gd_state *>malloc(m * sizeof(gd_state))
     cdef const gd_objective **objs = <const gd_objective **>malloc(nr * sizeof(void *))
-    cdef Py_ssize_t ready = 0, steps, live
+    cdef Py_ssize_t ready = 0
+    cdef gd_control control
+    cdef per_start_run run
+    cdef int rc
     if states == NULL or objs == NULL:
         free(states); free(objs)
         raise MemoryError()
     try:
         for r in range(nr):
             objs[r] = &(<Objective>objectives[r]).obj
+            if isinstance(objectives[r], FiniteDifference):   # its stencils' Ctrl-C checks
+                gd_pacer_init(&(<FiniteDifference>objectives[r]).data.pacer, &control)
         for i in range(m):
             gd_state_init(&states[i], objs[0], n, &X0[i, 0], &opt)
             ready += 1
-            states[i].signal_every = NEVER      # the driver checks signals between rounds
-            states[i].signal_countdown = NEVER
-        steps = max(1, min(opt.max_iter + 1,
-                           int(ROUND_WORK * nt / ((cost + 6.0 * n) * min(m, gsize)))))
-        for g0 in range(0, m, gsize):
-            g1 = min(m, g0 + gsize)
-            with nogil:
-                _per_start_round(states, g0, g1, objs, 0, 0, nt)
-            while True:
-                live = 0
-                for i in range(g0, g1):
-                    live += states[i].status == RUNNING
-                if live == 0:
-                    break
-                with nogil:
-                    _per_start_round(states, g0, g1, objs, steps, 1, nt)
-                PyErr_CheckSignals()
-            with nogil:
-                _per_start_round(states, g0, g1, objs, 0, 2, nt)
+            gd_pacer_init(&states[i].pacer, &control)
+        run.states = states
+        run.m = m
+        run.max_iter = opt.max_iter
+        run.objs = objs
+        with nogil:
+            rc = gd_parallel_items(<gd_item_fn>_per_start_item, &run, (m + RANGE - 1) // RANGE,
+                                   nt, &control)
+        if rc != 0:
+            raise RuntimeError(f"gdfast: batch stopped with code {rc}")
         x = np.empty((m, n))
         jac = np.empty((m, n))
         fun = np.empty(m)
@@ -639,15 +617,14 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=0.01, max_iter
         if fd is None and method == "gd" and obj_c.obj.eval_block != NULL:
             raw = _run_lockstep(X, lo, objective, None, nt)
         elif obj_c.obj.parallel_safe or (fd is not None and base.obj.parallel_safe):
-            nr = max(1, min((m + RANGE - 1) // RANGE, GROUP * nt))
             if fd is None:
-                objectives = [objective] * nr
-            else:           # one finite-difference workspace per range of starts
+                objectives = [objective] * nt
+            else:           # one finite-difference workspace per worker thread
                 objectives = [objective]
-                for r in range(nr - 1):
+                for r in range(nt - 1):
                     objectives.append(make_objective(fun, n, args=args, jac=jac,
                                                      fd_step=fd_step)[0])
-            raw = _run_per_start(X, opt, objectives, nt, obj_c.obj.cost)
+            raw = _run_per_start(X, opt, objectives, nt)
         else:
             raw = _run_serial(X, objective, fun, n, args, jac, fd_step, opt)
     x, fval, g, nit, status, code = raw

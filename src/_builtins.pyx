@@ -330,7 +330,6 @@ cdef class Quadratic(BuiltinObjective):
             self.obj.eval = _quadratic_diag_eval
             self.obj.eval_block = _quadratic_diag_block
             self.data.rows = 0
-            self.obj.cost = 4.0 * a.shape[0]
         else:
             a = as_matrix(A, "A")
             if a.shape[0] != a.shape[1]:
@@ -339,7 +338,6 @@ cdef class Quadratic(BuiltinObjective):
             self.obj.eval = _quadratic_dense_eval
             self.obj.eval_block = _quadratic_dense_block
             self.data.rows = a.shape[0]
-            self.obj.cost = 3.0 * a.shape[0] * a.shape[0]
         n = a.shape[0]
         if center is None:
             c = np.zeros(n)
@@ -372,7 +370,6 @@ cdef class Rosenbrock(BuiltinObjective):
             raise ValueError(f"n must be an integer >= 2, got {n!r}")
         self.obj.eval = _rosenbrock_eval
         self.obj.n = n
-        self.obj.cost = 12.0 * n
 
 
 cdef class Himmelblau(BuiltinObjective):
@@ -382,7 +379,6 @@ cdef class Himmelblau(BuiltinObjective):
         self.obj.eval = _himmelblau_eval
         self.obj.eval_block = _himmelblau_block
         self.obj.n = 2
-        self.obj.cost = 12.0
 
 
 cdef class Rastrigin(BuiltinObjective):
@@ -394,7 +390,6 @@ cdef class Rastrigin(BuiltinObjective):
         self.obj.eval = _rastrigin_eval
         self.obj.eval_block = _rastrigin_block
         self.obj.n = n
-        self.obj.cost = 40.0 * n
 
 
 cdef class LeastSquares(BuiltinObjective):
@@ -413,7 +408,6 @@ cdef class LeastSquares(BuiltinObjective):
         self.data.rows = a.shape[0]
         self.obj.eval = _least_squares_eval
         self.obj.n = a.shape[1]
-        self.obj.cost = 4.0 * a.shape[0] * a.shape[1]
 
     @property
     def A(self):
@@ -459,7 +453,6 @@ cdef class Logistic(BuiltinObjective):
         # overflows (|w| ~ 1e154) long before the gradient alpha w does: f is checked at
         # every iterate, so that a divergence stops at the last finite value.
         self.obj.has_value_with_gradient = alpha > 0.0
-        self.obj.cost = 4.0 * xx.shape[0] * xx.shape[1] + 40.0 * xx.shape[0]
 
     @property
     def X(self):

@@ -3,8 +3,8 @@
 A run is a ``gd_state``: ``gd_state_init`` (allocate, copy x0), ``gd_start`` (evaluate at x0),
 ``gd_iterate(steps)`` (the loop; a stepper calls it a few steps at a time), ``gd_finish``
 (make sure f is known at the final x), ``gd_state_free``.  The loop is nogil; it takes the GIL
-only inside Python objectives and callbacks and, every ``signal_every`` iterations (about a
-millisecond of work), to check for Ctrl-C.  The one loop (``_iterate``) is compiled once per
+only inside Python objectives and callbacks and, about every millisecond (measured by the
+pacer of gd_pacer.h), to check for Ctrl-C.  The one loop (``_iterate``) is compiled once per
 update kernel: the general path (``_rule_step``: line searches, Barzilai-Borwein) and one fused
 kernel of gd_step.h per update rule with a fixed step or a schedule.
 
@@ -13,7 +13,6 @@ gtol on the current gradient, max_iter, max_fev; then after the step a non-finit
 (the step is rejected, so x stays the last finite iterate), xtol on the step, ftol on the
 decrease.  A tolerance of 0 turns its test off.
 """
-from cpython.exc cimport PyErr_CheckSignals
 from libc.math cimport fabs, fmax, isinf, isfinite, pow, sqrt
 from libc.stdlib cimport calloc, realloc, free
 from libc.string cimport memcpy
@@ -23,6 +22,7 @@ import numpy as np
 
 from gdfast._objective cimport Objective, gd_objective, fresh_vector, gd_eval_fn
 from gdfast._fdiff cimport FiniteDifference
+from gdfast._pacer cimport gd_pacer_init, gd_pacer_read, GD_ABORTED
 from gdfast._rules cimport (STEP_EXPONENTIAL, gd_rule, gd_rule_state, RULE_SGD, RULE_ADAM, RULE_RMSPROP,
                             RULE_ADAGRAD, STEP_FIXED, STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE,
                             STEP_BB1, STEP_BB2, STEP_COSINE, STEP_STEP, SCHEDULE_BLOCK)
@@ -61,9 +61,6 @@ MESSAGES = {
     RUNNING: "Running.",
 }
 STOP_TESTS = {BY_GTOL: "gtol", BY_XTOL: "xtol", BY_FTOL: "ftol"}
-
-# work (in flops, about a millisecond) between two signal checks
-cdef double SIGNAL_CHECK_WORK = 2e6
 
 
 # ---- (a) pointwise / small helpers ----------------------------------------------------------
@@ -105,7 +102,6 @@ cdef int _nonfinite_status(double f, bint check_f, const double *g, Py_ssize_t n
 cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const double *x0,
                        const gd_options *opt) except -1 nogil:
     """Set up a run from x0 (copied).  On failure everything is freed and -1 returned."""
-    cdef double per_iter
     memset_state(s)
     s.obj = obj
     s.opt = opt[0]
@@ -143,9 +139,7 @@ cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const
     # stencil point) and Logistic without penalty (a log1p per row; its gradient is bounded)
     s.need_f = (opt.ftol > 0.0 or opt.record_history or obj.has_value_with_gradient
                 or opt.rule.step >= STEP_ARMIJO)     # line searches and BB need f
-    per_iter = fmax(obj.cost, 1.0) + 6.0 * n
-    s.signal_every = <Py_ssize_t>fmax(1.0, SIGNAL_CHECK_WORK / per_iter)
-    s.signal_countdown = s.signal_every
+    gd_pacer_init(&s.pacer, NULL)
     if opt.record_history:
         s.hist_cap = 64
         if opt.max_iter + 1 < s.hist_cap:
@@ -411,7 +405,7 @@ cdef int _iterate(kernel *k, gd_state *s, Py_ssize_t steps) except -1 nogil:
     cdef double gtol = s.opt.gtol, ftol = s.opt.ftol, xtol = s.opt.xtol
     cdef Py_ssize_t max_iter = s.opt.max_iter, max_fev = s.opt.max_fev
     cdef Py_ssize_t nit = s.nit, nfev = s.nfev, njev = s.njev
-    cdef Py_ssize_t countdown = s.signal_countdown
+    cdef Py_ssize_t countdown = s.pacer.countdown
     cdef double *x = s.x
     cdef double *g = s.g
     cdef double *x_new = s.x_new
@@ -549,12 +543,19 @@ cdef int _iterate(kernel *k, gd_state *s, Py_ssize_t steps) except -1 nogil:
         elif converged:
             break
 
-        # ---- Ctrl-C
+        # ---- Ctrl-C (gd_pacer_tick, with the countdown in a local)
         countdown -= 1
-        if countdown == 0:
-            countdown = s.signal_every
-            with gil:
-                PyErr_CheckSignals()
+        if countdown <= 0:
+            rc = gd_pacer_read(&s.pacer)
+            countdown = s.pacer.countdown
+            if rc == GD_ABORTED:
+                status = OBJECTIVE_ERROR
+                s.error_code = rc
+                break
+            if rc != 0:
+                _writeback(s, x, g, x_new, g_new, f, f_known, gnorm, nit, nfev, njev)
+                s.pacer.countdown = countdown
+                return -1
     if kernel is not general_kernel:
         s.rs.t = t
         if rule.step == STEP_EXPONENTIAL:       # where ExponentialLR's product continues
@@ -564,7 +565,7 @@ cdef int _iterate(kernel *k, gd_state *s, Py_ssize_t steps) except -1 nogil:
         gnorm = _gradient_norm(s, x, g)
     _writeback(s, x, g, x_new, g_new, f, f_known, gnorm, nit, nfev, njev)
     s.prev_valid = prev_valid
-    s.signal_countdown = countdown
+    s.pacer.countdown = countdown
     s.status = status
     return 0
 

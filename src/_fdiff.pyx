@@ -9,7 +9,6 @@ Scalar objectives are evaluated one stencil point at a time on a private copy of
 perturbed in place; objectives with ``eval_many`` (vectorized Python callables) get the whole
 stencil as one (points, n) array in a single call.
 """
-from cpython.exc cimport PyErr_CheckSignals
 from libc.math cimport fabs, fmax, isinf, INFINITY
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy
@@ -17,9 +16,9 @@ from libc.string cimport memcpy
 import numpy as np
 
 from gdfast._objective cimport Objective, gd_objective
+from gdfast._pacer cimport gd_pacer, gd_pacer_init, gd_pacer_tick
 
 cdef double EPS = 2.220446049250313e-16
-cdef double SIGNAL_CHECK_WORK = 2e6          # flops between two signal checks (~1 ms)
 cdef double REL_STEP_ONE_SIDED = 1.4901161193847656e-08    # eps ** (1/2)
 cdef double REL_STEP_CENTRAL = 6.055454452393343e-06       # eps ** (1/3)
 cdef double REL_STEP_CENTRAL4 = 7.4009597974140505e-04     # eps ** (1/5)
@@ -111,17 +110,19 @@ cdef Py_ssize_t fd_work_size(const gd_objective *obj, Py_ssize_t n, int method) 
 
 
 cdef int fd_gradient(const gd_objective *obj, Py_ssize_t n, const double *x, const double *fx,
-                     const gd_fd_spec *spec, double *work, double *g,
-                     Py_ssize_t *nfev) except -1 nogil:
+                     const gd_fd_spec *spec, double *work, double *g, Py_ssize_t *nfev,
+                     gd_pacer *pacer) except -1 nogil:
     """grad f(x) by finite differences into g[0:n].
 
     fx: f(x) if the caller knows it, else NULL (the one-sided formulas then evaluate it).
     work: fd_work_size(obj, n, spec.method) doubles.  nfev: incremented by the evaluations made.
-    Returns 0, -1 with a Python exception set, or a C objective's positive error code.
+    pacer: ticked once per coordinate (Ctrl-C).
+    Returns 0, -1 with a Python exception set, or a positive code: a C objective's error code,
+    or GD_ABORTED from the pacer.
     """
     cdef int method = spec.method
     cdef Py_ssize_t per = _points_per_coordinate(method)
-    cdef Py_ssize_t i, k, pts = per * n, check_every
+    cdef Py_ssize_t i, k, pts = per * n
     cdef double f0 = 0.0, xi, h
     cdef double fp[4]
     cdef double *xw
@@ -143,13 +144,11 @@ cdef int fd_gradient(const gd_objective *obj, Py_ssize_t n, const double *x, con
     if obj.eval_many == NULL:
         xw = work
         memcpy(xw, x, n * sizeof(double))
-        # coordinates between two Ctrl-C checks: about a millisecond of C work (Python
-        # objectives see signals themselves, in the interpreter)
-        check_every = <Py_ssize_t>fmax(1.0, SIGNAL_CHECK_WORK / fmax(obj.cost * per, 1.0))
         for i in range(n):
-            if not obj.needs_gil and i % check_every == check_every - 1:
-                with gil:
-                    PyErr_CheckSignals()
+            rc = gd_pacer_tick(pacer)
+            if rc != 0:
+                nfev[0] += i * per
+                return rc
             xi = x[i]
             h = _step(spec, i, xi)
             for k in range(per):
@@ -231,14 +230,32 @@ cdef int fd_value_and_gradient_many(const gd_objective *obj, Py_ssize_t L, Py_ss
 
 cdef int fd_eval(void *ctx, Py_ssize_t n, const double *x, double *f, double *g) except -1 nogil:
     cdef gd_fd_data *d = <gd_fd_data *>ctx
+    cdef Py_ssize_t i
     cdef int rc
     if f != NULL:
         rc = d.inner.eval(d.inner.ctx, n, x, f, NULL)
         if rc != 0:
             return rc
+        if g != NULL and f[0] * 0.0 != 0.0:       # not finite: no stencil (fail fast)
+            for i in range(n):
+                g[i] = f[0]
+            return 0
     if g != NULL:
-        return fd_gradient(d.inner, n, x, f, &d.spec, d.work, g, &d.nfev)
+        return fd_gradient(d.inner, n, x, f, &d.spec, d.work, g, &d.nfev, &d.pacer)
     return 0
+
+
+cdef void fd_data_init(gd_fd_data *d, const gd_objective *inner, int method,
+                       double *work) noexcept nogil:
+    """A finite-difference objective's data with the default steps of ``method``; the
+    pacer checks signals itself (a driver running it on a worker thread re-points it)."""
+    d.inner = inner
+    d.spec.method = method
+    d.spec.abs_step = 0.0
+    d.spec.abs_steps = NULL
+    d.work = work
+    d.nfev = 0
+    gd_pacer_init(&d.pacer, NULL)
 
 
 cdef class FiniteDifference(Objective):
@@ -253,9 +270,7 @@ cdef class FiniteDifference(Objective):
             raise ValueError(f"unknown finite-difference method {method!r}; expected one of "
                              f"{', '.join(map(repr, METHODS))}")
         self.inner = inner
-        self.data.spec.method = METHODS[method]
-        self.data.spec.abs_step = 0.0
-        self.data.spec.abs_steps = NULL
+        fd_data_init(&self.data, &inner.obj, METHODS[method], NULL)
         cdef double[::1] steps
         if step is not None:
             from gdfast._validate import as_real_array
@@ -280,7 +295,6 @@ cdef class FiniteDifference(Objective):
                                      * sizeof(double))
         if self.data.work == NULL:
             raise MemoryError()
-        self.data.inner = &inner.obj
         self.obj.eval = fd_eval
         self.obj.eval_many = NULL
         self.obj.ctx = <void *>&self.data
@@ -288,8 +302,6 @@ cdef class FiniteDifference(Objective):
         self.obj.has_gradient = True
         self.obj.has_value_with_gradient = False
         self.obj.needs_gil = inner.obj.needs_gil
-        self.obj.cost = inner.obj.cost * (_points_per_coordinate(self.data.spec.method) * n + 1)
-        self.data.nfev = 0
 
     @property
     def nfev(self):

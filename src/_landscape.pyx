@@ -4,51 +4,30 @@ The points are ``x_p = origin + sum_j C[p, j] * D[j]`` (``D`` holds k directions
 ``C`` the m x k coefficients: k = 1 for a line, 2 for a plane).  Each point is built in C into
 a buffer and handed to the objective through the ``gd_objective`` interface; three paths:
 
-* C-level objectives (``needs_gil`` false): without the GIL.  Thread-safe ones (the built-ins,
-  which hold no scratch state) are split over OpenMP threads with ``prange`` when the module is
-  built with OpenMP.  Inside ``prange`` the objective is called through a ``noexcept`` pointer
-  and its return code stored per thread, so no code path there ever takes the GIL.
+* C-level objectives (``needs_gil`` false): without the GIL, in items of ``CHUNK`` points
+  handed to ``gd_parallel_items`` (gd_parallel.h): thread-safe ones (the built-ins, which hold
+  no scratch state) are split over OpenMP threads when the module is built with OpenMP, the
+  calling thread watching for Ctrl-C; otherwise the items run in the calling thread.
 * Vectorized Python objectives (``eval_many``): blocks of up to ``block`` points are built in C
   and passed in one call.
 * Plain Python callables: one ``eval`` per point, with the GIL (each call gets a fresh array).
 
-The work is cut into rounds of about a millisecond (10 to 25 ms in parallel, where each
-round ends in a join); between rounds the GIL is held and
-``PyErr_CheckSignals()`` lets Ctrl-C through.  Layers: (a) pointwise ``noexcept nogil`` helpers;
-(b) ``except -1`` loops over points; (c) the ``def`` entry point that checks shapes.
+Every point ticks a pacer (gd_pacer.h), which checks for Ctrl-C about every millisecond.
+Layers: (a) pointwise ``noexcept nogil`` helpers; (b) ``except -1`` loops over points; (c) the
+``def`` entry point that checks shapes.
 """
-from cpython.exc cimport PyErr_CheckSignals
-from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy
 
 from gdfast._objective cimport Objective, gd_objective
+from gdfast._pacer cimport gd_control, gd_pacer, gd_pacer_init, gd_pacer_tick
+from gdfast._parallel cimport gd_item_fn, gd_parallel_items, gd_openmp_available
 
-cdef extern from *:
-    """
-    #ifdef _OPENMP
-    #define GDFAST_HAVE_OPENMP 1
-    #else
-    #define GDFAST_HAVE_OPENMP 0
-    #endif
-    """
-    int GDFAST_HAVE_OPENMP
-
-HAVE_OPENMP = bool(GDFAST_HAVE_OPENMP)
+HAVE_OPENMP = bool(gd_openmp_available())
 """Whether this module was compiled with OpenMP (otherwise every path runs on one thread)."""
 
-# the objective's eval seen as noexcept: the only way it is called inside prange, so that
-# Cython never generates GIL-taking error handling there (the return code is checked by hand)
-ctypedef int (*_eval_noexcept_fn)(void *ctx, Py_ssize_t n, const double *x,
-                                  double *f, double *g) noexcept nogil
-
-# work (in flops, about a millisecond on one core) between two signal checks
-cdef double SIGNAL_CHECK_WORK = 2e6
-# per thread between two signal checks in parallel (10 to 25 ms): every round ends in a join,
-# which on a busy machine can wait a scheduler time slice for a descheduled thread
-cdef double PARALLEL_ROUND_WORK = 1e8
-# points per dynamic-schedule chunk: about this much work (a few microseconds)
-cdef double CHUNK_WORK = 2e4
+# points per item of gd_parallel_items
+cdef Py_ssize_t CHUNK = 64
 # at most this many doubles in one eval_many block (32 MB)
 cdef Py_ssize_t MAX_BLOCK_DOUBLES = 1 << 22
 
@@ -71,89 +50,72 @@ cdef inline void _affine_point(const double *origin, const double *D, Py_ssize_t
 
 # ---- (b) loops ------------------------------------------------------------------------------
 
-cdef int _c_serial(const gd_objective *obj, Py_ssize_t n, const double *origin,
-                   const double *D, Py_ssize_t k, const double *C, Py_ssize_t start,
-                   Py_ssize_t stop, double *F, double *x) except -1 nogil:
-    """Points start..stop-1 on this thread; returns 0, -1 (exception set) or an error code."""
+cdef struct grid_run:
+    const gd_objective *obj
+    Py_ssize_t n
+    const double *origin
+    const double *D
+    Py_ssize_t k
+    const double *C
+    Py_ssize_t m
+    double *F
+    double *xs                      # a point buffer of n doubles per worker
+    gd_pacer *pacers                # one per worker
+
+
+cdef int _grid_item(void *ctx, Py_ssize_t item, int worker) except -1 nogil:
+    """Points CHUNK * item ... of the grid on this worker: 0, -1 with an exception set (in
+    the calling thread only), or a positive code (the objective's error code, GD_ABORTED)."""
+    cdef grid_run *r = <grid_run *>ctx
     cdef Py_ssize_t p
+    cdef double *x = r.xs + worker * r.n
+    cdef gd_pacer *pacer = &r.pacers[worker]
     cdef int rc
-    for p in range(start, stop):
-        _affine_point(origin, D, k, C + p * k, n, x)
-        rc = obj.eval(obj.ctx, n, x, &F[p], NULL)
+    for p in range(item * CHUNK, min(r.m, (item + 1) * CHUNK)):
+        rc = gd_pacer_tick(pacer)
+        if rc == -1:
+            return -1
+        if rc != 0:
+            return rc
+        _affine_point(r.origin, r.D, r.k, r.C + p * r.k, r.n, x)
+        rc = r.obj.eval(r.obj.ctx, r.n, x, &r.F[p], NULL)
         if rc != 0:
             return rc
     return 0
 
 
-cdef void _c_parallel(const gd_objective *obj, Py_ssize_t n, const double *origin,
-                      const double *D, Py_ssize_t k, const double *C, Py_ssize_t start,
-                      Py_ssize_t stop, double *F, double *xs, int *codes,
-                      int threads, Py_ssize_t chunk) noexcept nogil:
-    """Points start..stop-1 over ``threads`` OpenMP threads; thread t uses xs[t*n:(t+1)*n] and
-    stores the first non-zero return code of its points in codes[t] (skipping the rest).
-    Dynamic scheduling: on a busy machine a descheduled thread does not hold up the others."""
-    cdef Py_ssize_t p
-    cdef int rc, t
-    cdef double *x
-    cdef _eval_noexcept_fn fn = <_eval_noexcept_fn>obj.eval
-    cdef void *ctx = obj.ctx
-    for p in prange(start, stop, num_threads=threads, schedule="dynamic", chunksize=chunk):
-        t = threadid()
-        if codes[t] == 0:
-            x = xs + t * n
-            _affine_point(origin, D, k, C + p * k, n, x)
-            rc = fn(ctx, n, x, &F[p], NULL)
-            if rc != 0:
-                codes[t] = rc
-
-
 cdef int _run_c(const gd_objective *obj, Py_ssize_t n, const double *origin, const double *D,
                 Py_ssize_t k, const double *C, Py_ssize_t m, double *F, int threads) except -1:
-    """All m points of a C-level objective, without the GIL, in rounds of about 1 ms."""
-    cdef double per_point = max(obj.cost, 1.0) + 2.0 * k * n
-    cdef Py_ssize_t per_round, chunk, start = 0, stop, t
-    cdef int rc = 0
-    cdef double *xs = <double *>malloc(threads * n * sizeof(double))
-    cdef int *codes = <int *>malloc(threads * sizeof(int))
-    if xs == NULL or codes == NULL:
-        free(xs)
-        free(codes)
+    """All m points of a C-level objective, without the GIL."""
+    cdef grid_run r
+    cdef gd_control control
+    cdef Py_ssize_t t
+    cdef int rc
+    r.xs = <double *>malloc(threads * n * sizeof(double))
+    r.pacers = <gd_pacer *>malloc(threads * sizeof(gd_pacer))
+    if r.xs == NULL or r.pacers == NULL:
+        free(r.xs)
+        free(r.pacers)
         raise MemoryError("gdfast.landscape: cannot allocate the point buffers")
-    if threads > 1:
-        per_round = max(<Py_ssize_t>(PARALLEL_ROUND_WORK / per_point), 1) * threads
-        chunk = max(<Py_ssize_t>(CHUNK_WORK / per_point), 1)
-    else:
-        per_round = max(<Py_ssize_t>(SIGNAL_CHECK_WORK / per_point), 1)
-        chunk = 1
+    r.obj = obj
+    r.n = n
+    r.origin = origin
+    r.D = D
+    r.k = k
+    r.C = C
+    r.m = m
+    r.F = F
     try:
         for t in range(threads):
-            codes[t] = 0
-        while start < m:
-            stop = min(m, start + per_round)
-            if threads > 1:
-                with nogil:
-                    _c_parallel(obj, n, origin, D, k, C, start, stop, F, xs, codes, threads,
-                                chunk)
-                for t in range(threads):
-                    if codes[t] != 0:
-                        rc = codes[t]
-                        break
-                if rc == -1:
-                    raise RuntimeError(
-                        "the objective failed (returned -1) inside a parallel evaluation; "
-                        "run with threads=1 to see its exception")
-            else:
-                with nogil:
-                    rc = _c_serial(obj, n, origin, D, k, C, start, stop, F, xs)
-            if rc > 0:
-                raise RuntimeError(f"the objective returned error code {rc}")
-            if rc != 0:
-                raise RuntimeError(f"the objective returned an invalid code {rc}")
-            start = stop
-            PyErr_CheckSignals()
+            gd_pacer_init(&r.pacers[t], &control)
+        with nogil:
+            rc = gd_parallel_items(<gd_item_fn>_grid_item, &r, (m + CHUNK - 1) // CHUNK,
+                                   threads, &control)
+        if rc > 0:
+            raise RuntimeError(f"the objective returned error code {rc}")
     finally:
-        free(xs)
-        free(codes)
+        free(r.xs)
+        free(r.pacers)
     return 0
 
 
@@ -235,7 +197,7 @@ def evaluate_affine(Objective objective not None,
         raise ValueError(f"block must be >= 1, got {block}")
     if m == 0:
         return None
-    if not GDFAST_HAVE_OPENMP:
+    if not HAVE_OPENMP:
         threads = 1
     cdef const double *D = &directions[0, 0] if k > 0 else NULL
     cdef const double *C = &coeffs[0, 0] if k > 0 else NULL

@@ -242,7 +242,6 @@ cdef class LowLevelObjective(Objective):
         self.obj.has_value_with_gradient = False
         self.obj.needs_gil = False
         self.obj.parallel_safe = True
-        self.obj.cost = 100.0
 
     def __repr__(self):
         return f"LowLevelObjective(fun={self.fun!r}, jac={self.jac!r})"

@@ -64,7 +64,6 @@ cdef class Objective:
         self.obj.has_gradient = True
         self.obj.has_value_with_gradient = True
         self.obj.needs_gil = False
-        self.obj.cost = 1.0
         self.obj.eval_block = NULL
         self.obj.parallel_safe = False
 
@@ -261,7 +260,6 @@ cdef class PythonObjective(Objective):
         self.obj.ctx = <void *>self
         self.obj.has_gradient = self.jac_mode != JAC_NONE
         self.obj.needs_gil = True
-        self.obj.cost = 1e6
 
     cdef int _call(self, Py_ssize_t n, const double *x, double *f, double *g) except -1:
         cdef object r

@@ -102,7 +102,8 @@ from libc.string cimport memcpy, memset
 from gdfast._objective cimport gd_objective, gd_eval_fn
 from gdfast._descent cimport (gd_state, gd_options, gd_state_init, gd_state_free, gd_start,
                               gd_iterate, gd_finish)
-from gdfast._fdiff cimport gd_fd_data, gd_fd_spec, fd_eval, fd_gradient, fd_work_size
+from gdfast._fdiff cimport gd_fd_data, gd_fd_spec, fd_eval, fd_gradient, fd_work_size, fd_data_init
+from gdfast._pacer cimport gd_pacer, gd_pacer_init
 
 __all__ = ["CAPI_VERSION"]
 
@@ -145,7 +146,6 @@ cdef void _user_objective(gd_objective *obj, gdfast_objective_v1 fun, void *ctx,
     obj.has_gradient = has_gradient
     obj.has_value_with_gradient = True
     obj.needs_gil = False
-    obj.cost = 1000.0
 
 
 cdef int gdfast_minimize_v1(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, const double *x0,
@@ -177,12 +177,8 @@ cdef int gdfast_minimize_v1(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, co
     s.hist_gnorm = NULL
     try:
         if use_fd:
-            fd.inner = &user
-            fd.spec.method = o.fd_method
-            fd.spec.abs_step = 0.0
-            fd.spec.abs_steps = NULL
-            fd.nfev = 0
-            fd.work = <double *>malloc(fd_work_size(&user, n, o.fd_method) * sizeof(double))
+            fd_data_init(&fd, &user, o.fd_method,
+                         <double *>malloc(fd_work_size(&user, n, o.fd_method) * sizeof(double)))
             if fd.work == NULL:
                 with gil:
                     raise MemoryError()
@@ -193,7 +189,6 @@ cdef int gdfast_minimize_v1(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, co
             fdobj.has_gradient = True
             fdobj.has_value_with_gradient = False
             fdobj.needs_gil = False
-            fdobj.cost = user.cost * (2 * n + 1)
             run_obj = &fdobj
         memset(&opt, 0, sizeof(gd_options))        # fields added to gd_options later start at 0
         opt.lr = o.lr
@@ -231,6 +226,7 @@ cdef int gdfast_fd_gradient_v1(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
     cdef gd_fd_spec spec
     cdef Py_ssize_t nfev = 0
     cdef double *work
+    cdef gd_pacer pacer
     cdef int rc
     if fun == NULL or x == NULL or g == NULL:
         return _invalid("fun, x and g must not be NULL")
@@ -249,7 +245,8 @@ cdef int gdfast_fd_gradient_v1(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
         with gil:
             raise MemoryError()
     try:
-        rc = fd_gradient(&user, n, x, NULL, &spec, work, g, &nfev)
+        gd_pacer_init(&pacer, NULL)
+        rc = fd_gradient(&user, n, x, NULL, &spec, work, g, &nfev, &pacer)
     finally:
         free(work)
     return rc
