@@ -34,45 +34,85 @@ cdef struct gd_options:
     bint record_history           # keep every iterate, value and gradient norm
     gd_rule rule                  # update rule, step rule, bounds, clipping
 
+cdef struct gd_lane_out:
+    # where a run of many lanes saves each lane's final data when it stops, at the row
+    # lane[i] (the start it runs): x and g (m, n), the rest (m,)
+    double *x
+    double *g
+    double *f
+    Py_ssize_t *nit
+    Py_ssize_t *nfev
+    Py_ssize_t *njev
+    int *status
+    int *stop_test
+    int *error_code
+
 cdef struct gd_state:
+    # A run of L lanes (starting points) at once, structure-of-arrays: coordinate j of lane i
+    # at [j * ld + i] of every (n, ld) block; one lane (ld == 1) is a plain vector.  The lanes
+    # still running are 0 .. live - 1; a lane that stops is saved to `out` (a batch) and the
+    # last running lane takes its place.  Lanes step together: nit and the rules' step count
+    # are the same for every running lane.
     const gd_objective *obj
     gd_options opt
     Py_ssize_t n
-    double *x                     # current iterate (always the last finite one)
-    double *g                     # gradient at x
-    double *x_new                 # trial point (swapped with x when accepted)
-    double *g_new                 # gradient at the trial point
-    double f                      # f(x), valid when f_known
+    Py_ssize_t ld                 # leading dimension of the blocks (1: one lane)
+    Py_ssize_t live               # running lanes
+    double *x                     # (n, ld) current iterates (always the last finite ones)
+    double *g                     # (n, ld) gradients at x
+    double *x_new                 # (n, ld) trial points (swapped with x when accepted)
+    double *g_new                 # (n, ld) gradients at the trial points
+    double *f                     # (ld,) f(x), valid when f_known
+    double *f_new                 # (ld,) f at the trial points
+    double *gnorm                 # (ld,) max_i |g_i| (projected onto the bounds)
+    Py_ssize_t *nfev              # (ld,) values requested (finite-difference stencils included)
+    Py_ssize_t *njev              # (ld,)
+    Py_ssize_t nfev_all           # evaluations every running lane had besides (a block's)
+    Py_ssize_t njev_all
+    Py_ssize_t *lane              # (ld,) the start each lane runs (its row of out)
+    int *pend                     # (ld,) a status decided for the lane this iteration: RUNNING
+                                  # for every running lane between iterations
+    int *pend_aux                 # (ld,) its stop test or error code
+    double *bb_lr                 # (ld,) Barzilai-Borwein's current step, per lane
+    double *bb_recent             # (ld, 10) the last values of f (nonmonotone search), rings
+    Py_ssize_t *bb_count          # (ld,) values in the ring
+    double *scratch               # per-lane scratch: (ld,) doubles twice, (ld,) words
+    double *lane_buf              # one lane's vectors, gathered (ld > 1): 9 n doubles
+    gd_lane_out *out              # NULL: the lanes stay in place when they stop (one lane)
     bint f_known
     bint need_f                   # evaluate f at every iterate
     bint prev_valid               # x_new / g_new hold the iterate before x / g
-    double gnorm                  # max_i |g_i|
     Py_ssize_t nit
-    Py_ssize_t nfev               # values requested by the loop
     const Py_ssize_t *fev_extra   # NULL, or evaluations the objective made on its own (stencils)
-    Py_ssize_t njev
-    int status                    # a Status
+    int status                    # a Status: RUNNING while lanes run, else the last lane's
     int stop_test                 # a StopTest, when status is CONVERGED
     int error_code                # the C objective's code, when status is OBJECTIVE_ERROR
-    gd_callback_fn callback
+    gd_callback_fn callback       # (one lane)
     void *callback_ctx
     gd_pacer pacer                # Ctrl-C checks, a tick per iteration (its own signal checks
                                   # unless a parallel driver gives it the run's gd_control)
-    double *hist_x                # history (record_history): (hist_cap, n)
+    double *hist_x                # history (record_history, one lane): (hist_cap, n)
     double *hist_f
     double *hist_gnorm
     Py_ssize_t hist_len
     Py_ssize_t hist_cap
-    double *buffer                # owns x, g, x_new, g_new and the rule state's vectors
+    double *buffer                # owns the blocks and the per-lane arrays
+    void *ibuffer                 # owns the per-lane integer arrays
     bint plain                    # the lecture's rule with a fixed step: the fast path
-    gd_rule_state rs              # the update and step rules' state
+    bint fused                    # may run a fused kernel (False: the general path, for tests)
+    gd_rule_state rs              # the update and step rules' state; m, v, w, d, gc (n, ld)
 
 cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const double *x0,
                        const gd_options *opt) except -1 nogil
+cdef int gd_state_init_lanes(gd_state *s, const gd_objective *obj, Py_ssize_t n,
+                             Py_ssize_t ld, const gd_options *opt) except -1 nogil
+cdef void gd_state_load_lanes(gd_state *s, const double *X0, Py_ssize_t first,
+                              Py_ssize_t count) noexcept nogil
 cdef void gd_state_free(gd_state *s) noexcept nogil
 cdef int gd_start(gd_state *s) except -1 nogil
 cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil
 cdef int gd_finish(gd_state *s) except -1 nogil
+cdef int gd_run_lanes(gd_state *s) except -1 nogil
 
 
 cdef class Options:

@@ -8,7 +8,7 @@ from gdfast._descent import Status
 from gdfast._adapt import make_objective
 from gdfast._result import History, OptimizeResult
 from gdfast import optimizers
-from gdfast._validate import (as_point, as_real_array, nonneg_float, nonneg_int,
+from gdfast._validate import (as_matrix, as_point, as_real_array, nonneg_float, nonneg_int,
                               positive_float, positive_int)
 
 __all__ = ["minimize"]
@@ -174,16 +174,44 @@ def _check_state(state, n):
     return out
 
 
-def configure(fun, x0, args=(), *, jac=None, method="gd", lr=None, max_iter=10_000,
-              gtol=1e-5, ftol=0.0, xtol=0.0, max_fev=None, callback_every=1, history=False,
-              vectorized=False, fd_step=None, step_rule=None, options=None, bounds=None,
-              clip_norm=None, clip_value=None, maximize=None, state=None):
+def configure(fun, x0, args=(), *, jac=None, vectorized=False, fd_step=None, state=None,
+              **settings):
     """Validate minimize's arguments (all of them, before any objective call) and return
     ``(x, objective, options)``: x0 as a fresh array (clipped into the bounds), the Objective
     the loop runs on, and the options dict of ``gdfast._descent.Options``.  Shared by
     minimize and the stepper, so that both configure the one loop identically."""
     x = as_point(x0, "x0")
     n = x.shape[0]
+    opts = _options(n, **settings)
+    opts["state"] = _check_state(state, n)
+    if "lb" in opts["rule"]:
+        np.clip(x, opts["rule"]["lb"], opts["rule"]["ub"], out=x)
+    objective, _ = make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
+                                  fd_step=fd_step)
+    return x, objective, opts
+
+
+def configure_batch(fun, X0, args=(), *, jac=None, vectorized=False, fd_step=None,
+                    **settings):
+    """``configure`` for minimize_batch: ``(X, objective, fd, options)``, X0 as a fresh
+    (m, n) array (each row clipped into the bounds) and fd the FiniteDifference wrapper in
+    the objective, or None."""
+    X = as_matrix(X0, "X0")
+    n = X.shape[1]
+    opts = _options(n, **settings)
+    opts["state"] = None
+    if "lb" in opts["rule"]:
+        np.clip(X, opts["rule"]["lb"], opts["rule"]["ub"], out=X)
+    objective, fd = make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
+                                   fd_step=fd_step, point_name="X0's rows")
+    return X, objective, fd, opts
+
+
+def _options(n, *, method="gd", lr=None, max_iter=10_000, gtol=1e-5, ftol=0.0, xtol=0.0,
+             max_fev=None, callback_every=1, history=False, step_rule=None, options=None,
+             bounds=None, clip_norm=None, clip_value=None, maximize=None):
+    """The options dict of ``gdfast._descent.Options`` for points of length n (the rule's
+    fields, bounds as float64 arrays, validated counts and tolerances)."""
     update = optimizers.update_rule(method, options)
     steps = optimizers.step_rule(step_rule)
     lr = positive_float(lr, "lr") if lr is not None else (
@@ -203,15 +231,8 @@ def configure(fun, x0, args=(), *, jac=None, method="gd", lr=None, max_iter=10_0
             raise ValueError("bounds cannot be combined with the Wolfe line search; "
                              "use step_rule='armijo'")
         rule["lb"], rule["ub"] = _bounds(bounds, n)
-        np.clip(x, rule["lb"], rule["ub"], out=x)
-    run_state = _check_state(state, n)
-    if (run_state is None and isinstance(update, optimizers.Adagrad)
-            and update.initial_accumulator_value):
-        run_state = {"t": 0, "lr_bb": lr, "buf_ready": False, "m": np.zeros(n),
-                     "v": np.full(n, update.initial_accumulator_value), "w": np.zeros(n)}
-    opts = {
+    return {
         "rule": rule,
-        "state": run_state,
         "lr": lr,
         "max_iter": min(nonneg_int(max_iter, "max_iter"), _MAX_COUNT),
         "max_fev": 0 if max_fev is None else min(positive_int(max_fev, "max_fev"), _MAX_COUNT),
@@ -221,9 +242,6 @@ def configure(fun, x0, args=(), *, jac=None, method="gd", lr=None, max_iter=10_0
         "callback_every": min(positive_int(callback_every, "callback_every"), _MAX_COUNT),
         "history": bool(history),
     }
-    objective, _ = make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
-                                  fd_step=fd_step)
-    return x, objective, opts
 
 
 def _adapt_callback(callback):

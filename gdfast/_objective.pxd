@@ -11,10 +11,11 @@ ctypedef int (*gd_eval_many_fn)(void *ctx, Py_ssize_t m, Py_ssize_t n, const dou
 # f at the m rows of the C-contiguous (m, n) array X into F[0:m]; same return codes.
 
 ctypedef int (*gd_eval_block_fn)(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
-                                 const double *X, double *F, double *G) noexcept nogil
-# (embedding) f and grad f at m points held structure-of-arrays: coordinate j of point i is
-# X[j * ld + i]; F[0:m] and G (same layout as X) are filled.  Pure C, never raises: returns 0
-# or a positive error code.  Lets the batch driver vectorize across starting points.
+                                 const double *X, double *F, double *G) except -1 nogil
+# f and grad f at m points held structure-of-arrays (the lanes of a run): coordinate j of
+# point i is X[j * ld + i]; F[0:m] and G (same layout as X) are filled.  Same return codes as
+# eval; the built-ins' are pure C and never fail.  Lets the loop vectorize across starting
+# points, or make one call for all of them (vectorized Python objectives).
 
 cdef struct gd_objective:
     gd_eval_fn eval               # required
@@ -43,6 +44,8 @@ cdef class PythonObjective(Objective):
     cdef readonly bint vectorized
     cdef int _call(self, Py_ssize_t n, const double *x, double *f, double *g) except -1
     cdef int _call_many(self, Py_ssize_t m, Py_ssize_t n, const double *X, double *F) except -1
+    cdef int _call_block(self, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld, const double *X,
+                         double *F, double *G) except -1
 
 
 cpdef enum JacMode:

@@ -36,6 +36,7 @@ cdef struct gd_rule:
     double alpha                  # RMSprop smoothing constant
     double eps
     double lr_decay               # Adagrad
+    double init_acc               # Adagrad's initial_accumulator_value: v at the start
     # step-rule parameters
     double gamma                  # schedules
     double eta_min                # cosine

@@ -146,7 +146,8 @@ class Adagrad(_Rule):
 
     def fields(self):
         return dict(update=_UPDATE["adagrad"], lr_decay=self.lr_decay,
-                    weight_decay=self.weight_decay, eps=self.eps, maximize=self.maximize)
+                    weight_decay=self.weight_decay, eps=self.eps, maximize=self.maximize,
+                    init_acc=self.initial_accumulator_value)
 
 
 UPDATE_RULES = {

@@ -217,27 +217,27 @@ cdef int _logistic_eval(void *ctx, Py_ssize_t n, const double *x,
 #      the kernels are C in gd_block.h for `restrict`) ------------------------------------------
 
 cdef int _himmelblau_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
-                           const double *X, double *F, double *G) noexcept nogil:
+                           const double *X, double *F, double *G) except -1 nogil:
     gd_block_himmelblau(m, ld, X, F, G)
     return 0
 
 
 cdef int _quadratic_diag_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
-                               const double *X, double *F, double *G) noexcept nogil:
+                               const double *X, double *F, double *G) except -1 nogil:
     cdef builtin_data *d = <builtin_data *>ctx
     gd_block_quadratic_diag(m, n, ld, d.a, d.b, X, F, G)
     return 0
 
 
 cdef int _quadratic_dense_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
-                                const double *X, double *F, double *G) noexcept nogil:
+                                const double *X, double *F, double *G) except -1 nogil:
     cdef builtin_data *d = <builtin_data *>ctx
     gd_block_quadratic_dense(m, n, ld, d.a, d.b, X, F, G)
     return 0
 
 
 cdef int _rastrigin_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
-                          const double *X, double *F, double *G) noexcept nogil:
+                          const double *X, double *F, double *G) except -1 nogil:
     """Start by start, with _rastrigin_value's arithmetic (its vectorizable cosine and its
     eight partial sums), so that batch results equal minimize's bit for bit."""
     cdef Py_ssize_t i, j, k

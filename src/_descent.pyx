@@ -15,6 +15,7 @@ decrease.  A tolerance of 0 turns its test off.
 """
 from libc.math cimport fabs, fmax, isinf, isfinite, pow, sqrt
 from libc.stdlib cimport calloc, realloc, free
+from libc.stdint cimport uint64_t
 from libc.string cimport memcpy
 
 cimport numpy as cnp
@@ -31,20 +32,40 @@ from gdfast._update cimport (update_direction, apply_step, project, projected_gr
 from gdfast._stepsize cimport scheduled_lr, schedule_block, bb_update, armijo_search, wolfe_search
 
 cdef extern from "gd_step.h" nogil:
-    # element-wise arithmetic on the state's own buffers: cannot fail
+    # element-wise arithmetic on the state's own buffers, over the lanes of (n, ld) blocks:
+    # cannot fail
     bint gd_all_finite(const double *v, Py_ssize_t n) noexcept
+    bint gd_lanes_finite(const double *G, const double *f, Py_ssize_t n, Py_ssize_t L,
+                         Py_ssize_t ld, uint64_t *acc, int *ok) noexcept
+    void gd_lanes_max_abs(const double *a, const double *b, Py_ssize_t n, Py_ssize_t L,
+                          Py_ssize_t ld, double *out) noexcept
+    void gd_lanes_effective_gradient(const double *x, const double *g, double *gc,
+                                     double clip_norm, double clip_value, double sign,
+                                     double wd, Py_ssize_t n, Py_ssize_t L, Py_ssize_t ld,
+                                     double *scale) noexcept
+    void gd_lanes_project(double *x, const double *lb, const double *ub, Py_ssize_t n,
+                          Py_ssize_t L, Py_ssize_t ld) noexcept
+    void gd_lanes_fixed_step(const double *x, const double *g, double *x_new, double lr,
+                             Py_ssize_t n, Py_ssize_t L, Py_ssize_t ld) noexcept
     void gd_momentum_step(const double *x, const double *g, double *buf, double *x_new,
                           double lr, double momentum, double dampening, int nesterov,
-                          int buf_ready, Py_ssize_t n) noexcept
+                          int buf_ready, Py_ssize_t n, Py_ssize_t L, Py_ssize_t ld) noexcept
     void gd_adam_step(const double *x, const double *g, double *m, double *v, double *vmax,
                       double *x_new, double step, double beta1, double beta2,
                       double bc2_sqrt, double eps, int amsgrad, int decoupled, double decay,
-                      Py_ssize_t n) noexcept
+                      Py_ssize_t n, Py_ssize_t L, Py_ssize_t ld) noexcept
     void gd_rmsprop_step(const double *x, const double *g, double *v, double *w, double *buf,
                          double *x_new, double lr, double alpha, double eps, int centered,
-                         double momentum, Py_ssize_t n) noexcept
+                         double momentum, Py_ssize_t n, Py_ssize_t L, Py_ssize_t ld) noexcept
     void gd_adagrad_step(const double *x, const double *g, double *v, double *x_new,
-                         double step, double eps, Py_ssize_t n) noexcept
+                         double step, double eps, Py_ssize_t n, Py_ssize_t L,
+                         Py_ssize_t ld) noexcept
+    void gd_lane_move(double *a, Py_ssize_t n, Py_ssize_t ld, Py_ssize_t to,
+                      Py_ssize_t frm) noexcept
+    void gd_lane_gather(const double *a, Py_ssize_t n, Py_ssize_t ld, Py_ssize_t i,
+                        double *out) noexcept
+    void gd_lane_scatter(const double *v, Py_ssize_t n, Py_ssize_t ld, Py_ssize_t i,
+                         double *a) noexcept
 
 cnp.import_array()
 
@@ -62,6 +83,8 @@ MESSAGES = {
 }
 STOP_TESTS = {BY_GTOL: "gtol", BY_XTOL: "xtol", BY_FTOL: "ftol"}
 
+cdef Py_ssize_t RING = 10           # values of f kept for the nonmonotone line search
+
 
 # ---- (a) pointwise / small helpers ----------------------------------------------------------
 
@@ -76,53 +99,110 @@ cdef inline double _max_abs(const double *v, Py_ssize_t n) noexcept nogil:
     return m
 
 
-cdef inline double _max_abs_diff(const double *a, const double *b, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t i
-    cdef double m = 0.0, d
-    for i in range(n):
-        d = fabs(a[i] - b[i])
-        if d > m:
-            m = d
-    return m
-
-
-cdef int _nonfinite_status(double f, bint check_f, const double *g, Py_ssize_t n) noexcept nogil:
-    """DIVERGED if something overflowed to inf, else NONFINITE (NaN)."""
+cdef int _nonfinite_status(double f, bint check_f, const double *g, Py_ssize_t n,
+                           Py_ssize_t ld) noexcept nogil:
+    """DIVERGED if something overflowed to inf, else NONFINITE (NaN); g: a lane of a block."""
     cdef Py_ssize_t i
     if check_f and isinf(f):
         return DIVERGED
     for i in range(n):
-        if isinf(g[i]):
+        if isinf(g[i * ld]):
             return DIVERGED
     return NONFINITE
 
 
+cdef inline Py_ssize_t _fd_count(const gd_state *s) noexcept nogil:
+    return s.fev_extra[0] if s.fev_extra != NULL else 0
+
+
 # ---- (b) the run ----------------------------------------------------------------------------
 
-cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const double *x0,
-                       const gd_options *opt) except -1 nogil:
-    """Set up a run from x0 (copied).  On failure everything is freed and -1 returned."""
+cdef int gd_state_init_lanes(gd_state *s, const gd_objective *obj, Py_ssize_t n,
+                             Py_ssize_t ld, const gd_options *opt) except -1 nogil:
+    """Allocate a run of up to ld lanes (none loaded yet: gd_state_load_lanes).  On failure
+    everything is freed and -1 returned."""
+    cdef Py_ssize_t per_lane_doubles = 3 + 2 + RING + 1
     memset_state(s)
     s.obj = obj
     s.opt = opt[0]
     s.n = n
-    s.buffer = <double *>calloc(9 * n, sizeof(double))
-    if s.buffer == NULL:
+    s.ld = ld
+    s.buffer = <double *>calloc(9 * n * ld + per_lane_doubles * ld + (9 * n if ld > 1 else 0),
+                                sizeof(double))
+    s.ibuffer = calloc(ld, 4 * sizeof(Py_ssize_t) + 2 * sizeof(int) + 8)
+    if s.buffer == NULL or s.ibuffer == NULL:
+        gd_state_free(s)
         with gil:
             raise MemoryError("gdfast: cannot allocate the descent state")
     s.x = s.buffer
-    s.g = s.buffer + n
-    s.x_new = s.buffer + 2 * n
-    s.g_new = s.buffer + 3 * n
-    s.rs.m = s.buffer + 4 * n
-    s.rs.v = s.buffer + 5 * n
-    s.rs.w = s.buffer + 6 * n
-    s.rs.d = s.buffer + 7 * n
-    s.rs.gc = s.buffer + 8 * n
+    s.g = s.buffer + n * ld
+    s.x_new = s.buffer + 2 * n * ld
+    s.g_new = s.buffer + 3 * n * ld
+    s.rs.m = s.buffer + 4 * n * ld
+    s.rs.v = s.buffer + 5 * n * ld
+    s.rs.w = s.buffer + 6 * n * ld
+    s.rs.d = s.buffer + 7 * n * ld
+    s.rs.gc = s.buffer + 8 * n * ld
+    s.f = s.buffer + 9 * n * ld
+    s.f_new = s.f + ld
+    s.gnorm = s.f_new + ld
+    s.scratch = s.gnorm + ld                     # 2 ld doubles
+    s.bb_lr = s.scratch + 2 * ld
+    s.bb_recent = s.bb_lr + ld
+    s.lane_buf = s.bb_recent + RING * ld if ld > 1 else NULL
+    s.nfev = <Py_ssize_t *>s.ibuffer
+    s.njev = s.nfev + ld
+    s.lane = s.njev + ld
+    s.bb_count = s.lane + ld
+    s.pend = <int *>(s.bb_count + ld)
+    s.pend_aux = s.pend + ld
+    s.plain = _is_plain(&opt.rule)
+    s.fused = _fused_kernels
+    # f at every iterate, so that a divergence is caught at the first infinite value; only
+    # objectives whose value costs extra work skip it when no test needs it: finite
+    # differences (an extra call; their gradient already turns non-finite when f does at a
+    # stencil point) and Logistic without penalty (a log1p per row; its gradient is bounded)
+    s.need_f = (opt.ftol > 0.0 or opt.record_history or obj.has_value_with_gradient
+                or opt.rule.step >= STEP_ARMIJO      # line searches and BB need f
+                or (ld > 1 and obj.eval_block != NULL))   # a block kernel gives it anyway
+    gd_pacer_init(&s.pacer, NULL)
+    return 0
+
+
+cdef void gd_state_load_lanes(gd_state *s, const double *X0, Py_ssize_t first,
+                              Py_ssize_t count) noexcept nogil:
+    """Lanes 0 .. count - 1 start from the rows first .. first + count - 1 of X0 (m, n): a
+    fresh run (counters, rule state), in buffers allocated by gd_state_init_lanes."""
+    cdef Py_ssize_t i, j, n = s.n, ld = s.ld
+    for i in range(count):
+        for j in range(n):
+            s.x[j * ld + i] = X0[(first + i) * n + j]
+        s.lane[i] = first + i
+        s.nfev[i] = 0
+        s.njev[i] = 0
+        s.f[i] = 0.0
+        s.gnorm[i] = 0.0
+        s.bb_lr[i] = s.opt.lr
+        s.bb_count[i] = 0
+        s.pend[i] = RUNNING
+    s.nfev_all = 0
+    s.njev_all = 0
+    for j in range(5 * n * ld):
+        s.rs.m[j] = 0.0                          # m, v, w, d, gc
+    if s.opt.rule.update == RULE_ADAGRAD:
+        for j in range(n * ld):
+            s.rs.v[j] = s.opt.rule.init_acc
+    s.live = count
+    s.nit = 0
+    s.f_known = False
+    s.prev_valid = False
+    s.status = RUNNING
+    s.stop_test = BY_NONE
+    s.error_code = 0
     s.rs.t = 0
-    s.rs.lr_sched = opt.lr
+    s.rs.lr_sched = s.opt.lr
     s.rs.k_sched = 0
-    s.rs.lr_bb = opt.lr
+    s.rs.lr_bb = s.opt.lr
     s.rs.buf_ready = False
     s.rs.n_recent = 0
     s.rs.step_start = 0
@@ -130,16 +210,14 @@ cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const
     s.rs.cos_anchor = -1
     s.rs.cos_len = 0
     s.rs.cos_base = -1
-    s.plain = _is_plain(&opt.rule)
-    memcpy(s.x, x0, n * sizeof(double))
-    s.status = RUNNING
-    # f at every iterate, so that a divergence is caught at the first infinite value; only
-    # objectives whose value costs extra work skip it when no test needs it: finite
-    # differences (an extra call; their gradient already turns non-finite when f does at a
-    # stencil point) and Logistic without penalty (a log1p per row; its gradient is bounded)
-    s.need_f = (opt.ftol > 0.0 or opt.record_history or obj.has_value_with_gradient
-                or opt.rule.step >= STEP_ARMIJO)     # line searches and BB need f
-    gd_pacer_init(&s.pacer, NULL)
+
+
+cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const double *x0,
+                       const gd_options *opt) except -1 nogil:
+    """Set up a run of one lane from x0 (copied).  On failure everything is freed and -1
+    returned."""
+    gd_state_init_lanes(s, obj, n, 1, opt)
+    gd_state_load_lanes(s, x0, 0, 1)
     if opt.record_history:
         s.hist_cap = 64
         if opt.max_iter + 1 < s.hist_cap:
@@ -176,8 +254,8 @@ cdef bint _fused_kernels = True
 
 
 def _use_fused_kernels(bint enabled):
-    """Run fast rules through the fused kernels (the default) or the general path; returns
-    the previous setting.  For tests only: not thread-safe."""
+    """Run fast rules through the fused kernels (the default) or the general path, in runs
+    set up from now on; returns the previous setting.  For tests only: not thread-safe."""
     global _fused_kernels
     previous = _fused_kernels
     _fused_kernels = enabled
@@ -186,8 +264,9 @@ def _use_fused_kernels(bint enabled):
 
 # ---- the step kernels: the loop is compiled once per kernel (a fused type of empty tags, as
 # C++ libraries such as ensmallen make the update policy a template parameter), so that the
-# choice of rule costs nothing per iteration.  general_kernel runs _rule_step (any rule);
-# the others are the fused kernels of gd_step.h for a rule that _is_fast.
+# choice of rule costs nothing per iteration.  general_kernel runs _rule_step (any rule, lane
+# by lane); the others are the fused kernels of gd_step.h for a rule that _is_fast, over all
+# lanes at once.
 
 cdef struct general_kernel:
     char _unused
@@ -214,6 +293,17 @@ ctypedef fused kernel:
     adagrad_kernel
 
 
+# ---- the lane modes: one lane (its scalars in the loop's locals) or a block of them
+cdef struct one_lane:
+    char _unused
+cdef struct many_lanes:
+    char _unused
+
+ctypedef fused lanes:
+    one_lane
+    many_lanes
+
+
 cdef struct step_sizes:
     double lr           # the schedule's rate for the step
     double step         # lr / divisor (Adam: 1 - beta1^t; Adagrad: 1 + (t - 1) lr_decay)
@@ -222,9 +312,9 @@ cdef struct step_sizes:
 
 cdef inline bint _blocked_schedule(const gd_rule *r) noexcept nogil:
     """Plain descent takes the rates of these schedules from blocks (schedule_block): per
-    step a load instead of the schedule's arithmetic and the branches to it, which cost
-    about 1 ns per step on the 2-D quadratic (0.3 ns so).  The other kernels do far more
-    per step, and InverseTimeLR's division and ExponentialLR's product are as cheap inline."""
+    step a load instead of the schedule's arithmetic and the branches to it.  The other
+    kernels do far more per step, and InverseTimeLR's division and ExponentialLR's product
+    are as cheap inline."""
     return r.step == STEP_COSINE or r.step == STEP_STEP or r.step == STEP_ARRAY
 
 
@@ -253,35 +343,48 @@ cdef inline void _step_sizes(kernel *k, const gd_rule *r, double lr, Py_ssize_t 
 
 
 cdef inline void _kernel_step(kernel *k, gd_rule_state *st, const gd_rule *r,
-                              const step_sizes *sc, Py_ssize_t n, const double *x,
-                              const double *g, double *x_new) noexcept nogil:
-    """x_new by a fused kernel, step sizes sc from _step_sizes: the arithmetic of _rule_step
-    (update_direction, then apply_step) in one pass, the same bits."""
+                              const step_sizes *sc, Py_ssize_t n, Py_ssize_t L, Py_ssize_t ld,
+                              const double *x, const double *g, double *x_new) noexcept nogil:
+    """x_new by a fused kernel for the lanes 0 .. L - 1, step sizes sc from _step_sizes: the
+    arithmetic of _rule_step (update_direction, then apply_step) in one pass, the same bits."""
     if kernel is sgd_kernel or kernel is blocked_sgd_kernel:
-        gd_fixed_step(x, g, x_new, sc.step, n)
+        gd_lanes_fixed_step(x, g, x_new, sc.step, n, L, ld)
     elif kernel is momentum_kernel:
         gd_momentum_step(x, g, st.m, x_new, sc.step, r.momentum, r.dampening, r.nesterov,
-                         st.buf_ready, n)
+                         st.buf_ready, n, L, ld)
         st.buf_ready = True
     elif kernel is adam_kernel:
         gd_adam_step(x, g, st.m, st.v, st.w, x_new, sc.step, r.beta1, r.beta2, sc.bc2_sqrt,
                      r.eps, r.amsgrad, r.decoupled_wd,
-                     1.0 - sc.lr * r.weight_decay if r.decoupled_wd else 1.0, n)
+                     1.0 - sc.lr * r.weight_decay if r.decoupled_wd else 1.0, n, L, ld)
     elif kernel is rmsprop_kernel:
         gd_rmsprop_step(x, g, st.v, st.w, st.m, x_new, sc.step, r.alpha, r.eps, r.centered,
-                        r.momentum, n)
+                        r.momentum, n, L, ld)
     elif kernel is adagrad_kernel:
-        gd_adagrad_step(x, g, st.v, x_new, sc.step, r.eps, n)
+        gd_adagrad_step(x, g, st.v, x_new, sc.step, r.eps, n, L, ld)
 
 
-cdef inline double _gradient_norm(const gd_state *s, const double *x, const double *g) noexcept nogil:
-    if s.opt.rule.lb != NULL:
-        return projected_gradient_norm(&s.opt.rule, s.n, x, g)
-    return _max_abs(g, s.n)
+cdef inline void _gradient_norms(const gd_state *s, const double *x, const double *g,
+                                 Py_ssize_t L, double *out) noexcept nogil:
+    """out[i] = max_j |g_j| of lane i (projected onto the bounds), for the lanes i < L."""
+    cdef Py_ssize_t i
+    if s.opt.rule.lb == NULL:
+        if s.ld == 1:
+            out[0] = _max_abs(g, s.n)
+        else:
+            gd_lanes_max_abs(g, NULL, s.n, L, s.ld, out)
+    elif s.ld == 1:
+        out[0] = projected_gradient_norm(&s.opt.rule, s.n, x, g)
+    else:
+        for i in range(L):
+            gd_lane_gather(x, s.n, s.ld, i, s.lane_buf)
+            gd_lane_gather(g, s.n, s.ld, i, s.lane_buf + s.n)
+            out[i] = projected_gradient_norm(&s.opt.rule, s.n, s.lane_buf, s.lane_buf + s.n)
 
 
 cdef void memset_state(gd_state *s) noexcept nogil:
     s.buffer = NULL
+    s.ibuffer = NULL
     s.hist_x = NULL
     s.hist_f = NULL
     s.hist_gnorm = NULL
@@ -290,23 +393,24 @@ cdef void memset_state(gd_state *s) noexcept nogil:
     s.callback = NULL
     s.callback_ctx = NULL
     s.fev_extra = NULL
+    s.out = NULL
+    s.live = 0
     s.nit = 0
-    s.nfev = 0
-    s.njev = 0
-    s.f = 0.0
     s.f_known = False
     s.prev_valid = False
-    s.gnorm = 0.0
+    s.status = RUNNING
     s.stop_test = BY_NONE
     s.error_code = 0
 
 
 cdef void gd_state_free(gd_state *s) noexcept nogil:
     free(s.buffer)
+    free(s.ibuffer)
     free(s.hist_x)
     free(s.hist_f)
     free(s.hist_gnorm)
     s.buffer = NULL
+    s.ibuffer = NULL
     s.hist_x = NULL
     s.hist_f = NULL
     s.hist_gnorm = NULL
@@ -337,88 +441,287 @@ cdef int _history_record(gd_state *s) except -1 nogil:
             with gil:
                 raise MemoryError("gdfast: cannot grow the history")
     memcpy(s.hist_x + s.hist_len * s.n, s.x, s.n * sizeof(double))
-    s.hist_f[s.hist_len] = s.f
-    s.hist_gnorm[s.hist_len] = s.gnorm
+    s.hist_f[s.hist_len] = s.f[0]
+    s.hist_gnorm[s.hist_len] = s.gnorm[0]
     s.hist_len += 1
     return 0
 
 
-cdef inline int _evaluate(gd_state *s, const double *x, double *f, double *g) except -1 nogil:
-    """One objective call, counted.  0 ok; 1 stopped with OBJECTIVE_ERROR; -1 exception."""
-    cdef int rc = s.obj.eval(s.obj.ctx, s.n, x, f, g)
-    if f != NULL:
-        s.nfev += 1
-    if g != NULL:
-        s.njev += 1
+cdef int _eval_lanes(gd_state *s, const double *X, double *F, double *G, Py_ssize_t L,
+                     bint pending) except -1 nogil:
+    """f (when F is not NULL) and grad f at the lanes i < L of X whose pend[i] is RUNNING,
+    counted per lane (pending: some lane's pend is already set).  A lane whose evaluation
+    returns an error code gets pend OBJECTIVE_ERROR with the code.  0 (every lane still
+    RUNNING), 1 (some lane is not), or -1 with an exception set."""
+    cdef const gd_objective *obj = s.obj
+    cdef Py_ssize_t i, n = s.n, ld = s.ld, before
+    cdef int flagged
+    cdef double *xl
+    cdef double *gl
+    cdef int rc
+    if ld == 1:
+        before = _fd_count(s)
+        rc = obj.eval(obj.ctx, n, X, F, G)
+        s.nfev[0] += (F != NULL) + _fd_count(s) - before
+        s.njev[0] += 1
+        if rc != 0:
+            s.pend[0] = OBJECTIVE_ERROR
+            s.pend_aux[0] = rc
+            return 1
+        return 0
+    if obj.eval_block != NULL and not pending:
+        before = _fd_count(s)
+        rc = obj.eval_block(obj.ctx, L, n, ld, X, F if F != NULL else s.scratch, G)
+        # the same for every running lane: a lane's stencil, its value included; or the value
+        if s.fev_extra != NULL:
+            s.nfev_all += (_fd_count(s) - before) // L
+        elif F != NULL:
+            s.nfev_all += 1
+        s.njev_all += 1
+        if rc != 0:
+            for i in range(L):
+                s.pend[i] = OBJECTIVE_ERROR
+                s.pend_aux[i] = rc
+            return 1
+        return 0
+    xl = s.lane_buf
+    gl = s.lane_buf + n
+    flagged = 0
+    for i in range(L):
+        if s.pend[i] != RUNNING:
+            flagged = 1
+            continue
+        gd_lane_gather(X, n, ld, i, xl)
+        before = _fd_count(s)
+        rc = obj.eval(obj.ctx, n, xl, &F[i] if F != NULL else NULL, gl)
+        s.nfev[i] += (F != NULL) + _fd_count(s) - before
+        s.njev[i] += 1
+        if rc != 0:
+            s.pend[i] = OBJECTIVE_ERROR
+            s.pend_aux[i] = rc
+            flagged = 1
+        else:
+            gd_lane_scatter(gl, n, ld, i, G)
+    return flagged
+
+
+cdef int _finish_lane(gd_state *s, Py_ssize_t i, bint prev_ok, double *f_out,
+                      Py_ssize_t *nit_out) except -1 nogil:
+    """Lane i's final f, known: evaluated at its x when the loop did not (finite-difference
+    objectives); should it not be finite there, the lane falls back to the iterate before
+    (its column of x_new) when prev_ok, its x and g columns taking that iterate.  Sets the
+    lane's status when its f is not finite.  0, or -1 with an exception set."""
+    cdef const gd_objective *obj = s.obj
+    cdef Py_ssize_t n = s.n, ld = s.ld, j, before
+    cdef double *xl = s.x if ld == 1 else s.lane_buf
+    cdef double f = s.f[i]
+    cdef int rc
+    nit_out[0] = s.nit
+    if s.f_known or s.pend[i] == OBJECTIVE_ERROR:
+        f_out[0] = f
+        return 0
+    if ld > 1:
+        gd_lane_gather(s.x, n, ld, i, xl)
+    before = _fd_count(s)
+    rc = obj.eval(obj.ctx, n, xl, &f, NULL)
+    s.nfev[i] += 1 + _fd_count(s) - before
+    f_out[0] = f
     if rc != 0:
-        s.status = OBJECTIVE_ERROR
-        s.error_code = rc
-        return 1
+        s.pend[i] = OBJECTIVE_ERROR
+        s.pend_aux[i] = rc
+        return 0
+    if f * 0.0 == 0.0:
+        return 0
+    s.pend[i] = DIVERGED if isinf(f) else NONFINITE
+    if s.nit > 0 and prev_ok:
+        for j in range(n):                       # the iterate before, back into x and g
+            s.x[j * ld + i] = s.x_new[j * ld + i]
+            s.g[j * ld + i] = s.g_new[j * ld + i]
+        nit_out[0] = s.nit - 1
+        if ld > 1:
+            gd_lane_gather(s.x, n, ld, i, xl)
+        before = _fd_count(s)
+        rc = obj.eval(obj.ctx, n, xl, f_out, NULL)
+        s.nfev[i] += 1 + _fd_count(s) - before
+        if rc != 0:
+            s.pend[i] = OBJECTIVE_ERROR
+            s.pend_aux[i] = rc
+    return 0
+
+
+cdef int _retire(gd_state *s, Py_ssize_t i, bint prev_ok) except -1 nogil:
+    """Lane i stops with its pend status: saved to s.out (finished first) when there is one,
+    then the last running lane takes its place.  0, or -1 with an exception set."""
+    cdef const gd_lane_out *o = s.out
+    cdef Py_ssize_t n = s.n, ld = s.ld, row, j, last = s.live - 1, nit
+    cdef double f
+    cdef int status
+    if o != NULL:
+        _finish_lane(s, i, prev_ok, &f, &nit)
+        row = s.lane[i]
+        status = s.pend[i]
+        for j in range(n):
+            o.x[row * n + j] = s.x[j * ld + i]
+            o.g[row * n + j] = s.g[j * ld + i]
+        o.f[row] = f
+        o.nit[row] = nit
+        o.nfev[row] = s.nfev[i] + s.nfev_all
+        o.njev[row] = s.njev[i] + s.njev_all
+        o.status[row] = status
+        o.stop_test[row] = s.pend_aux[i] if status == CONVERGED else BY_NONE
+        o.error_code[row] = s.pend_aux[i] if status == OBJECTIVE_ERROR else 0
+    s.status = s.pend[i]
+    s.stop_test = s.pend_aux[i] if s.status == CONVERGED else BY_NONE
+    s.error_code = s.pend_aux[i] if s.status == OBJECTIVE_ERROR else 0
+    if i != last:
+        gd_lane_move(s.x, n, ld, i, last)
+        gd_lane_move(s.g, n, ld, i, last)
+        gd_lane_move(s.x_new, n, ld, i, last)
+        gd_lane_move(s.g_new, n, ld, i, last)
+        gd_lane_move(s.rs.m, n, ld, i, last)
+        gd_lane_move(s.rs.v, n, ld, i, last)
+        gd_lane_move(s.rs.w, n, ld, i, last)
+        s.f[i] = s.f[last]
+        s.f_new[i] = s.f_new[last]
+        s.gnorm[i] = s.gnorm[last]
+        s.nfev[i] = s.nfev[last]
+        s.njev[i] = s.njev[last]
+        s.lane[i] = s.lane[last]
+        s.pend[i] = s.pend[last]
+        s.pend_aux[i] = s.pend_aux[last]
+        s.bb_lr[i] = s.bb_lr[last]
+        s.bb_count[i] = s.bb_count[last]
+        memcpy(s.bb_recent + i * RING, s.bb_recent + last * RING, RING * sizeof(double))
+    s.live -= 1
+    return 0
+
+
+cdef int _retire_all(gd_state *s, int status, int aux, bint prev_ok) except -1 nogil:
+    cdef Py_ssize_t i
+    for i in range(s.live - 1, -1, -1):
+        s.pend[i] = status
+        s.pend_aux[i] = aux
+        _retire(s, i, prev_ok)
+    return 0
+
+
+cdef int _retire_pending(gd_state *s, bint prev_ok) except -1 nogil:
+    """Every lane whose pend is not RUNNING stops (last lanes first: each takes the place of
+    one already seen)."""
+    cdef Py_ssize_t i
+    for i in range(s.live - 1, -1, -1):
+        if s.pend[i] != RUNNING:
+            _retire(s, i, prev_ok)
     return 0
 
 
 cdef int gd_start(gd_state *s) except -1 nogil:
-    """Evaluate f and its gradient at x0.  A non-finite value there stops with NONFINITE or
-    DIVERGED at nit 0 (the Python layer turns that into a ValueError)."""
-    if _evaluate(s, s.x, &s.f, s.g) != 0:
-        return 0
+    """Evaluate f and its gradient at the starting points.  A lane whose value is not finite
+    there stops with NONFINITE or DIVERGED at nit 0 (for one lane, the Python layer turns
+    that into a ValueError)."""
+    cdef Py_ssize_t i, L = s.live
+    cdef int *ok = <int *>(s.scratch + s.ld)
+    for i in range(L):
+        s.pend[i] = RUNNING
+    _eval_lanes(s, s.x, s.f, s.g, L, False)
     s.f_known = True
-    s.gnorm = _gradient_norm(s, s.x, s.g)
-    if not gd_all_finite(s.g, s.n) or s.f * 0.0 != 0.0:
-        s.status = _nonfinite_status(s.f, True, s.g, s.n)
-        return 0
-    s.status = RUNNING
-    if s.opt.record_history:
+    _gradient_norms(s, s.x, s.g, L, s.gnorm)
+    if not _finite_lanes(s, s.g, s.f, True, L, ok):
+        for i in range(L):
+            if s.pend[i] == RUNNING and not ok[i]:
+                s.pend[i] = _nonfinite_status(s.f[i], True, s.g + i, s.n, s.ld)
+    _retire_pending(s, False)
+    if s.live > 0:
+        s.status = RUNNING
+    if s.opt.record_history and s.status == RUNNING:
         _history_record(s)
     return 0
 
 
+cdef inline bint _finite_lanes(gd_state *s, const double *G, const double *F, bint check_f,
+                               Py_ssize_t L, int *ok) noexcept nogil:
+    """ok[i]: lane i of G (and F[i] when check_f) is finite; True when every lane is."""
+    if s.ld == 1:
+        ok[0] = gd_all_finite(G, s.n) and not (check_f and F[0] * 0.0 != 0.0)
+        return ok[0]
+    return gd_lanes_finite(G, F if check_f else NULL, s.n, L, s.ld,
+                           <uint64_t *>s.scratch, ok)
+
+
 cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
-    """Run at most ``steps`` iterations (fewer if a stopping test fires): the loop compiled
-    for the rule's kernel."""
+    """Run at most ``steps`` iterations (fewer if the lanes stop): the loop compiled for the
+    rule's kernel."""
     cdef const gd_rule *r = &s.opt.rule
-    if not (_fused_kernels and _is_fast(r)):
-        return _iterate(<general_kernel *>NULL, s, steps)
+    if s.live == 0:
+        return 0
+    if not (s.fused and _is_fast(r)):
+        return _iterate_mode(<general_kernel *>NULL, s, steps)
     if r.update == RULE_SGD:
         if r.momentum != 0.0:
-            return _iterate(<momentum_kernel *>NULL, s, steps)
+            return _iterate_mode(<momentum_kernel *>NULL, s, steps)
         if _blocked_schedule(r):
-            return _iterate(<blocked_sgd_kernel *>NULL, s, steps)
-        return _iterate(<sgd_kernel *>NULL, s, steps)
+            return _iterate_mode(<blocked_sgd_kernel *>NULL, s, steps)
+        return _iterate_mode(<sgd_kernel *>NULL, s, steps)
     if r.update == RULE_ADAM:
-        return _iterate(<adam_kernel *>NULL, s, steps)
+        return _iterate_mode(<adam_kernel *>NULL, s, steps)
     if r.update == RULE_RMSPROP:
-        return _iterate(<rmsprop_kernel *>NULL, s, steps)
-    return _iterate(<adagrad_kernel *>NULL, s, steps)
+        return _iterate_mode(<rmsprop_kernel *>NULL, s, steps)
+    return _iterate_mode(<adagrad_kernel *>NULL, s, steps)
 
 
-cdef int _iterate(kernel *k, gd_state *s, Py_ssize_t steps) except -1 nogil:
-    """THE loop.  The trial point and its gradient go to x_new / g_new; the two buffers are
-    swapped with x / g when the trial point is accepted, so a rejected (non-finite) one
-    leaves x, f and g at the last finite iterate without any copying.
+cdef inline int _iterate_mode(kernel *k, gd_state *s, Py_ssize_t steps) except -1 nogil:
+    if s.ld == 1:
+        return _iterate(k, <one_lane *>NULL, s, steps)
+    return _iterate(k, <many_lanes *>NULL, s, steps)
+
+
+cdef int gd_run_lanes(gd_state *s) except -1 nogil:
+    """The loaded lanes from their start to their end, each saved to s.out when it stops."""
+    gd_start(s)
+    if s.live > 0:
+        gd_iterate(s, s.opt.max_iter + 1)
+    return 0
+
+
+cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except -1 nogil:
+    """THE loop, over the running lanes.  The trial points and their gradients go to x_new /
+    g_new; the buffers are swapped with x / g when the lanes accept them, so a lane that
+    rejects its (non-finite) trial point stops first, at its last finite iterate, without
+    any copying.  Compiled per kernel and per lane mode: for one lane (one_lane) the lane's
+    scalars live in locals, as in a loop written for one start.
     """
     # hot state in locals: stores through x / g cannot then alias it
-    cdef Py_ssize_t done = 0, n = s.n
+    cdef Py_ssize_t done = 0, n = s.n, ld = s.ld, i, L
     cdef gd_eval_fn evaluate = s.obj.eval
     cdef void *ctx = s.obj.ctx
     cdef double lr = s.opt.lr
     cdef double gtol = s.opt.gtol, ftol = s.opt.ftol, xtol = s.opt.xtol
     cdef Py_ssize_t max_iter = s.opt.max_iter, max_fev = s.opt.max_fev
-    cdef Py_ssize_t nit = s.nit, nfev = s.nfev, njev = s.njev
-    cdef Py_ssize_t countdown = s.pacer.countdown
+    cdef Py_ssize_t nit = s.nit, countdown = s.pacer.countdown
+    # one lane: the objective's own evaluations (stencils) are added to nfev on the way out
+    cdef const Py_ssize_t *fev_extra = s.fev_extra
+    cdef Py_ssize_t fd0 = fev_extra[0] if fev_extra != NULL else 0
     cdef double *x = s.x
     cdef double *g = s.g
     cdef double *x_new = s.x_new
     cdef double *g_new = s.g_new
+    cdef double *F = s.f
+    cdef double *Fn = s.f_new
     cdef double *tmp
-    cdef double f = s.f, f_new = 0.0, gnorm = s.gnorm
-    cdef bint f_known = s.f_known, need_f, converged
+    cdef double *dx = s.scratch                       # per-lane xtol distances
+    cdef int *ok = <int *>(s.scratch + ld)
+    # one lane's scalars (one_lane)
+    cdef double f = F[0], f_new = 0.0, gnorm = s.gnorm[0]
+    cdef Py_ssize_t nfev = s.nfev[0], njev = s.njev[0]
+    cdef int stop = RUNNING, aux = 0
+    cdef double fi, fni
+    cdef bint f_known = s.f_known, need_f, any_stop, flagged
     cdef bint need_f_always = s.need_f
     cdef bint prev_valid = s.prev_valid
     cdef bint has_callback = s.callback != NULL
     cdef Py_ssize_t callback_every = s.opt.callback_every
-    cdef bint per_iteration_hooks = s.opt.record_history or has_callback
-    cdef bint need_gnorm = gtol > 0.0 or per_iteration_hooks
+    cdef bint record_history = s.opt.record_history
+    cdef bint need_gnorm = gtol > 0.0 or record_history or has_callback
     cdef const gd_rule *rule = &s.opt.rule
     cdef bint bb = rule.step == STEP_BB1 or rule.step == STEP_BB2
     # the general kernel's line searches leave f at the trial point, and its gradient too when
@@ -440,36 +743,62 @@ cdef int _iterate(kernel *k, gd_state *s, Py_ssize_t steps) except -1 nogil:
     cdef bint bounded = rule.lb != NULL
     cdef double wd_l2 = 0.0 if rule.decoupled_wd else rule.weight_decay
     cdef double sign = -1.0 if rule.maximize else 1.0
-    cdef int rc, status = s.status
+    cdef int rc
+    if lanes is one_lane:
+        L = 1
+        ld = 1
+    else:
+        L = s.live
     if kernel is not general_kernel:
         _step_sizes(k, rule, scheduled_lr(rule, &s.rs, lr, t), t, &sc)
-    while status == RUNNING:
-        # ---- tests at the current point
-        if gtol > 0.0 and gnorm <= gtol:
-            status = CONVERGED
-            s.stop_test = BY_GTOL
-            break
-        if nit >= max_iter:
-            status = MAX_ITER
-            break
-        if max_fev > 0 and nfev + (s.fev_extra[0] if s.fev_extra != NULL else 0) >= max_fev:
-            status = MAX_FEV
-            break
+    while L > 0:
+        # ---- tests at the current points
+        if lanes is one_lane:
+            if gtol > 0.0 and gnorm <= gtol:
+                stop = CONVERGED
+                aux = BY_GTOL
+                break
+            if nit >= max_iter:
+                stop = MAX_ITER
+                break
+            if max_fev > 0 and nfev + (fev_extra[0] - fd0 if fev_extra != NULL else 0) >= max_fev:
+                stop = MAX_FEV
+                break
+        elif gtol > 0.0 or nit >= max_iter or max_fev > 0:
+            any_stop = False
+            for i in range(L):
+                if gtol > 0.0 and s.gnorm[i] <= gtol:
+                    s.pend[i] = CONVERGED
+                    s.pend_aux[i] = BY_GTOL
+                    any_stop = True
+                elif nit >= max_iter:
+                    s.pend[i] = MAX_ITER
+                    any_stop = True
+                elif max_fev > 0 and s.nfev[i] + s.nfev_all >= max_fev:
+                    s.pend[i] = MAX_FEV
+                    any_stop = True
+            if any_stop:
+                _writeback(s, x, g, x_new, g_new, F, Fn, f_known, nit)
+                _retire_pending(s, prev_valid)
+                L = s.live
+                if L == 0:
+                    break
         if done >= steps:
             break
 
-        # ---- the trial point x_new = x - lr * g, and f / grad f there
+        # ---- the trial points x_new = x - lr * g, and f / grad f there
         prev_valid = False
+        flagged = False                 # (many lanes) a lane's pend was set on the way
         need_f = need_f_always or (has_callback and (nit + 1) % callback_every == 0)
         if kernel is not general_kernel:
             if rewrite_g:
-                gd_effective_gradient(x, g, s.rs.gc, rule.clip_norm, rule.clip_value, sign,
-                                      wd_l2, n)
-                _kernel_step(k, &s.rs, rule, &sc, n, x, s.rs.gc, x_new)
+                gd_lanes_effective_gradient(x, g, s.rs.gc, rule.clip_norm, rule.clip_value,
+                                            sign, wd_l2, n, L, ld, s.scratch)
+                _kernel_step(k, &s.rs, rule, &sc, n, L, ld, x, s.rs.gc, x_new)
             else:
-                _kernel_step(k, &s.rs, rule, &sc, n, x, g, x_new)
+                _kernel_step(k, &s.rs, rule, &sc, n, L, ld, x, g, x_new)
             if bounded:
-                gd_project(x_new, rule.lb, rule.ub, n)
+                gd_lanes_project(x_new, rule.lb, rule.ub, n, L, ld)
             t += 1
             if kernel is blocked_sgd_kernel:
                 if <size_t>(t - rate_block_start) >= SCHEDULE_BLOCK:
@@ -478,96 +807,183 @@ cdef int _iterate(kernel *k, gd_state *s, Py_ssize_t steps) except -1 nogil:
                 sc.step = sc.lr = rate_block[t - rate_block_start]
             elif sizes_vary:    # the next step's, now: they overlap the evaluation
                 _step_sizes(k, rule, _next_rate(rule, &s.rs, lr, sc.lr, t), t, &sc)
-        else:
+        elif lanes is one_lane:
             rc = _rule_step(s, x, f, g, x_new, &f_new, g_new if g_at_trials else NULL,
                             &nfev, &njev)
             if rc == 1:
-                status = STEP_FAILED
+                stop = STEP_FAILED
                 break
             if rc >= 2:
-                status = OBJECTIVE_ERROR
-                s.error_code = rc - 2
+                stop = OBJECTIVE_ERROR
+                aux = rc - 2
                 break
+        else:
+            _writeback(s, x, g, x_new, g_new, F, Fn, f_known, nit)
+            flagged = _general_step(s, g_at_trials)
         if not g_done:
-            rc = evaluate(ctx, n, x_new, &f_new if need_f and not f_done else NULL, g_new)
-            nfev += need_f and not f_done
-            njev += 1
-            if rc != 0:
-                status = OBJECTIVE_ERROR
-                s.error_code = rc
+            if lanes is one_lane:   # the call itself, no per-lane bookkeeping
+                rc = evaluate(ctx, n, x_new, &f_new if need_f and not f_done else NULL, g_new)
+                nfev += need_f and not f_done
+                njev += 1
+                if rc != 0:
+                    stop = OBJECTIVE_ERROR
+                    aux = rc
+                    break
+            else:
+                flagged = _eval_lanes(s, x_new, Fn if need_f and not f_done else NULL, g_new,
+                                      L, flagged)
+        if lanes is one_lane:
+            if not gd_all_finite(g_new, n) or (need_f and f_new * 0.0 != 0.0):
+                stop = _nonfinite_status(f_new, need_f, g_new, n, 1)
                 break
-        if not gd_all_finite(g_new, n) or (need_f and f_new * 0.0 != 0.0):
-            status = _nonfinite_status(f_new, need_f, g_new, n)
-            break
+        else:
+            if not _finite_lanes(s, g_new, Fn, need_f, L, ok):
+                for i in range(L):
+                    if s.pend[i] == RUNNING and not ok[i]:
+                        s.pend[i] = _nonfinite_status(Fn[i], need_f, g_new + i, n, ld)
+                flagged = True
+            if flagged:                     # these lanes stop at x, rejecting their trials
+                _writeback(s, x, g, x_new, g_new, F, Fn, f_known, nit)
+                _retire_pending(s, False)
+                L = s.live
+                if L == 0:
+                    break
 
         # ---- tests on the step, then accept it
-        converged = False
-        if xtol > 0.0 and _max_abs_diff(x_new, x, n) <= xtol:
-            converged = True
-            s.stop_test = BY_XTOL
-        elif (ftol > 0.0 and f_known and need_f and sign * f_new <= sign * f
-              and sign * (f - f_new) <= ftol * fmax(fmax(fabs(f), fabs(f_new)), 1.0)):
-            converged = True
-            s.stop_test = BY_FTOL
+        if lanes is one_lane:
+            if xtol > 0.0 and _max_abs_diff(x_new, x, n) <= xtol:
+                stop = CONVERGED
+                aux = BY_XTOL
+            elif (ftol > 0.0 and f_known and need_f and sign * f_new <= sign * f
+                  and sign * (f - f_new) <= ftol * fmax(fmax(fabs(f), fabs(f_new)), 1.0)):
+                stop = CONVERGED
+                aux = BY_FTOL
+            if kernel is general_kernel and bb:
+                Fn[0] = f_new
+        else:
+            any_stop = False
+            if xtol > 0.0:
+                gd_lanes_max_abs(x_new, x, n, L, ld, dx)
+            if xtol > 0.0 or ftol > 0.0:
+                for i in range(L):
+                    fi = F[i]
+                    fni = Fn[i]
+                    if xtol > 0.0 and dx[i] <= xtol:
+                        s.pend[i] = CONVERGED
+                        s.pend_aux[i] = BY_XTOL
+                        any_stop = True
+                    elif (ftol > 0.0 and f_known and need_f and sign * fni <= sign * fi
+                          and sign * (fi - fni) <= ftol * fmax(fmax(fabs(fi), fabs(fni)), 1.0)):
+                        s.pend[i] = CONVERGED
+                        s.pend_aux[i] = BY_FTOL
+                        any_stop = True
         if kernel is general_kernel and bb:
-            bb_update(rule, &s.rs, n, x_new, x, g_new, g)
-            s.rs.f_recent[nit % 10] = f_new
-            if s.rs.n_recent < 10:
-                s.rs.n_recent += 1
+            s.live = L
+            _bb_lanes(s, x, x_new, g, g_new, Fn, nit)
         tmp = x
         x = x_new
         x_new = tmp
         tmp = g
         g = g_new
         g_new = tmp
-        f = f_new
+        if lanes is one_lane:
+            f = f_new
+        else:
+            tmp = F
+            F = Fn
+            Fn = tmp
         f_known = need_f
         if need_gnorm:
-            gnorm = _gradient_norm(s, x, g)
+            if lanes is one_lane:
+                gnorm = _gradient_norm1(s, x, g)
+            else:
+                _gradient_norms(s, x, g, L, s.gnorm)
         nit += 1
         done += 1
         prev_valid = True
-        if converged:
-            status = CONVERGED
-        if per_iteration_hooks:
-            _writeback(s, x, g, x_new, g_new, f, f_known, gnorm, nit, nfev, njev)
-            if s.opt.record_history:
-                _history_record(s)
-            if converged:
-                break
-            if has_callback and nit % callback_every == 0:
-                rc = s.callback(s.callback_ctx, nit, n, x, f, g)
-                if rc != 0:
-                    status = CALLBACK_STOP
+        if lanes is one_lane:
+            if record_history or has_callback:
+                F[0] = f
+                s.gnorm[0] = gnorm
+                _writeback(s, x, g, x_new, g_new, F, Fn, f_known, nit)
+                if record_history:
+                    _history_record(s)
+                if stop != RUNNING:
                     break
-        elif converged:
-            break
+                if has_callback and nit % callback_every == 0:
+                    rc = s.callback(s.callback_ctx, nit, n, x, f, g)
+                    if rc != 0:
+                        stop = CALLBACK_STOP
+                        break
+            elif stop != RUNNING:
+                break
+        elif any_stop:
+            _writeback(s, x, g, x_new, g_new, F, Fn, f_known, nit)
+            _retire_pending(s, True)
+            L = s.live
+            if L == 0:
+                break
 
         # ---- Ctrl-C (gd_pacer_tick, with the countdown in a local)
         countdown -= 1
         if countdown <= 0:
             rc = gd_pacer_read(&s.pacer)
             countdown = s.pacer.countdown
-            if rc == GD_ABORTED:
-                status = OBJECTIVE_ERROR
-                s.error_code = rc
-                break
             if rc != 0:
-                _writeback(s, x, g, x_new, g_new, f, f_known, gnorm, nit, nfev, njev)
+                if lanes is one_lane:
+                    stop = OBJECTIVE_ERROR      # GD_ABORTED; or -1: the exception is set
+                    aux = rc
+                    break
+                _writeback(s, x, g, x_new, g_new, F, Fn, f_known, nit)
                 s.pacer.countdown = countdown
-                return -1
+                s.prev_valid = prev_valid
+                if rc == -1:
+                    return -1
+                _retire_all(s, OBJECTIVE_ERROR, rc, prev_valid)     # GD_ABORTED
+                return 0
     if kernel is not general_kernel:
         s.rs.t = t
         if rule.step == STEP_EXPONENTIAL:       # where ExponentialLR's product continues
             s.rs.lr_sched = sc.lr
             s.rs.k_sched = t
-    if not need_gnorm:
-        gnorm = _gradient_norm(s, x, g)
-    _writeback(s, x, g, x_new, g_new, f, f_known, gnorm, nit, nfev, njev)
+    if lanes is one_lane:
+        if not need_gnorm:
+            gnorm = _gradient_norm1(s, x, g)
+        F[0] = f
+        s.gnorm[0] = gnorm
+        s.nfev[0] = nfev + (fev_extra[0] - fd0 if fev_extra != NULL else 0)
+        s.njev[0] = njev
+    elif not need_gnorm:
+        _gradient_norms(s, x, g, L, s.gnorm)
+    _writeback(s, x, g, x_new, g_new, F, Fn, f_known, nit)
     s.prev_valid = prev_valid
     s.pacer.countdown = countdown
-    s.status = status
+    if lanes is one_lane:
+        if stop == OBJECTIVE_ERROR and aux == -1:       # Ctrl-C: the exception is set
+            return -1
+        if stop != RUNNING:
+            s.pend[0] = stop
+            s.pend_aux[0] = aux
+            _retire(s, 0, prev_valid)
+    if s.live > 0:
+        s.status = RUNNING
     return 0
+
+
+cdef inline double _gradient_norm1(const gd_state *s, const double *x, const double *g) noexcept nogil:
+    if s.opt.rule.lb != NULL:
+        return projected_gradient_norm(&s.opt.rule, s.n, x, g)
+    return _max_abs(g, s.n)
+
+
+cdef inline double _max_abs_diff(const double *a, const double *b, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef double m = 0.0, d
+    for i in range(n):
+        d = fabs(a[i] - b[i])
+        if d > m:
+            m = d
+    return m
 
 
 cdef inline bint _cheap_gradient(const gd_objective *obj) noexcept nogil:
@@ -577,12 +993,104 @@ cdef inline bint _cheap_gradient(const gd_objective *obj) noexcept nogil:
     return obj.has_value_with_gradient and obj.has_gradient and not obj.needs_gil
 
 
+cdef int _general_step(gd_state *s, bint g_at_trials) except -1 nogil:
+    """The general kernel's step (_rule_step) for every running lane of a block, one after the
+    other, each on its own columns gathered into contiguous vectors: the rules' step count
+    and schedule state are the same for every lane and advance once.  (One lane calls
+    _rule_step itself and keeps its Barzilai-Borwein state in s.rs; a block's lanes keep
+    theirs in s.bb_*.)  Returns 1 when a lane's step failed (its pend is set), else 0."""
+    cdef Py_ssize_t i, n = s.n, ld = s.ld, before
+    cdef gd_rule_state *rs = &s.rs
+    cdef Py_ssize_t t0 = rs.t, k_sched0 = rs.k_sched
+    cdef bint buf_ready0 = rs.buf_ready
+    cdef double lr_sched0 = rs.lr_sched
+    cdef double *m = rs.m
+    cdef double *v = rs.v
+    cdef double *w = rs.w
+    cdef double *d = rs.d
+    cdef double *gc = rs.gc
+    cdef double *b = s.lane_buf
+    cdef int rc, flagged = 0
+    for i in range(s.live):
+        # the step count and the schedules' state as the step found them
+        rs.t = t0
+        rs.buf_ready = buf_ready0
+        rs.lr_sched = lr_sched0
+        rs.k_sched = k_sched0
+        rs.lr_bb = s.bb_lr[i]
+        rs.n_recent = s.bb_count[i]
+        memcpy(rs.f_recent, s.bb_recent + i * RING, RING * sizeof(double))
+        rs.m = b + 4 * n
+        rs.v = b + 5 * n
+        rs.w = b + 6 * n
+        rs.d = b + 7 * n
+        rs.gc = b + 8 * n
+        gd_lane_gather(s.x, n, ld, i, b)
+        gd_lane_gather(s.g, n, ld, i, b + n)
+        gd_lane_gather(m, n, ld, i, rs.m)
+        gd_lane_gather(v, n, ld, i, rs.v)
+        gd_lane_gather(w, n, ld, i, rs.w)
+        before = _fd_count(s)
+        rc = _rule_step(s, b, s.f[i], b + n, b + 2 * n, &s.f_new[i],
+                        b + 3 * n if g_at_trials else NULL, &s.nfev[i], &s.njev[i])
+        s.nfev[i] += _fd_count(s) - before
+        if rc != 0:
+            _rule_step_status(s, i, rc)
+            flagged = 1
+        gd_lane_scatter(b + 2 * n, n, ld, i, s.x_new)
+        if g_at_trials:
+            gd_lane_scatter(b + 3 * n, n, ld, i, s.g_new)
+        gd_lane_scatter(rs.m, n, ld, i, m)
+        gd_lane_scatter(rs.v, n, ld, i, v)
+        gd_lane_scatter(rs.w, n, ld, i, w)
+    rs.m = m
+    rs.v = v
+    rs.w = w
+    rs.d = d
+    rs.gc = gc
+    return flagged
+
+
+cdef inline void _rule_step_status(gd_state *s, Py_ssize_t i, int rc) noexcept nogil:
+    """_rule_step's code as lane i's pending status."""
+    if rc == 1:
+        s.pend[i] = STEP_FAILED
+    elif rc >= 2:
+        s.pend[i] = OBJECTIVE_ERROR
+        s.pend_aux[i] = rc - 2
+
+
+cdef void _bb_lanes(gd_state *s, const double *x, const double *x_new, const double *g,
+                    const double *g_new, const double *Fn, Py_ssize_t nit) noexcept nogil:
+    """Barzilai-Borwein's next step and the nonmonotone ring, per lane (one lane: in s.rs)."""
+    cdef Py_ssize_t i, n = s.n, ld = s.ld
+    cdef double *b = s.lane_buf
+    if ld == 1:
+        bb_update(&s.opt.rule, &s.rs, n, x_new, x, g_new, g)
+        s.rs.f_recent[nit % RING] = Fn[0]
+        if s.rs.n_recent < RING:
+            s.rs.n_recent += 1
+        return
+    for i in range(s.live):
+        s.rs.lr_bb = s.bb_lr[i]
+        gd_lane_gather(x_new, n, ld, i, b)
+        gd_lane_gather(x, n, ld, i, b + n)
+        gd_lane_gather(g_new, n, ld, i, b + 2 * n)
+        gd_lane_gather(g, n, ld, i, b + 3 * n)
+        bb_update(&s.opt.rule, &s.rs, n, b, b + n, b + 2 * n, b + 3 * n)
+        s.bb_lr[i] = s.rs.lr_bb
+        s.bb_recent[i * RING + nit % RING] = Fn[i]
+        if s.bb_count[i] < RING:
+            s.bb_count[i] += 1
+
+
 cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, double *x_new,
                     double *f_new, double *g_new, Py_ssize_t *nfev,
                     Py_ssize_t *njev) except -1 nogil:
-    """One step of a configured update rule and step rule: x_new (and, for the line searches,
-    f there, and the gradient at every trial point unless g_new is NULL; Wolfe's needs it).
-    0 ok; 1 no acceptable step; 2 + code for a C objective's error code."""
+    """One step of a configured update rule and step rule for one lane (s.rs holds its
+    state): x_new (and, for the line searches, f there, and the gradient at every trial point
+    unless g_new is NULL; Wolfe's needs it).  0 ok; 1 no acceptable step; 2 + code for a C
+    objective's error code."""
     cdef const gd_rule *r = &s.opt.rule
     cdef double lr, divisor, f_ref
     cdef const double *d = s.rs.d
@@ -623,44 +1131,35 @@ cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, dou
 
 
 cdef inline void _writeback(gd_state *s, double *x, double *g, double *x_new, double *g_new,
-                            double f, bint f_known, double gnorm, Py_ssize_t nit,
-                            Py_ssize_t nfev, Py_ssize_t njev) noexcept nogil:
+                            double *F, double *Fn, bint f_known, Py_ssize_t nit) noexcept nogil:
     s.x = x
     s.g = g
     s.x_new = x_new
     s.g_new = g_new
-    s.f = f
+    s.f = F
+    s.f_new = Fn
     s.f_known = f_known
-    s.gnorm = gnorm
     s.nit = nit
-    s.nfev = nfev
-    s.njev = njev
 
 
 cdef int gd_finish(gd_state *s) except -1 nogil:
-    """Make sure f(x) is known at the final iterate (finite-difference objectives do not
-    evaluate it every iteration).  Should it not be finite there, fall back to the iterate
-    before (kept in x_new / g_new by the last swap)."""
-    cdef double *tmp
+    """One lane kept in place (no s.out): make sure f(x) is known at its final iterate
+    (finite-difference objectives do not evaluate it every iteration); should it not be
+    finite there, fall back to the iterate before (_finish_lane)."""
+    cdef Py_ssize_t nit
     if s.f_known or s.status == OBJECTIVE_ERROR:
         return 0
-    if _evaluate(s, s.x, &s.f, NULL) != 0:
-        return 0
+    s.pend[0] = s.status
+    _finish_lane(s, 0, s.prev_valid, s.f, &nit)
     s.f_known = True
-    if s.f * 0.0 == 0.0:
-        return 0
-    s.status = DIVERGED if isinf(s.f) else NONFINITE
-    if s.nit > 0 and s.prev_valid:
-        tmp = s.x
-        s.x = s.x_new
-        s.x_new = tmp
-        tmp = s.g
-        s.g = s.g_new
-        s.g_new = tmp
-        s.nit -= 1
-        if _evaluate(s, s.x, &s.f, NULL) != 0:
-            return 0
-        s.gnorm = _max_abs(s.g, s.n)
+    if s.pend[0] != s.status:       # f not finite at x, or an error code evaluating it
+        s.status = s.pend[0]
+        s.stop_test = BY_NONE
+        if s.status == OBJECTIVE_ERROR:
+            s.error_code = s.pend_aux[0]
+        if nit != s.nit:
+            s.nit = nit
+            s.gnorm[0] = _max_abs(s.g, s.n)
     return 0
 
 
@@ -674,13 +1173,10 @@ cdef int _python_callback(void *ctx, Py_ssize_t nit, Py_ssize_t n, const double 
 
 
 
-RULE_FIELDS = ("update", "step", "momentum", "dampening", "weight_decay", "nesterov",
-               "decoupled_wd", "amsgrad", "centered", "maximize", "beta1", "beta2", "alpha", "eps",
-               "lr_decay", "gamma", "eta_min", "period", "c1", "c2", "shrink", "max_backtracks",
-               "lr_min", "lr_max", "clip_norm", "clip_value")
 RULE_DEFAULTS = dict(update=0, step=0, momentum=0.0, dampening=0.0, weight_decay=0.0,
                      nesterov=False, decoupled_wd=False, amsgrad=False, centered=False,
                      maximize=False, beta1=0.9, beta2=0.999, alpha=0.99, eps=1e-8, lr_decay=0.0,
+                     init_acc=0.0,
                      gamma=1.0, eta_min=0.0, period=1, c1=1e-4, c2=0.9, shrink=0.5,
                      max_backtracks=50, lr_min=1e-10, lr_max=1e10, clip_norm=0.0,
                      clip_value=0.0)
@@ -708,6 +1204,7 @@ cdef gd_rule _rule(dict given):
     r.alpha = d["alpha"]
     r.eps = d["eps"]
     r.lr_decay = d["lr_decay"]
+    r.init_acc = d["init_acc"]
     r.gamma = d["gamma"]
     r.eta_min = d["eta_min"]
     r.period = d["period"]
@@ -795,11 +1292,11 @@ def run(Objective objective not None, const double[::1] x0, dict options, callba
             gd_finish(&s)
         out = {
             "x": fresh_vector(n, s.x),
-            "fun": s.f,
+            "fun": s.f[0],
             "jac": fresh_vector(n, s.g),
             "nit": s.nit,
-            "nfev": s.nfev + (s.fev_extra[0] if s.fev_extra != NULL else 0),
-            "njev": s.njev,
+            "nfev": s.nfev[0],
+            "njev": s.njev[0],
             "status": s.status,
             "stop_test": STOP_TESTS.get(s.stop_test),
             "error_code": s.error_code,

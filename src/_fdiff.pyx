@@ -245,6 +245,33 @@ cdef int fd_eval(void *ctx, Py_ssize_t n, const double *x, double *f, double *g)
     return 0
 
 
+cdef int fd_eval_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
+                       const double *X, double *F, double *G) except -1 nogil:
+    """f and its central-difference gradient (default steps) at the m lanes of X for an inner
+    objective with eval_many: one call for every lane's stencil (fd_value_and_gradient_many)."""
+    cdef gd_fd_data *d = <gd_fd_data *>ctx
+    cdef Py_ssize_t i, j
+    cdef double *P = <double *>malloc((m * n + m * n + fd_many_work_size(m, n))
+                                      * sizeof(double))
+    cdef double *Gr
+    cdef int rc
+    if P == NULL:
+        with gil:
+            raise MemoryError()
+    Gr = P + m * n
+    try:
+        for i in range(m):
+            for j in range(n):
+                P[i * n + j] = X[j * ld + i]
+        rc = fd_value_and_gradient_many(d.inner, m, n, P, F, Gr, Gr + m * n, &d.nfev)
+        for i in range(m):
+            for j in range(n):
+                G[j * ld + i] = Gr[i * n + j]
+    finally:
+        free(P)
+    return rc
+
+
 cdef void fd_data_init(gd_fd_data *d, const gd_objective *inner, int method,
                        double *work) noexcept nogil:
     """A finite-difference objective's data with the default steps of ``method``; the
@@ -296,6 +323,9 @@ cdef class FiniteDifference(Objective):
         if self.data.work == NULL:
             raise MemoryError()
         self.obj.eval = fd_eval
+        if (inner.obj.eval_many != NULL and self.data.spec.method == FD_CENTRAL
+                and self.data.spec.abs_step == 0.0 and self.data.spec.abs_steps == NULL):
+            self.obj.eval_block = fd_eval_block      # many lanes' stencils in one call
         self.obj.eval_many = NULL
         self.obj.ctx = <void *>&self.data
         self.obj.n = n

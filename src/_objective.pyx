@@ -159,6 +159,18 @@ cdef inline cnp.ndarray _fresh_matrix(Py_ssize_t m, Py_ssize_t n, const double *
     return arr
 
 
+cdef cnp.ndarray _fresh_lanes(Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld, const double *X):
+    """The m lanes of the (n, ld) block X as the rows of a new (m, n) array."""
+    cdef cnp.ndarray arr = _fresh_matrix(m, n, X) if ld == 1 and m == 1 else np.empty((m, n))
+    cdef double *A = <double *>cnp.PyArray_DATA(arr)
+    cdef Py_ssize_t i, j
+    if not (ld == 1 and m == 1):
+        for i in range(m):
+            for j in range(n):
+                A[i * n + j] = X[j * ld + i]
+    return arr
+
+
 cdef int _to_double(object r, double *out, str what) except -1:
     """Convert a user's scalar return value; reject arrays, strings, complex."""
     if PyFloat_Check(r):          # float and its subclasses (numpy.float64): the common case
@@ -229,6 +241,12 @@ cdef int _py_eval_many(void *ctx, Py_ssize_t m, Py_ssize_t n, const double *X,
         return (<PythonObjective>ctx)._call_many(m, n, X, F)
 
 
+cdef int _py_eval_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
+                        const double *X, double *F, double *G) except -1 nogil:
+    with gil:
+        return (<PythonObjective>ctx)._call_block(m, n, ld, X, F, G)
+
+
 cdef class PythonObjective(Objective):
     """Adapter for a Python callable ``fun(x, *args) -> float``.
 
@@ -257,6 +275,8 @@ cdef class PythonObjective(Objective):
         self.obj.eval = _py_eval
         if self.vectorized:
             self.obj.eval_many = _py_eval_many
+            if self.jac_mode == JAC_WITH_VALUE:     # (F, G) at many points: one call
+                self.obj.eval_block = _py_eval_block
         self.obj.ctx = <void *>self
         self.obj.has_gradient = self.jac_mode != JAC_NONE
         self.obj.needs_gil = True
@@ -299,6 +319,26 @@ cdef class PythonObjective(Objective):
                 xa = fresh_vector(n, x)
             r = self.jac(xa, *self.args) if self.args else self.jac(xa)
             _copy_array(r, n, g, "jac", (n,))
+        return 0
+
+    cdef int _call_block(self, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld, const double *X,
+                         double *F, double *G) except -1:
+        """A vectorized ``fun`` returning ``(F, G)``, at the m lanes of X (structure-of-arrays)
+        in one call: rows of a fresh (m, n) array."""
+        cdef Py_ssize_t i, j
+        cdef cnp.ndarray xa = _fresh_lanes(m, n, ld, X)
+        cdef double *Gm
+        r = self.fun(xa, *self.args) if self.args else self.fun(xa)
+        if not isinstance(r, tuple) or len(r) != 2:
+            raise TypeError("with jac=True, fun must return a tuple (F, G), "
+                            f"got {type(r).__name__}")
+        _copy_array(r[0], m, F, "vectorized fun", (m,))
+        gm = np.empty((m, n))
+        Gm = <double *>cnp.PyArray_DATA(gm)
+        _copy_array(r[1], m * n, Gm, "fun's gradient", (m, n))
+        for i in range(m):
+            for j in range(n):
+                G[j * ld + i] = Gm[i * n + j]
         return 0
 
     cdef int _call_many(self, Py_ssize_t m, Py_ssize_t n, const double *X, double *F) except -1:

@@ -101,7 +101,7 @@ cdef class Descent:
         self.broken = False
         self.x0 = x
         if self.s.status in (NONFINITE, DIVERGED):
-            raise ValueError(f"fun or its gradient is not finite at x0 (f(x0) = {self.s.f!r}); "
+            raise ValueError(f"fun or its gradient is not finite at x0 (f(x0) = {self.s.f[0]!r}); "
                              "choose another x0")
         return 0
 
@@ -153,7 +153,7 @@ cdef class Descent:
         """f(x).  Objectives with finite-difference gradients do not compute f at every
         iterate; it is then evaluated here (not counted in nfev)."""
         if self.s.f_known:
-            return self.s.f
+            return self.s.f[0]
         cdef double f = 0.0
         cdef int rc
         cdef const gd_objective *obj = &self.objective.obj
@@ -180,11 +180,11 @@ cdef class Descent:
 
     @property
     def nfev(self):
-        return self.s.nfev + (self.s.fev_extra[0] if self.s.fev_extra != NULL else 0)
+        return self.s.nfev[0]
 
     @property
     def njev(self):
-        return self.s.njev
+        return self.s.njev[0]
 
     @property
     def status(self):

@@ -172,6 +172,7 @@ cdef int gdfast_minimize_v1(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, co
     _user_objective(&user, fun, ctx, n, not use_fd)
     fd.work = NULL
     s.buffer = NULL                                # what gd_state_free frees, if init fails
+    s.ibuffer = NULL
     s.hist_x = NULL
     s.hist_f = NULL
     s.hist_gnorm = NULL
@@ -207,10 +208,10 @@ cdef int gdfast_minimize_v1(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, co
         gd_finish(&s)
         memcpy(x, s.x, n * sizeof(double))
         if result != NULL:
-            result.fun = s.f
+            result.fun = s.f[0]
             result.nit = s.nit
-            result.nfev = s.nfev + fd.nfev if use_fd else s.nfev
-            result.njev = s.njev
+            result.nfev = s.nfev[0]
+            result.njev = s.njev[0]
             result.status = s.status
             result.error_code = s.error_code
     finally:

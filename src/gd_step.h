@@ -1,16 +1,23 @@
 /* Element-wise step kernels of the descent loop, in C for one reason: `restrict`.
  *
- * Cython cannot say that x, g and x_new do not overlap, so GCC leaves its version of this
- * loop scalar while the objective's loops (which GCC versions for aliasing) are vectorized;
+ * Cython cannot say that x, g and x_new do not overlap, so GCC leaves its version of these
+ * loops scalar while the objective's loops (which GCC versions for aliasing) are vectorized;
  * the objective then loads x_new as a 16-byte vector that two 8-byte stores wrote, which
  * defeats store-to-load forwarding: measured 2x slower per iteration on the 2-D quadratic.
  * With `restrict` both sides are vectorized alike.
  *
- * The update rules' fused kernels below are the loop's fast path for a rule without
- * clipping, bounds, maximize or L2 weight decay (gdfast._descent._fast_step): direction and
- * step in one pass over the coordinates, no copies of g, no calls.  Each is the exact
- * arithmetic of src/_update.pyx (update_direction then apply_step), operation for operation,
- * so the iterates are the same bits as on the general path.
+ * Lanes: every kernel works on a block of L lanes (starting points) in structure-of-arrays
+ * layout, coordinate j of lane i at [j * ld + i] (ld >= L), and the same formula serves one
+ * lane (ld == 1: a flat loop over the coordinates) and many (a loop over the lanes innermost,
+ * vectorized across them): GD_FOR_LANES.  A lane's arithmetic never depends on the others,
+ * nor on ld, so a row of a batch gets the bits of a run on its own.  Per-lane reductions
+ * (norms, finiteness, sums) run over the coordinates in order, as the one-lane ones do.
+ *
+ * The update rules' fused kernels below are the loop's path for a rule with a fixed step or
+ * a schedule (gdfast._descent: the kernels of _iterate): direction and step in one pass over
+ * the coordinates, no copies of g, no calls.  Each is the exact arithmetic of
+ * src/_update.pyx (update_direction then apply_step), operation for operation, so the iterates
+ * are the same bits as on the general path.
  */
 #ifndef GDFAST_GD_STEP_H
 #define GDFAST_GD_STEP_H
@@ -19,6 +26,24 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+/* BODY for every element k of the lanes 0..L-1 of an (n, ld) block: a flat loop for one lane
+ * (ld == 1), else the lanes innermost.  BODY may use j, the coordinate. */
+#define GD_FOR_LANES(n, L, ld, ...)                                                   \
+    do {                                                                          \
+        if ((ld) == 1) {                                                          \
+            for (ptrdiff_t k = 0; k < (n); k++) {                                 \
+                const ptrdiff_t j = k;                                            \
+                (void)j;                                                          \
+                __VA_ARGS__                                                       \
+            }                                                                     \
+        } else {                                                                  \
+            for (ptrdiff_t j = 0; j < (n); j++)                                   \
+                for (ptrdiff_t k = j * (ld); k < j * (ld) + (L); k++) {           \
+                    __VA_ARGS__                                                   \
+                }                                                                 \
+        }                                                                         \
+    } while (0)
 
 /* every v_i finite: v_i * 0 is +-0 for a finite v_i and NaN for inf or NaN, so the OR of
  * their bits has the exponent field all ones exactly when one is not finite.  An integer OR
@@ -34,51 +59,129 @@ static inline int gd_all_finite(const double *restrict v, ptrdiff_t n)
     return (acc & 0x7ff0000000000000ULL) != 0x7ff0000000000000ULL;
 }
 
+/* the lanes of G (n, ld) whose entries are all finite, and f[i] too when f != NULL: returns 1
+ * when every lane is; otherwise 0, with ok[i] = 1 or 0 for i < L (acc: L words of scratch) */
+static inline int gd_lanes_finite(const double *restrict G, const double *restrict f,
+                                  ptrdiff_t n, ptrdiff_t L, ptrdiff_t ld,
+                                  uint64_t *restrict acc, int *restrict ok)
+{
+    uint64_t all = 0, bits;
+    for (ptrdiff_t j = 0; j < n; j++)
+        for (ptrdiff_t i = 0; i < L; i++) {
+            double z = G[j * ld + i] * 0.0;
+            memcpy(&bits, &z, sizeof bits);
+            all |= bits;
+        }
+    for (ptrdiff_t i = 0; f != NULL && i < L; i++) {
+        double z = f[i] * 0.0;
+        memcpy(&bits, &z, sizeof bits);
+        all |= bits;
+    }
+    if ((all & 0x7ff0000000000000ULL) != 0x7ff0000000000000ULL)
+        return 1;
+    for (ptrdiff_t i = 0; i < L; i++) {
+        double z = f != NULL ? f[i] * 0.0 : 0.0;
+        memcpy(&acc[i], &z, sizeof z);
+    }
+    for (ptrdiff_t j = 0; j < n; j++)
+        for (ptrdiff_t i = 0; i < L; i++) {
+            double z = G[j * ld + i] * 0.0;
+            memcpy(&bits, &z, sizeof bits);
+            acc[i] |= bits;
+        }
+    for (ptrdiff_t i = 0; i < L; i++)
+        ok[i] = (acc[i] & 0x7ff0000000000000ULL) != 0x7ff0000000000000ULL;
+    return 0;
+}
+
+/* out[i] = max_j |a[j, i] - b[j, i]| (b == NULL: max_j |a[j, i]|) for the lanes i < L; NaN
+ * entries are skipped (check finiteness first) */
+static inline void gd_lanes_max_abs(const double *restrict a, const double *restrict b,
+                                    ptrdiff_t n, ptrdiff_t L, ptrdiff_t ld,
+                                    double *restrict out)
+{
+    for (ptrdiff_t i = 0; i < L; i++)
+        out[i] = 0.0;
+    for (ptrdiff_t j = 0; j < n; j++)
+        for (ptrdiff_t i = 0; i < L; i++) {
+            double v = fabs(b != NULL ? a[j * ld + i] - b[j * ld + i] : a[j * ld + i]);
+            out[i] = v > out[i] ? v : out[i];
+        }
+}
+
 /* The gradient the update rule sees (src/_update.pyx): g scaled by min(1, clip_norm /
  * (||g||_2 + 1e-6)) when clip_norm > 0 (torch.nn.utils.clip_grad_norm_), clamped to
  * [-clip_value, clip_value] when clip_value > 0, times sign (-1: maximize), plus wd x (L2
  * weight decay).  One pass after the norm, vectorized: a scalar loop here would stall the
- * vector loads of the update kernel that reads gc next. */
+ * vector loads of the update kernel that reads gc next.  scale: L doubles of scratch. */
+static inline void gd_lanes_effective_gradient(const double *restrict x,
+                                               const double *restrict g,
+                                               double *restrict gc, double clip_norm,
+                                               double clip_value, double sign, double wd,
+                                               ptrdiff_t n, ptrdiff_t L, ptrdiff_t ld,
+                                               double *restrict scale)
+{
+    if (clip_norm > 0.0) {
+        for (ptrdiff_t i = 0; i < L; i++)
+            scale[i] = 0.0;
+        for (ptrdiff_t j = 0; j < n; j++)
+            for (ptrdiff_t i = 0; i < L; i++)
+                scale[i] += g[j * ld + i] * g[j * ld + i];
+        for (ptrdiff_t i = 0; i < L; i++) {
+            double s = clip_norm / (sqrt(scale[i]) + 1e-6);
+            scale[i] = s > 1.0 ? 1.0 : s;
+        }
+    }
+    GD_FOR_LANES(n, L, ld, {
+        double v = clip_norm > 0.0 ? g[k] * scale[k - j * ld] : g[k];
+        if (clip_value > 0.0) {
+            v = v < -clip_value ? -clip_value : v;
+            v = v > clip_value ? clip_value : v;
+        }
+        gc[k] = sign * v + wd * x[k];
+    });
+}
+
 static inline void gd_effective_gradient(const double *restrict x, const double *restrict g,
                                          double *restrict gc, double clip_norm,
                                          double clip_value, double sign, double wd,
                                          ptrdiff_t n)
 {
-    double scale = 1.0, norm2 = 0.0;
-    if (clip_norm > 0.0) {
-        for (ptrdiff_t i = 0; i < n; i++)
-            norm2 += g[i] * g[i];
-        scale = clip_norm / (sqrt(norm2) + 1e-6);
-        if (scale > 1.0)
-            scale = 1.0;
-    }
-    for (ptrdiff_t i = 0; i < n; i++) {
-        double v = clip_norm > 0.0 ? g[i] * scale : g[i];
-        if (clip_value > 0.0) {
-            v = v < -clip_value ? -clip_value : v;
-            v = v > clip_value ? clip_value : v;
-        }
-        gc[i] = sign * v + wd * x[i];
-    }
+    double scale = 1.0;
+    gd_lanes_effective_gradient(x, g, gc, clip_norm, clip_value, sign, wd, n, 1, 1, &scale);
 }
 
-/* x = min(max(x, lb), ub) element-wise (a NaN stays NaN), vectorized */
+/* x = min(max(x, lb), ub) element-wise (a NaN stays NaN), vectorized; the bounds of
+ * coordinate j hold for every lane */
+static inline void gd_lanes_project(double *restrict x, const double *restrict lb,
+                                    const double *restrict ub, ptrdiff_t n, ptrdiff_t L,
+                                    ptrdiff_t ld)
+{
+    GD_FOR_LANES(n, L, ld, {
+        double v = x[k];
+        v = v < lb[j] ? lb[j] : v;
+        x[k] = v > ub[j] ? ub[j] : v;
+    });
+}
+
 static inline void gd_project(double *restrict x, const double *restrict lb,
                               const double *restrict ub, ptrdiff_t n)
 {
-    for (ptrdiff_t i = 0; i < n; i++) {
-        double v = x[i];
-        v = v < lb[i] ? lb[i] : v;
-        x[i] = v > ub[i] ? ub[i] : v;
-    }
+    gd_lanes_project(x, lb, ub, n, 1, 1);
 }
 
 /* x_new = x - lr * g */
+static inline void gd_lanes_fixed_step(const double *restrict x, const double *restrict g,
+                                       double *restrict x_new, double lr, ptrdiff_t n,
+                                       ptrdiff_t L, ptrdiff_t ld)
+{
+    GD_FOR_LANES(n, L, ld, { x_new[k] = x[k] - lr * g[k]; });
+}
+
 static inline void gd_fixed_step(const double *restrict x, const double *restrict g,
                                  double *restrict x_new, double lr, ptrdiff_t n)
 {
-    for (ptrdiff_t i = 0; i < n; i++)
-        x_new[i] = x[i] - lr * g[i];
+    gd_lanes_fixed_step(x, g, x_new, lr, n, 1, 1);
 }
 
 /* torch.optim.SGD with momentum: buf = g the first time (buf_ready false), then
@@ -88,21 +191,21 @@ static inline void gd_fixed_step(const double *restrict x, const double *restric
 static inline void gd_momentum_step(const double *restrict x, const double *restrict g,
                                     double *restrict buf, double *restrict x_new, double lr,
                                     double momentum, double dampening, int nesterov,
-                                    int buf_ready, ptrdiff_t n)
+                                    int buf_ready, ptrdiff_t n, ptrdiff_t L, ptrdiff_t ld)
 {
     if (buf_ready && dampening == 0.0 && !nesterov) {
-        for (ptrdiff_t i = 0; i < n; i++) {
-            buf[i] = momentum * buf[i] + g[i];
-            x_new[i] = x[i] - lr * buf[i];
-        }
+        GD_FOR_LANES(n, L, ld, {
+            buf[k] = momentum * buf[k] + g[k];
+            x_new[k] = x[k] - lr * buf[k];
+        });
         return;
     }
-    for (ptrdiff_t i = 0; i < n; i++) {
-        double gi = g[i], d;
-        buf[i] = buf_ready ? momentum * buf[i] + (1.0 - dampening) * gi : gi;
-        d = nesterov ? gi + momentum * buf[i] : buf[i];
-        x_new[i] = x[i] - lr * d;
-    }
+    GD_FOR_LANES(n, L, ld, {
+        double gi = g[k], d;
+        buf[k] = buf_ready ? momentum * buf[k] + (1.0 - dampening) * gi : gi;
+        d = nesterov ? gi + momentum * buf[k] : buf[k];
+        x_new[k] = x[k] - lr * d;
+    });
 }
 
 /* torch.optim.Adam / AdamW / AMSGrad: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2,
@@ -112,21 +215,22 @@ static inline void gd_adam_step(const double *restrict x, const double *restrict
                                 double *restrict m, double *restrict v, double *restrict vmax,
                                 double *restrict x_new, double step, double beta1,
                                 double beta2, double bc2_sqrt, double eps, int amsgrad,
-                                int decoupled, double decay, ptrdiff_t n)
+                                int decoupled, double decay, ptrdiff_t n, ptrdiff_t L,
+                                ptrdiff_t ld)
 {
-    for (ptrdiff_t i = 0; i < n; i++) {
-        double gi = g[i], vi, d;
-        m[i] = beta1 * m[i] + (1.0 - beta1) * gi;
-        v[i] = beta2 * v[i] + (1.0 - beta2) * gi * gi;
-        vi = v[i];
+    GD_FOR_LANES(n, L, ld, {
+        double gi = g[k], vi, d;
+        m[k] = beta1 * m[k] + (1.0 - beta1) * gi;
+        v[k] = beta2 * v[k] + (1.0 - beta2) * gi * gi;
+        vi = v[k];
         if (amsgrad) {
-            if (vi > vmax[i])
-                vmax[i] = vi;
-            vi = vmax[i];
+            if (vi > vmax[k])
+                vmax[k] = vi;
+            vi = vmax[k];
         }
-        d = m[i] / (sqrt(vi) / bc2_sqrt + eps);
-        x_new[i] = decoupled ? x[i] * decay - step * d : x[i] - step * d;
-    }
+        d = m[k] / (sqrt(vi) / bc2_sqrt + eps);
+        x_new[k] = decoupled ? x[k] * decay - step * d : x[k] - step * d;
+    });
 }
 
 /* torch.optim.RMSprop: v = alpha v + (1 - alpha) g^2; centered: w += (1 - alpha)(g - w),
@@ -136,38 +240,61 @@ static inline void gd_rmsprop_step(const double *restrict x, const double *restr
                                    double *restrict v, double *restrict w,
                                    double *restrict buf, double *restrict x_new, double lr,
                                    double alpha, double eps, int centered, double momentum,
-                                   ptrdiff_t n)
+                                   ptrdiff_t n, ptrdiff_t L, ptrdiff_t ld)
 {
-    for (ptrdiff_t i = 0; i < n; i++) {
-        double gi = g[i], a, d;
-        v[i] = alpha * v[i] + (1.0 - alpha) * gi * gi;
+    GD_FOR_LANES(n, L, ld, {
+        double gi = g[k], a, d;
+        v[k] = alpha * v[k] + (1.0 - alpha) * gi * gi;
         if (centered) {
-            w[i] = w[i] + (1.0 - alpha) * (gi - w[i]);
-            a = sqrt(v[i] - w[i] * w[i]) + eps;
+            w[k] = w[k] + (1.0 - alpha) * (gi - w[k]);
+            a = sqrt(v[k] - w[k] * w[k]) + eps;
         } else {
-            a = sqrt(v[i]) + eps;
+            a = sqrt(v[k]) + eps;
         }
         if (momentum > 0.0) {
-            buf[i] = momentum * buf[i] + gi / a;
-            d = buf[i];
+            buf[k] = momentum * buf[k] + gi / a;
+            d = buf[k];
         } else {
             d = gi / a;
         }
-        x_new[i] = x[i] - lr * d;
-    }
+        x_new[k] = x[k] - lr * d;
+    });
 }
 
 /* torch.optim.Adagrad: v += g^2, d = g / (sqrt(v) + eps), x_new = x - step d */
 static inline void gd_adagrad_step(const double *restrict x, const double *restrict g,
                                    double *restrict v, double *restrict x_new, double step,
-                                   double eps, ptrdiff_t n)
+                                   double eps, ptrdiff_t n, ptrdiff_t L, ptrdiff_t ld)
 {
-    for (ptrdiff_t i = 0; i < n; i++) {
-        double gi = g[i], d;
-        v[i] = v[i] + gi * gi;
-        d = gi / (sqrt(v[i]) + eps);
-        x_new[i] = x[i] - step * d;
-    }
+    GD_FOR_LANES(n, L, ld, {
+        double gi = g[k], d;
+        v[k] = v[k] + gi * gi;
+        d = gi / (sqrt(v[k]) + eps);
+        x_new[k] = x[k] - step * d;
+    });
+}
+
+/* the lanes' columns moved: lane `from` of an (n, ld) block into lane `to` */
+static inline void gd_lane_move(double *restrict a, ptrdiff_t n, ptrdiff_t ld, ptrdiff_t to,
+                                ptrdiff_t from)
+{
+    for (ptrdiff_t j = 0; j < n; j++)
+        a[j * ld + to] = a[j * ld + from];
+}
+
+/* lane i of an (n, ld) block into / from a contiguous vector */
+static inline void gd_lane_gather(const double *restrict a, ptrdiff_t n, ptrdiff_t ld,
+                                  ptrdiff_t i, double *restrict out)
+{
+    for (ptrdiff_t j = 0; j < n; j++)
+        out[j] = a[j * ld + i];
+}
+
+static inline void gd_lane_scatter(const double *restrict v, ptrdiff_t n, ptrdiff_t ld,
+                                   ptrdiff_t i, double *restrict a)
+{
+    for (ptrdiff_t j = 0; j < n; j++)
+        a[j * ld + i] = v[j];
 }
 
 #endif
