@@ -14,7 +14,7 @@ gtol on the current gradient, max_iter, max_fev; then after the step a non-finit
 decrease.  A tolerance of 0 turns its test off.
 """
 from libc.math cimport fabs, fmax, isinf, isfinite, pow, sqrt
-from libc.stdlib cimport calloc, realloc, free
+from libc.stdlib cimport calloc, malloc, realloc, free
 from libc.stdint cimport uint64_t
 from libc.string cimport memcpy
 
@@ -505,6 +505,43 @@ cdef int _eval_lanes(gd_state *s, const double *X, double *F, double *G, Py_ssiz
     return flagged
 
 
+cdef int _values_lanes(gd_state *s, const double *X, double *F, Py_ssize_t L) except -1 nogil:
+    """f alone at the lanes i < L of X, counted: one eval_many call for them all when the
+    objective has it, else lane by lane.  A lane whose evaluation returns an error code gets
+    pend OBJECTIVE_ERROR with the code.  0, or -1 with an exception set."""
+    cdef const gd_objective *obj = s.obj
+    cdef Py_ssize_t i, j, n = s.n, ld = s.ld, before
+    cdef double *rows
+    cdef int rc
+    if obj.eval_many != NULL:
+        rows = <double *>malloc(L * n * sizeof(double))
+        if rows == NULL:
+            with gil:
+                raise MemoryError()
+        try:
+            for i in range(L):
+                for j in range(n):
+                    rows[i * n + j] = X[j * ld + i]
+            rc = obj.eval_many(obj.ctx, L, n, rows, F)
+        finally:
+            free(rows)
+        for i in range(L):
+            s.nfev[i] += 1
+            if rc != 0:
+                s.pend[i] = OBJECTIVE_ERROR
+                s.pend_aux[i] = rc
+        return 0
+    for i in range(L):
+        gd_lane_gather(X, n, ld, i, s.lane_buf)
+        before = _fd_count(s)
+        rc = obj.eval(obj.ctx, n, s.lane_buf, &F[i], NULL)
+        s.nfev[i] += 1 + _fd_count(s) - before
+        if rc != 0:
+            s.pend[i] = OBJECTIVE_ERROR
+            s.pend_aux[i] = rc
+    return 0
+
+
 cdef int _finish_lane(gd_state *s, Py_ssize_t i, bint prev_ok, double *f_out,
                       Py_ssize_t *nit_out) except -1 nogil:
     """Lane i's final f, known: evaluated at its x when the loop did not (finite-difference
@@ -623,7 +660,19 @@ cdef int gd_start(gd_state *s) except -1 nogil:
     cdef int *ok = <int *>(s.scratch + s.ld)
     for i in range(L):
         s.pend[i] = RUNNING
-    _eval_lanes(s, s.x, s.f, s.g, L, False)
+    if s.ld > 1 and not s.obj.has_value_with_gradient:
+        # a gradient of many values (finite differences): f first, so that a start where it
+        # is not finite stops before its stencil (one lane: fd_eval does the same)
+        _values_lanes(s, s.x, s.f, L)
+        for i in range(L):
+            if s.pend[i] == RUNNING and s.f[i] * 0.0 != 0.0:
+                s.pend[i] = DIVERGED if isinf(s.f[i]) else NONFINITE
+        _retire_pending(s, False)
+        L = s.live
+        if L > 0:
+            _eval_lanes(s, s.x, NULL, s.g, L, False)
+    else:
+        _eval_lanes(s, s.x, s.f, s.g, L, False)
     s.f_known = True
     _gradient_norms(s, s.x, s.g, L, s.gnorm)
     if not _finite_lanes(s, s.g, s.f, True, L, ok):

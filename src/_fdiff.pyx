@@ -245,6 +245,13 @@ cdef int fd_eval(void *ctx, Py_ssize_t n, const double *x, double *f, double *g)
     return 0
 
 
+cdef int fd_eval_many(void *ctx, Py_ssize_t m, Py_ssize_t n, const double *X,
+                      double *F) except -1 nogil:
+    """Values at many points: the inner objective's."""
+    cdef gd_fd_data *d = <gd_fd_data *>ctx
+    return d.inner.eval_many(d.inner.ctx, m, n, X, F)
+
+
 cdef int fd_eval_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
                        const double *X, double *F, double *G) except -1 nogil:
     """f and its central-difference gradient (default steps) at the m lanes of X for an inner
@@ -323,10 +330,11 @@ cdef class FiniteDifference(Objective):
         if self.data.work == NULL:
             raise MemoryError()
         self.obj.eval = fd_eval
-        if (inner.obj.eval_many != NULL and self.data.spec.method == FD_CENTRAL
-                and self.data.spec.abs_step == 0.0 and self.data.spec.abs_steps == NULL):
-            self.obj.eval_block = fd_eval_block      # many lanes' stencils in one call
-        self.obj.eval_many = NULL
+        if inner.obj.eval_many != NULL:
+            self.obj.eval_many = fd_eval_many
+            if (self.data.spec.method == FD_CENTRAL and self.data.spec.abs_step == 0.0
+                    and self.data.spec.abs_steps == NULL):
+                self.obj.eval_block = fd_eval_block  # many lanes' stencils in one call
         self.obj.ctx = <void *>&self.data
         self.obj.n = n
         self.obj.has_gradient = True
