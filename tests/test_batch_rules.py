@@ -1,0 +1,121 @@
+"""minimize_batch runs every rule of minimize as lanes of the one loop: each row equals
+minimize from that start, bit for bit, for every method x step rule x bounds, on 1, 2 and 5
+threads; a lane that stops early or diverges changes no other lane's answer."""
+import numpy as np
+import pytest
+
+import gdfast
+from gdfast import Status
+from gdfast.objectives import Himmelblau, Quadratic, Rosenbrock
+
+METHODS = ["gd", "momentum", "nesterov", "adam", "adamw", "amsgrad", "rmsprop", "adagrad"]
+STEP_RULES = [None, gdfast.ExponentialLR(0.999), gdfast.InverseTimeLR(0.01),
+              gdfast.StepLR(7, 0.5), gdfast.CosineLR(150), "armijo", "wolfe", "bb"]
+BOUNDS = [None, ([-4.0, -1.5], [3.5, 4.0])]
+
+# objectives of each evaluation kind: a block kernel (Himmelblau, the dense quadratic), lane
+# by lane in C (Rosenbrock), finite differences of C (Rosenbrock, jac="central")
+OBJECTIVES = {
+    "himmelblau": (Himmelblau(), {}),
+    "quadratic": (Quadratic([[4.0, 1.0], [1.0, 3.0]], center=[1.0, -1.0]), {}),
+    "rosenbrock": (Rosenbrock(2), {}),
+    "rosenbrock-fd": (Rosenbrock(2), {"jac": "central"}),
+}
+
+
+@pytest.fixture(scope="module")
+def X0():
+    return np.random.default_rng(7).uniform(-3, 3, (37, 2))      # not a multiple of 8
+
+
+def _assert_rows_equal_minimize(res, fun, X0, rows, **kw):
+    for i in rows:
+        r = gdfast.minimize(fun, X0[i], **kw)
+        np.testing.assert_array_equal(res.x[i], r.x, err_msg=f"row {i}")
+        np.testing.assert_array_equal(res.jac[i], r.jac, err_msg=f"row {i}")
+        assert res.fun[i] == r.fun or (np.isnan(res.fun[i]) and np.isnan(r.fun)), i
+        assert (res.nit[i], res.status[i], res.nfev[i], res.njev[i]) == (
+            r.nit, r.status, r.nfev, r.njev), f"row {i}"
+
+
+def _settings(method, step_rule, bounds):
+    kw = dict(method=method, step_rule=step_rule, max_iter=120, gtol=1e-9, lr=None)
+    if step_rule in ("armijo", "wolfe", "bb"):
+        kw["lr"] = 0.05 if method in ("gd", "momentum", "nesterov") else 0.02
+    else:
+        kw["lr"] = 0.002 if method in ("gd", "momentum", "nesterov") else 0.05
+    if bounds is not None:
+        kw["bounds"] = bounds
+    return kw
+
+
+def test_wolfe_with_bounds_refused_like_minimize(X0):
+    with pytest.raises(ValueError, match="Wolfe"):
+        gdfast.minimize_batch(Himmelblau(), X0, step_rule="wolfe", bounds=BOUNDS[1])
+
+
+STEP_IDS = ["fixed", "exp", "invtime", "step", "cosine", "armijo", "wolfe", "bb"]
+CASES = [pytest.param(m, s, b, id=f"{m}-{sid}-{'bounded' if b else 'free'}")
+         for m in METHODS for s, sid in zip(STEP_RULES, STEP_IDS) for b in BOUNDS
+         if not (s == "wolfe" and b is not None)]       # refused, as by minimize: below
+
+
+@pytest.mark.parametrize("method, step_rule, bounds", CASES)
+def test_every_rule_rows_equal_minimize(method, step_rule, bounds, X0):
+    kw = _settings(method, step_rule, bounds)
+    fun = Himmelblau()
+    res = gdfast.minimize_batch(fun, X0, threads=2, **kw)
+    _assert_rows_equal_minimize(res, fun, X0, range(0, len(X0), 6), **kw)
+
+
+@pytest.mark.parametrize("name", list(OBJECTIVES))
+@pytest.mark.parametrize("threads", [1, 2, 5])
+def test_objective_kinds_and_threads(name, threads, X0):
+    fun, extra = OBJECTIVES[name]
+    for method, step_rule in [("adam", None), ("gd", "armijo"), ("momentum", "bb"),
+                              ("rmsprop", gdfast.CosineLR(50))]:
+        kw = dict(_settings(method, step_rule, BOUNDS[1]), **extra)
+        res = gdfast.minimize_batch(fun, X0, threads=threads, **kw)
+        _assert_rows_equal_minimize(res, fun, X0, range(0, len(X0), 4), **kw)
+        one = gdfast.minimize_batch(fun, X0, threads=1, **kw)
+        np.testing.assert_array_equal(res.x, one.x)
+
+
+def test_clipping_and_maximize_rows_equal_minimize(X0):
+    fun = Himmelblau()
+    for kw in [dict(method="adam", lr=0.05, clip_norm=0.5), dict(lr=0.01, clip_value=2.0),
+               dict(method="momentum", lr=0.001, options={"momentum": 0.5},
+                    step_rule=gdfast.ExponentialLR(0.99))]:
+        res = gdfast.minimize_batch(fun, X0, max_iter=80, gtol=0, **kw)
+        _assert_rows_equal_minimize(res, fun, X0, range(len(X0)), max_iter=80, gtol=0, **kw)
+    neg = gdfast.objectives.Quadratic([-2.0, -1.0])                # concave: ascend
+    res = gdfast.minimize_batch(neg, X0, lr=0.1, maximize=True, max_iter=400, gtol=1e-10)
+    assert np.all(res.status == Status.CONVERGED)
+    np.testing.assert_allclose(res.x, 0.0, atol=1e-9)
+
+
+def test_stopped_and_diverging_lanes_do_not_touch_the_others(X0):
+    """The same starts, alone and mixed with starts that converge at once, overflow or sit
+    where f is NaN: the answers of the first ones do not move."""
+    fun = Himmelblau()
+    bad = np.array([[3.0, 2.0],            # a minimum: converges at iteration 0
+                    [1e154, 1e154],        # f overflows at x0: stops there
+                    [30.0, 30.0]])         # diverges during the run
+    mixed = np.vstack([X0[:5], bad, X0[5:12]])
+    kw = dict(lr=0.01, max_iter=200, gtol=1e-8)
+    alone = gdfast.minimize_batch(fun, np.vstack([X0[:5], X0[5:12]]), **kw)
+    res = gdfast.minimize_batch(fun, mixed, **kw)
+    keep = np.r_[0:5, 8:15]
+    np.testing.assert_array_equal(res.x[keep], alone.x)
+    np.testing.assert_array_equal(res.nit[keep], alone.nit)
+    assert res.status[5] == Status.CONVERGED and res.nit[5] == 0
+    assert res.status[6] in (Status.DIVERGED, Status.NONFINITE) and res.nit[6] == 0
+    assert res.status[7] in (Status.DIVERGED, Status.NONFINITE)
+    assert np.all(np.isfinite(res.x[7]))             # the last finite iterate
+
+
+def test_python_objective_every_lane_equals_minimize(X0):
+    f = lambda v: (v[0] ** 2 + v[1] - 11) ** 2 + (v[0] + v[1] ** 2 - 7) ** 2
+    kw = dict(method="adam", lr=0.05, step_rule="armijo", max_iter=40, gtol=1e-8)
+    res = gdfast.minimize_batch(f, X0[:9], **kw)
+    _assert_rows_equal_minimize(res, f, X0, range(9), **kw)
