@@ -10,7 +10,19 @@ array([[1.  , 1.  ],
        [0.4 , 0.8 ],
        [0.16, 0.64]])
 """
-from gdfast._descent import Status
+try:
+    from gdfast._descent import Status
+except ModuleNotFoundError as exc:            # no compiled extensions next to this file
+    if exc.name != "gdfast._descent":
+        raise
+    import os as _os
+    raise ImportError(
+        f"gdfast's compiled extensions are missing: this gdfast was imported from "
+        f"{_os.path.dirname(__file__)}, which holds no built gdfast._descent (a source "
+        f"checkout that was not built in place?). Either build the extensions in place "
+        f"(pip install -e . or python setup.py build_ext --inplace) or run Python from "
+        f"outside the source tree, so that the installed gdfast is imported.",
+        name="gdfast") from exc
 from gdfast._gradient import check_grad, gradient
 from gdfast._minimize import minimize
 from gdfast._result import History, OptimizeResult
