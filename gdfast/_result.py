@@ -1,5 +1,9 @@
 """Result objects: SciPy's ``OptimizeResult`` field names, plus the run's history."""
+from typing import Any
+
 import numpy as np
+
+from gdfast._typing import Vector
 
 __all__ = ["OptimizeResult", "History"]
 
@@ -20,13 +24,15 @@ class OptimizeResult(dict):
     history  with ``history=True``: a :class:`History`
     """
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         try:
             return self[name]
         except KeyError as exc:
             raise AttributeError(name) from exc
 
-    __setattr__ = dict.__setitem__
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
     __delattr__ = dict.__delitem__
 
     def __dir__(self):
@@ -51,12 +57,12 @@ class History:
 
     __slots__ = ("x", "fun", "gnorm")
 
-    def __init__(self, x, fun, gnorm):
+    def __init__(self, x: Vector, fun: Vector, gnorm: Vector) -> None:
         self.x = x
         self.fun = fun
         self.gnorm = gnorm
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.x.shape[0]
 
     def __repr__(self):

@@ -22,6 +22,7 @@ Each takes ``maximize=False`` too (torch's: ascend instead).  Step rules: ``Fixe
 lr_max=1e10)``; see ``gdfast._stepsize`` for the formulas.
 """
 import numbers
+from typing import Any
 
 import numpy as np
 
@@ -62,8 +63,9 @@ class SGD(_Rule):
     name = "sgd"
     default_lr = 0.01
 
-    def __init__(self, lr=None, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
-                 maximize=False):
+    def __init__(self, lr: float | None = None, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False,
+                 maximize: bool = False) -> None:
         self.lr = None if lr is None else positive_float(lr, "lr")
         self.momentum = nonneg_float(momentum, "momentum")
         self.dampening = nonneg_float(dampening, "dampening")
@@ -84,8 +86,9 @@ class Adam(_Rule):
     default_lr = 1e-3
     _decoupled = False
 
-    def __init__(self, lr=None, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
-                 maximize=False):
+    def __init__(self, lr: float | None = None, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
+                 maximize: bool = False) -> None:
         self.lr = None if lr is None else positive_float(lr, "lr")
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
@@ -105,8 +108,9 @@ class AdamW(Adam):
     name = "adamw"
     _decoupled = True
 
-    def __init__(self, lr=None, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, maximize=False):
+    def __init__(self, lr: float | None = None, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False,
+                 maximize: bool = False) -> None:
         super().__init__(lr, betas, eps, weight_decay, amsgrad, maximize)
 
 
@@ -114,8 +118,9 @@ class RMSprop(_Rule):
     name = "rmsprop"
     default_lr = 1e-2
 
-    def __init__(self, lr=None, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                 centered=False, maximize=False):
+    def __init__(self, lr: float | None = None, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
+                 maximize: bool = False) -> None:
         self.lr = None if lr is None else positive_float(lr, "lr")
         self.alpha = _unit_interval(alpha, "alpha")
         self.eps = nonneg_float(eps, "eps")
@@ -134,8 +139,10 @@ class Adagrad(_Rule):
     name = "adagrad"
     default_lr = 1e-2
 
-    def __init__(self, lr=None, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
-                 eps=1e-10, maximize=False):
+    def __init__(self, lr: float | None = None, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10,
+                 maximize: bool = False) -> None:
         self.lr = None if lr is None else positive_float(lr, "lr")
         self.lr_decay = nonneg_float(lr_decay, "lr_decay")
         self.weight_decay = nonneg_float(weight_decay, "weight_decay")
@@ -191,7 +198,7 @@ class ExponentialLR(_Rule):
     """Rate lr gamma^k at update step k (torch ExponentialLR, computed as torch does: each
     rate the previous one times gamma)."""
 
-    def __init__(self, gamma):
+    def __init__(self, gamma: float) -> None:
         self.gamma = positive_float(gamma, "gamma")
 
     def fields(self):
@@ -201,7 +208,7 @@ class ExponentialLR(_Rule):
 class InverseTimeLR(_Rule):
     """Rate lr / (1 + gamma k) at update step k (Keras InverseTimeDecay, decay_steps=1)."""
 
-    def __init__(self, gamma):
+    def __init__(self, gamma: float) -> None:
         self.gamma = nonneg_float(gamma, "gamma")
 
     def fields(self):
@@ -211,7 +218,7 @@ class InverseTimeLR(_Rule):
 class StepLR(_Rule):
     """Rate lr gamma^(k // step_size) at update step k (torch StepLR)."""
 
-    def __init__(self, step_size, gamma=0.1):
+    def __init__(self, step_size: int, gamma: float = 0.1) -> None:
         self.step_size = positive_int(step_size, "step_size")
         self.gamma = positive_float(gamma, "gamma")
 
@@ -225,7 +232,7 @@ class CosineLR(_Rule):
     computed by angle sums from tables built once per run, within 1e-15 lr of the formula
     with libm's cos (which would cost ~7 ns a step); the same bits however a run is split."""
 
-    def __init__(self, T_max, eta_min=0.0):
+    def __init__(self, T_max: int, eta_min: float = 0.0) -> None:
         self.T_max = positive_int(T_max, "T_max")
         self.eta_min = nonneg_float(eta_min, "eta_min")
 
@@ -236,7 +243,7 @@ class CosineLR(_Rule):
 class Rates(_Rule):
     """One rate per iteration (the last one held after the end)."""
 
-    def __init__(self, rates):
+    def __init__(self, rates: Any) -> None:
         r = as_vector(rates, "rates")
         if not np.all(r > 0):
             raise ValueError("rates must all be > 0")
@@ -252,7 +259,7 @@ class Rates(_Rule):
 class Armijo(_Rule):
     line_search = True
 
-    def __init__(self, c1=1e-4, shrink=0.5, max_backtracks=50):
+    def __init__(self, c1: float = 1e-4, shrink: float = 0.5, max_backtracks: int = 50) -> None:
         self.c1 = positive_float(c1, "c1")
         if not self.c1 < 1:
             raise ValueError(f"c1 must be in (0, 1), got {c1!r}")
@@ -269,7 +276,7 @@ class Armijo(_Rule):
 class StrongWolfe(_Rule):
     line_search = True
 
-    def __init__(self, c1=1e-4, c2=0.9, max_evals=30):
+    def __init__(self, c1: float = 1e-4, c2: float = 0.9, max_evals: int = 30) -> None:
         self.c1 = positive_float(c1, "c1")
         self.c2 = positive_float(c2, "c2")
         if not 0 < self.c1 < self.c2 < 1:
@@ -282,7 +289,8 @@ class StrongWolfe(_Rule):
 
 
 class BarzilaiBorwein(_Rule):
-    def __init__(self, variant=1, lr_min=1e-10, lr_max=1e10):
+    def __init__(self, variant: int = 1, lr_min: float = 1e-10,
+                 lr_max: float = 1e10) -> None:
         if variant not in (1, 2):
             raise ValueError(f"variant must be 1 or 2, got {variant!r}")
         self.variant = variant
