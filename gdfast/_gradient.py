@@ -27,7 +27,7 @@ def gradient(fun: Fun, x: ArrayLike, *, method: str = "central", step: ArrayLike
         central4: the 5-point formula, O(h^4).  SciPy's "2-point" and "3-point" also work.
     step : None, float or array_like of shape (n,)
         Absolute step(s).  Default: eps^(1/2) (one-sided), eps^(1/3) (central) or eps^(1/5)
-        (central4) times max(1, |x_i|), rounded so that x_i + h_i is exact.
+        (central4) times ``max(1, |x_i|)``, rounded so that x_i + h_i is exact.
 
     Returns
     -------

@@ -62,7 +62,7 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
         Box bounds, kept by projecting every step; x0 is clipped into them and the gtol test
         uses the projected gradient.  None entries / +-inf mean unbounded.
     clip_norm, clip_value : float > 0
-        Clip the gradient to this 2-norm (torch's clip_grad_norm_) or to [-v, v] before the
+        Clip the gradient to this 2-norm (torch's ``clip_grad_norm_``) or to [-v, v] before the
         update rule sees it.
     maximize : bool
         Ascend instead (torch's ``maximize``); the rule's own flag otherwise.
@@ -72,9 +72,9 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
     max_iter : int >= 0
         Iterations at most (status 1 when reached).
     gtol : float >= 0
-        Stop (status 0) when max_i |grad_i f(x)| <= gtol.
+        Stop (status 0) when ``max_i |grad_i f(x)| <= gtol``.
     ftol : float >= 0
-        Stop (status 0) when a step decreases f by at most ftol * max(|f_prev|, |f|, 1)
+        Stop (status 0) when a step decreases f by at most ``ftol * max(|f_prev|, |f|, 1)``
         (SciPy's L-BFGS-B test; an increase never counts).  Evaluates f at every iterate.
     xtol : float >= 0
         Stop (status 0) when a step moves no coordinate by more than xtol.
