@@ -60,6 +60,10 @@ class _Rule:
 
 
 class SGD(_Rule):
+    """Plain descent (the lecture's rule), with optional momentum, as torch.optim.SGD:
+    b = momentum b + (1 - dampening) g (b = g at the first step); x -= lr (g + momentum b)
+    with Nesterov, lr b with momentum, lr g without."""
+
     name = "sgd"
     default_lr = 0.01
 
@@ -82,6 +86,10 @@ class SGD(_Rule):
 
 
 class Adam(_Rule):
+    """Adam (torch.optim.Adam): m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2,
+    x -= lr/(1-b1^t) m / (sqrt(v)/sqrt(1-b2^t) + eps); ``amsgrad=True`` uses the running
+    maximum of v."""
+
     name = "adam"
     default_lr = 1e-3
     _decoupled = False
@@ -105,6 +113,9 @@ class Adam(_Rule):
 
 
 class AdamW(Adam):
+    """AdamW (torch.optim.AdamW): Adam with decoupled weight decay, ``x *= 1 - lr wd`` before the
+    step."""
+
     name = "adamw"
     _decoupled = True
 
@@ -115,6 +126,9 @@ class AdamW(Adam):
 
 
 class RMSprop(_Rule):
+    """RMSprop (torch.optim.RMSprop): v = alpha v + (1-alpha) g^2, x -= lr g / (sqrt(v) + eps);
+    ``centered`` subtracts the squared running mean of g, ``momentum`` adds a buffer."""
+
     name = "rmsprop"
     default_lr = 1e-2
 
@@ -136,6 +150,9 @@ class RMSprop(_Rule):
 
 
 class Adagrad(_Rule):
+    """Adagrad (torch.optim.Adagrad): s += g^2,
+    x -= lr / (1 + (t-1) lr_decay) g / (sqrt(s) + eps)."""
+
     name = "adagrad"
     default_lr = 1e-2
 
@@ -257,6 +274,10 @@ class Rates(_Rule):
 
 
 class Armijo(_Rule):
+    """Backtracking line search along the update rule's direction: t = lr, lr shrink,
+    lr shrink^2, ... until f(x(t)) <= f(x) + c1 g.(x(t) - x), at most ``max_backtracks``
+    values."""
+
     line_search = True
 
     def __init__(self, c1: float = 1e-4, shrink: float = 0.5, max_backtracks: int = 50) -> None:
@@ -274,6 +295,9 @@ class Armijo(_Rule):
 
 
 class StrongWolfe(_Rule):
+    """Line search to the strong Wolfe conditions (Nocedal & Wright, algorithms 3.5 and 3.6:
+    bracketing, then zoom), from t = lr, at most ``max_evals`` evaluations."""
+
     line_search = True
 
     def __init__(self, c1: float = 1e-4, c2: float = 0.9, max_evals: int = 30) -> None:
@@ -289,6 +313,10 @@ class StrongWolfe(_Rule):
 
 
 class BarzilaiBorwein(_Rule):
+    """Barzilai-Borwein steps: with s = x_k - x_{k-1}, y = g_k - g_{k-1}, s.s / s.y (variant 1)
+    or s.y / y.y (variant 2), clipped to [lr_min, lr_max], lr first; globalized by Raydan's
+    nonmonotone line search."""
+
     def __init__(self, variant: int = 1, lr_min: float = 1e-10,
                  lr_max: float = 1e10) -> None:
         if variant not in (1, 2):
