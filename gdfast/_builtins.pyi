@@ -1,9 +1,7 @@
 # Stub of the compiled module src/_builtins.pyx (checked against it by tests/test_typing.py).
-from typing import Any
-
 import numpy as np
-from typing_extensions import disjoint_base
 from numpy.typing import ArrayLike, NDArray
+from typing_extensions import disjoint_base
 
 from gdfast._objective import Objective
 from gdfast._validate import as_matrix as as_matrix, as_vector as as_vector

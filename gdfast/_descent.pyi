@@ -4,8 +4,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from typing_extensions import disjoint_base
 from numpy.typing import NDArray
+from typing_extensions import disjoint_base
 
 from gdfast._objective import Objective
 

@@ -1,10 +1,8 @@
 # Stub of the compiled module src/_fdiff.pyx (checked against it by tests/test_typing.py).
 import enum
-from typing import Any
-
-from typing_extensions import disjoint_base
 
 from numpy.typing import ArrayLike
+from typing_extensions import disjoint_base
 
 from gdfast._objective import Objective
 

@@ -4,8 +4,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from typing_extensions import disjoint_base
 from numpy.typing import ArrayLike, NDArray
+from typing_extensions import disjoint_base
 
 class JacMode(enum.IntEnum):
     JAC_NONE = 0

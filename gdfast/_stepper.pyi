@@ -2,8 +2,8 @@
 from typing import Any
 
 import numpy as np
-from typing_extensions import disjoint_base
 from numpy.typing import ArrayLike, NDArray
+from typing_extensions import disjoint_base
 
 from gdfast._descent import Status
 from gdfast._typing import Bounds, Fun, Jac, Method, StepRule

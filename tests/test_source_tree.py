@@ -1,6 +1,5 @@
 """An unbuilt source tree fails clearly: ``import gdfast`` says to build in place or to run
 from elsewhere, and ``python -m pytest`` from the repository root says why it cannot run."""
-import os
 import shutil
 import site
 import subprocess

@@ -4,7 +4,6 @@ the runtime (``mypy.stubtest``), and typed use that ``mypy --strict`` accepts
 import ast
 import importlib
 import importlib.machinery
-import inspect
 import os
 import site
 import subprocess
