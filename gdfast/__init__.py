@@ -10,7 +10,21 @@ array([[1.  , 1.  ],
        [0.4 , 0.8 ],
        [0.16, 0.64]])
 """
-from gdfast._descent import Status
+from typing import TYPE_CHECKING
+
+try:
+    from gdfast._descent import Status
+except ModuleNotFoundError as _exc:           # no compiled extensions next to this file
+    if _exc.name != "gdfast._descent":
+        raise
+    import os as _os
+    raise ImportError(
+        f"gdfast's compiled extensions are missing: this gdfast was imported from "
+        f"{_os.path.dirname(__file__)}, which holds no built gdfast._descent (a source "
+        f"checkout that was not built in place?). Either build the extensions in place "
+        f"(pip install -e . or python setup.py build_ext --inplace) or run Python from "
+        f"outside the source tree, so that the installed gdfast is imported.",
+        name="gdfast") from _exc
 from gdfast._gradient import check_grad, gradient
 from gdfast._minimize import minimize
 from gdfast._result import History, OptimizeResult
@@ -29,6 +43,9 @@ __all__ = ["minimize", "minimize_batch", "Descent", "scipy_method", "gradient", 
            "AdamW", "RMSprop", "Adagrad", "Fixed", "ExponentialLR", "InverseTimeLR", "StepLR",
            "CosineLR", "Armijo", "StrongWolfe", "BarzilaiBorwein", "landscape", "plot",
            "__version__"]
+
+if TYPE_CHECKING:
+    from gdfast import landscape, plot
 
 _LAZY_SUBMODULES = ("landscape", "plot")   # plot needs matplotlib: imported on first use only
 

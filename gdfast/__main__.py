@@ -12,8 +12,10 @@ import sys
 import numpy as np
 
 
-def demo(out=sys.stdout, outdir="."):
+def demo(out=None, outdir="."):
     import gdfast
+
+    out = sys.stdout if out is None else out      # looked up per call: redirections apply
 
     np.set_printoptions(precision=6, suppress=True)
     print("gdfast demo: the gradient-descent lecture's worked examples\n", file=out)
@@ -46,10 +48,12 @@ HIMMELBLAU_SEED = 1        # 8 starts from this seed reach all four minima at lr
 HIMMELBLAU_STARTS = 8
 
 
-def pictures(out=sys.stdout, outdir="."):
+def pictures(out=None, outdir="."):
     """Write the demo's two PNGs into outdir and print where; returns their paths (or [] when
     matplotlib is missing)."""
     import gdfast
+
+    out = sys.stdout if out is None else out
 
     try:
         import matplotlib  # noqa: F401

@@ -123,8 +123,9 @@ def fmt_row(r, old=None):
     return cells
 
 
-def table(selection, rows, old=None, out=sys.stdout):
+def table(selection, rows, old=None, out=None):
     """Print the results: one block per workload, one line per implementation."""
+    out = sys.stdout if out is None else out      # looked up per call: redirections apply
     header = ["implementation", "kind", "median", "IQR", "gdfast/this", "check (max |err|)"]
     if old is not None:
         header.append("new/old")
@@ -208,9 +209,11 @@ def plot(rows, path):
 
 
 def run(quick=False, filter="", json_path=None, compare=None, plot_path=None,
-        out=sys.stdout, err=sys.stderr):
+        out=None, err=None):
     """Run the selected workloads, print the table, save/compare/plot as asked.  Returns the
     exit status: 0, or 1 when a check failed, 2 when nothing matched ``filter``."""
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
     selection = B.select(filter)
     if not selection:
         print(f"no workload matches {filter!r}; groups: "

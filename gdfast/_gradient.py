@@ -1,13 +1,18 @@
 """``gradient`` and ``check_grad``: the finite-difference kernels from Python."""
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from gdfast._adapt import fd_method_name, make_objective
+from gdfast._typing import ArrayLike, Fun, Vector
 from gdfast._validate import as_point
 
 __all__ = ["gradient", "check_grad"]
 
 
-def gradient(fun, x, *, method="central", step=None, args=(), vectorized=False):
+def gradient(fun: Fun, x: ArrayLike, *, method: str = "central", step: ArrayLike | None = None,
+             args: tuple[Any, ...] = (), vectorized: bool = False) -> Vector:
     """The gradient of ``fun`` at ``x`` by finite differences, computed in Cython.
 
     Parameters
@@ -22,7 +27,7 @@ def gradient(fun, x, *, method="central", step=None, args=(), vectorized=False):
         central4: the 5-point formula, O(h^4).  SciPy's "2-point" and "3-point" also work.
     step : None, float or array_like of shape (n,)
         Absolute step(s).  Default: eps^(1/2) (one-sided), eps^(1/3) (central) or eps^(1/5)
-        (central4) times max(1, |x_i|), rounded so that x_i + h_i is exact.
+        (central4) times ``max(1, |x_i|)``, rounded so that x_i + h_i is exact.
 
     Returns
     -------
@@ -40,7 +45,8 @@ def gradient(fun, x, *, method="central", step=None, args=(), vectorized=False):
     return fd._gradient(xx, False, True)[1]          # xx is validated: not again
 
 
-def check_grad(fun, jac, x, *args, method="central", step=None):
+def check_grad(fun: Fun, jac: Callable[..., ArrayLike], x: ArrayLike, *args: Any,
+               method: str = "central", step: ArrayLike | None = None) -> float:
     """The 2-norm of ``jac(x, *args) - gradient(fun, x)``, as SciPy's ``check_grad``.
 
     A value near zero (relative to the gradient's size) means ``jac`` is right.

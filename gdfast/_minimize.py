@@ -1,5 +1,7 @@
 """``minimize``: validate, configure, run the compiled loop, wrap the result."""
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -7,6 +9,7 @@ from gdfast import _descent
 from gdfast._descent import Status
 from gdfast._adapt import make_objective
 from gdfast._result import History, OptimizeResult
+from gdfast._typing import ArrayLike, Bounds, Fun, Jac, Method, StepRule
 from gdfast import optimizers
 from gdfast._validate import (as_matrix, as_point, as_real_array, nonneg_float, nonneg_int,
                               positive_float, positive_int)
@@ -16,10 +19,16 @@ __all__ = ["minimize"]
 _MAX_COUNT = 2 ** 62          # "unlimited" for counts that C stores as Py_ssize_t
 
 
-def minimize(fun, x0, args=(), *, jac=None, method="gd", lr=None, max_iter=10_000,
-             gtol=1e-5, ftol=0.0, xtol=0.0, max_fev=None, callback=None, callback_every=1,
-             history=False, vectorized=False, fd_step=None, step_rule=None, options=None,
-             bounds=None, clip_norm=None, clip_value=None, maximize=None, state=None):
+def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = None,
+             method: Method = "gd", lr: float | None = None, max_iter: int = 10_000,
+             gtol: float = 1e-5, ftol: float = 0.0, xtol: float = 0.0,
+             max_fev: int | None = None, callback: Callable[..., Any] | None = None,
+             callback_every: int = 1, history: bool = False, vectorized: bool = False,
+             fd_step: ArrayLike | None = None, step_rule: StepRule = None,
+             options: dict[str, Any] | None = None, bounds: Bounds = None,
+             clip_norm: float | None = None, clip_value: float | None = None,
+             maximize: bool | None = None,
+             state: dict[str, Any] | None = None) -> OptimizeResult:
     """Minimize ``fun`` by gradient descent from ``x0``: x_k = x_{k-1} - lr * grad f(x_{k-1}).
 
     Parameters
@@ -53,7 +62,7 @@ def minimize(fun, x0, args=(), *, jac=None, method="gd", lr=None, max_iter=10_00
         Box bounds, kept by projecting every step; x0 is clipped into them and the gtol test
         uses the projected gradient.  None entries / +-inf mean unbounded.
     clip_norm, clip_value : float > 0
-        Clip the gradient to this 2-norm (torch's clip_grad_norm_) or to [-v, v] before the
+        Clip the gradient to this 2-norm (torch's ``clip_grad_norm_``) or to [-v, v] before the
         update rule sees it.
     maximize : bool
         Ascend instead (torch's ``maximize``); the rule's own flag otherwise.
@@ -63,9 +72,9 @@ def minimize(fun, x0, args=(), *, jac=None, method="gd", lr=None, max_iter=10_00
     max_iter : int >= 0
         Iterations at most (status 1 when reached).
     gtol : float >= 0
-        Stop (status 0) when max_i |grad_i f(x)| <= gtol.
+        Stop (status 0) when ``max_i |grad_i f(x)| <= gtol``.
     ftol : float >= 0
-        Stop (status 0) when a step decreases f by at most ftol * max(|f_prev|, |f|, 1)
+        Stop (status 0) when a step decreases f by at most ``ftol * max(|f_prev|, |f|, 1)``
         (SciPy's L-BFGS-B test; an increase never counts).  Evaluates f at every iterate.
     xtol : float >= 0
         Stop (status 0) when a step moves no coordinate by more than xtol.

@@ -1,5 +1,9 @@
 """Result objects: SciPy's ``OptimizeResult`` field names, plus the run's history."""
+from typing import Any
+
 import numpy as np
+
+from gdfast._typing import Vector
 
 __all__ = ["OptimizeResult", "History"]
 
@@ -7,26 +11,40 @@ __all__ = ["OptimizeResult", "History"]
 class OptimizeResult(dict):
     """The result of a run, with SciPy's field names, as attributes and as dict keys.
 
-    x        the solution (the last finite iterate), a new float64 array
-    fun      f(x)
-    jac      the gradient at x
-    nit      iterations (steps taken)
-    nfev     objective value evaluations, finite-difference stencils included
-    njev     gradient evaluations (analytic or finite-difference)
-    status   a ``gdfast.Status`` code (0 converged, 1 max_iter, 2 step failure, 3 NaN,
-             4 diverged to inf, 5 C objective error, 6 max_fev, 99 stopped by callback)
-    success  status == 0
-    message  a sentence describing the status
-    history  with ``history=True``: a :class:`History`
+    Attributes
+    ----------
+    x : ndarray
+        The solution (the last finite iterate), a new float64 array.
+    fun : float
+        f(x).
+    jac : ndarray
+        The gradient at x.
+    nit : int
+        Iterations (steps taken).
+    nfev : int
+        Objective value evaluations, finite-difference stencils included.
+    njev : int
+        Gradient evaluations (analytic or finite-difference).
+    status : int
+        A ``gdfast.Status`` code (0 converged, 1 max_iter, 2 step failure, 3 NaN,
+        4 diverged to inf, 5 C objective error, 6 max_fev, 99 stopped by callback).
+    success : bool
+        ``status == 0``.
+    message : str
+        A sentence describing the status.
+    history : History
+        With ``history=True`` only.
     """
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         try:
             return self[name]
         except KeyError as exc:
             raise AttributeError(name) from exc
 
-    __setattr__ = dict.__setitem__
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
     __delattr__ = dict.__delitem__
 
     def __dir__(self):
@@ -51,12 +69,12 @@ class History:
 
     __slots__ = ("x", "fun", "gnorm")
 
-    def __init__(self, x, fun, gnorm):
+    def __init__(self, x: Vector, fun: Vector, gnorm: Vector) -> None:
         self.x = x
         self.fun = fun
         self.gnorm = gnorm
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.x.shape[0]
 
     def __repr__(self):

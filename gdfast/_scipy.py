@@ -1,7 +1,10 @@
 """SciPy integration: ``scipy.optimize.minimize(fun, x0, method=gdfast.scipy_method, ...)``."""
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 from gdfast._minimize import minimize
+from gdfast._typing import ArrayLike, Fun, Jac
 
 __all__ = ["scipy_method"]
 
@@ -9,8 +12,10 @@ __all__ = ["scipy_method"]
 _ALIASES = {"maxiter": "max_iter", "maxfev": "max_fev", "learning_rate": "lr"}
 
 
-def scipy_method(fun, x0, args=(), jac=None, hess=None, hessp=None, bounds=None,
-                 constraints=(), callback=None, **options):
+def scipy_method(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), jac: Jac = None,
+                 hess: Any = None, hessp: Any = None, bounds: Any = None,
+                 constraints: Any = (), callback: Callable[..., Any] | None = None,
+                 **options: Any) -> Any:
     """Gradient descent as a SciPy custom method (``scipy.optimize.minimize``'s protocol).
 
     >>> from scipy.optimize import minimize, rosen, rosen_der

@@ -36,10 +36,12 @@ the results::
     array([0.4, 0.8])
 """
 import os
+from typing import Any
 
 import numpy as np
 
 from gdfast._adapt import value_objective
+from gdfast._typing import ArrayLike, Fun, Vector
 from gdfast._validate import as_matrix, as_point, as_vector, choice, positive_int
 
 __all__ = ["line", "plane", "grid", "Line", "Plane", "filter_normalize", "pca_directions",
@@ -56,13 +58,13 @@ class Line:
 
     __slots__ = ("alphas", "values", "a", "b")
 
-    def __init__(self, alphas, values, a, b):
+    def __init__(self, alphas: Vector, values: Vector, a: Vector, b: Vector) -> None:
         self.alphas = alphas
         self.values = values
         self.a = a
         self.b = b
 
-    def point(self, alpha):
+    def point(self, alpha: float) -> Vector:
         """The point at ``alpha`` (0: a, 1: b)."""
         return self.a + alpha * (self.b - self.a)
 
@@ -85,8 +87,10 @@ class Plane:
     __slots__ = ("alphas", "betas", "values", "center", "d1", "d2", "directions", "path",
                  "path_coords", "explained_variance")
 
-    def __init__(self, alphas, betas, values, center, d1, d2, directions, path=None,
-                 path_coords=None, explained_variance=None):
+    def __init__(self, alphas: Vector, betas: Vector, values: Vector, center: Vector,
+                 d1: Vector, d2: Vector, directions: str, path: Vector | None = None,
+                 path_coords: Vector | None = None,
+                 explained_variance: Vector | None = None) -> None:
         self.alphas = alphas
         self.betas = betas
         self.values = values
@@ -98,11 +102,11 @@ class Plane:
         self.path_coords = path_coords
         self.explained_variance = explained_variance
 
-    def point(self, alpha, beta):
+    def point(self, alpha: float, beta: float) -> Vector:
         """center + alpha * d1 + beta * d2."""
         return self.center + alpha * self.d1 + beta * self.d2
 
-    def project(self, points):
+    def project(self, points: ArrayLike) -> Vector:
         """Coordinates (alpha, beta) of points (T, n) or (n,) in this plane (least squares)."""
         return _project(points, self.center, self.d1, self.d2)
 
@@ -113,8 +117,9 @@ class Plane:
 
 # ---- public functions -----------------------------------------------------------------------
 
-def line(fun, a, b, *, span=(-0.5, 1.5), resolution=201, args=(), vectorized=False,
-         threads=None):
+def line(fun: Fun, a: ArrayLike, b: ArrayLike, *, span: tuple[float, float] = (-0.5, 1.5),
+         resolution: int = 201, args: tuple[Any, ...] = (), vectorized: bool = False,
+         threads: int | None = None) -> Line:
     """f on the line through a and b: ``f(a + alpha * (b - a))`` for alpha in ``span``.
 
     Parameters
@@ -154,8 +159,11 @@ def line(fun, a, b, *, span=(-0.5, 1.5), resolution=201, args=(), vectorized=Fal
     return Line(alphas, values, aa, bb)
 
 
-def plane(fun, center=None, d1=None, d2=None, *, directions=None, groups=None, path=None,
-          span=None, resolution=101, seed=None, args=(), vectorized=False, threads=None):
+def plane(fun: Fun, center: ArrayLike | None = None, d1: ArrayLike | None = None,
+          d2: ArrayLike | None = None, *, directions: str | None = None, groups: Any = None,
+          path: Any = None, span: Any = None, resolution: int | tuple[int, int] = 101,
+          seed: int | None = None, args: tuple[Any, ...] = (), vectorized: bool = False,
+          threads: int | None = None) -> Plane:
     """f on the grid ``center + alpha * d1 + beta * d2``.
 
     Parameters
@@ -250,6 +258,7 @@ def plane(fun, center=None, d1=None, d2=None, *, directions=None, groups=None, p
 
     coords = None if traj is None else _project(traj, c, v1, v2)
     if directions == "pca":
+        assert coords is not None                    # "pca" needs a path (checked above)
         # orient the axes so that the start of the path has non-negative coordinates
         for k, v in enumerate((v1, v2)):
             if coords[0, k] < 0:
@@ -268,8 +277,9 @@ def plane(fun, center=None, d1=None, d2=None, *, directions=None, groups=None, p
                  explained)
 
 
-def grid(fun, xlim, ylim, *, resolution=201, path=None, args=(), vectorized=False,
-         threads=None):
+def grid(fun: Fun, xlim: tuple[float, float], ylim: tuple[float, float], *,
+         resolution: int | tuple[int, int] = 201, path: Any = None, args: tuple[Any, ...] = (),
+         vectorized: bool = False, threads: int | None = None) -> Plane:
     """f(x, y) of a function of two variables on the box ``xlim`` x ``ylim``: a :class:`Plane`
     with center 0 and the coordinate axes as directions (``directions="axes"``), so
     ``alphas`` are the x values, ``betas`` the y values and ``path_coords`` the path itself."""
@@ -281,7 +291,7 @@ def grid(fun, xlim, ylim, *, resolution=201, path=None, args=(), vectorized=Fals
     return res
 
 
-def filter_normalize(direction, center, groups):
+def filter_normalize(direction: ArrayLike, center: ArrayLike, groups: Any) -> Vector:
     """Li et al.'s filter normalization: each group of ``direction`` rescaled to the norm of the
     same group of ``center`` (a group where center is zero becomes zero).
 
@@ -303,7 +313,7 @@ def filter_normalize(direction, center, groups):
     return d * scale[index]
 
 
-def pca_directions(path):
+def pca_directions(path: Any) -> tuple[Vector, Vector, Vector]:
     """The two leading principal directions of a trajectory (T, n), T >= 2: the right singular
     vectors of ``path[:-1] - path[-1]`` (Li et al., section 7; no further mean-centering).
 

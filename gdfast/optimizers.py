@@ -22,6 +22,7 @@ Each takes ``maximize=False`` too (torch's: ascend instead).  Step rules: ``Fixe
 lr_max=1e10)``; see ``gdfast._stepsize`` for the formulas.
 """
 import numbers
+from typing import Any
 
 import numpy as np
 
@@ -59,11 +60,16 @@ class _Rule:
 
 
 class SGD(_Rule):
+    """Plain descent (the lecture's rule), with optional momentum, as torch.optim.SGD:
+    b = momentum b + (1 - dampening) g (b = g at the first step); x -= lr (g + momentum b)
+    with Nesterov, lr b with momentum, lr g without."""
+
     name = "sgd"
     default_lr = 0.01
 
-    def __init__(self, lr=None, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
-                 maximize=False):
+    def __init__(self, lr: float | None = None, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False,
+                 maximize: bool = False) -> None:
         self.lr = None if lr is None else positive_float(lr, "lr")
         self.momentum = nonneg_float(momentum, "momentum")
         self.dampening = nonneg_float(dampening, "dampening")
@@ -80,12 +86,17 @@ class SGD(_Rule):
 
 
 class Adam(_Rule):
+    """Adam (torch.optim.Adam): m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2,
+    x -= lr/(1-b1^t) m / (sqrt(v)/sqrt(1-b2^t) + eps); ``amsgrad=True`` uses the running
+    maximum of v."""
+
     name = "adam"
     default_lr = 1e-3
     _decoupled = False
 
-    def __init__(self, lr=None, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
-                 maximize=False):
+    def __init__(self, lr: float | None = None, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
+                 maximize: bool = False) -> None:
         self.lr = None if lr is None else positive_float(lr, "lr")
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
@@ -102,20 +113,28 @@ class Adam(_Rule):
 
 
 class AdamW(Adam):
+    """AdamW (torch.optim.AdamW): Adam with decoupled weight decay, ``x *= 1 - lr wd`` before the
+    step."""
+
     name = "adamw"
     _decoupled = True
 
-    def __init__(self, lr=None, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, maximize=False):
+    def __init__(self, lr: float | None = None, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False,
+                 maximize: bool = False) -> None:
         super().__init__(lr, betas, eps, weight_decay, amsgrad, maximize)
 
 
 class RMSprop(_Rule):
+    """RMSprop (torch.optim.RMSprop): v = alpha v + (1-alpha) g^2, x -= lr g / (sqrt(v) + eps);
+    ``centered`` subtracts the squared running mean of g, ``momentum`` adds a buffer."""
+
     name = "rmsprop"
     default_lr = 1e-2
 
-    def __init__(self, lr=None, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                 centered=False, maximize=False):
+    def __init__(self, lr: float | None = None, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
+                 maximize: bool = False) -> None:
         self.lr = None if lr is None else positive_float(lr, "lr")
         self.alpha = _unit_interval(alpha, "alpha")
         self.eps = nonneg_float(eps, "eps")
@@ -131,11 +150,16 @@ class RMSprop(_Rule):
 
 
 class Adagrad(_Rule):
+    """Adagrad (torch.optim.Adagrad): s += g^2,
+    x -= lr / (1 + (t-1) lr_decay) g / (sqrt(s) + eps)."""
+
     name = "adagrad"
     default_lr = 1e-2
 
-    def __init__(self, lr=None, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
-                 eps=1e-10, maximize=False):
+    def __init__(self, lr: float | None = None, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10,
+                 maximize: bool = False) -> None:
         self.lr = None if lr is None else positive_float(lr, "lr")
         self.lr_decay = nonneg_float(lr_decay, "lr_decay")
         self.weight_decay = nonneg_float(weight_decay, "weight_decay")
@@ -192,7 +216,7 @@ class ExponentialLR(_Rule):
     """Rate lr gamma^k at update step k (torch ExponentialLR, computed as torch does: each
     rate the previous one times gamma)."""
 
-    def __init__(self, gamma):
+    def __init__(self, gamma: float) -> None:
         self.gamma = positive_float(gamma, "gamma")
 
     def fields(self):
@@ -202,7 +226,7 @@ class ExponentialLR(_Rule):
 class InverseTimeLR(_Rule):
     """Rate lr / (1 + gamma k) at update step k (Keras InverseTimeDecay, decay_steps=1)."""
 
-    def __init__(self, gamma):
+    def __init__(self, gamma: float) -> None:
         self.gamma = nonneg_float(gamma, "gamma")
 
     def fields(self):
@@ -212,7 +236,7 @@ class InverseTimeLR(_Rule):
 class StepLR(_Rule):
     """Rate lr gamma^(k // step_size) at update step k (torch StepLR)."""
 
-    def __init__(self, step_size, gamma=0.1):
+    def __init__(self, step_size: int, gamma: float = 0.1) -> None:
         self.step_size = positive_int(step_size, "step_size")
         self.gamma = positive_float(gamma, "gamma")
 
@@ -226,7 +250,7 @@ class CosineLR(_Rule):
     computed by angle sums from tables built once per run, within 1e-15 lr of the formula
     with libm's cos (which would cost ~7 ns a step); the same bits however a run is split."""
 
-    def __init__(self, T_max, eta_min=0.0):
+    def __init__(self, T_max: int, eta_min: float = 0.0) -> None:
         self.T_max = positive_int(T_max, "T_max")
         self.eta_min = nonneg_float(eta_min, "eta_min")
 
@@ -237,7 +261,7 @@ class CosineLR(_Rule):
 class Rates(_Rule):
     """One rate per iteration (the last one held after the end)."""
 
-    def __init__(self, rates):
+    def __init__(self, rates: Any) -> None:
         r = as_vector(rates, "rates")
         if not np.all(r > 0):
             raise ValueError("rates must all be > 0")
@@ -251,9 +275,13 @@ class Rates(_Rule):
 
 
 class Armijo(_Rule):
+    """Backtracking line search along the update rule's direction: t = lr, lr shrink,
+    lr shrink^2, ... until f(x(t)) <= f(x) + c1 g.(x(t) - x), at most ``max_backtracks``
+    values."""
+
     line_search = True
 
-    def __init__(self, c1=1e-4, shrink=0.5, max_backtracks=50):
+    def __init__(self, c1: float = 1e-4, shrink: float = 0.5, max_backtracks: int = 50) -> None:
         self.c1 = positive_float(c1, "c1")
         if not self.c1 < 1:
             raise ValueError(f"c1 must be in (0, 1), got {c1!r}")
@@ -268,9 +296,12 @@ class Armijo(_Rule):
 
 
 class StrongWolfe(_Rule):
+    """Line search to the strong Wolfe conditions (Nocedal & Wright, algorithms 3.5 and 3.6:
+    bracketing, then zoom), from t = lr, at most ``max_evals`` evaluations."""
+
     line_search = True
 
-    def __init__(self, c1=1e-4, c2=0.9, max_evals=30):
+    def __init__(self, c1: float = 1e-4, c2: float = 0.9, max_evals: int = 30) -> None:
         self.c1 = positive_float(c1, "c1")
         self.c2 = positive_float(c2, "c2")
         if not 0 < self.c1 < self.c2 < 1:
@@ -283,7 +314,12 @@ class StrongWolfe(_Rule):
 
 
 class BarzilaiBorwein(_Rule):
-    def __init__(self, variant=1, lr_min=1e-10, lr_max=1e10):
+    """Barzilai-Borwein steps: with s = x_k - x_{k-1}, y = g_k - g_{k-1}, s.s / s.y (variant 1)
+    or s.y / y.y (variant 2), clipped to [lr_min, lr_max], lr first; globalized by Raydan's
+    nonmonotone line search."""
+
+    def __init__(self, variant: int = 1, lr_min: float = 1e-10,
+                 lr_max: float = 1e10) -> None:
         if variant not in (1, 2):
             raise ValueError(f"variant must be 1 or 2, got {variant!r}")
         self.variant = variant

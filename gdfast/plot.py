@@ -18,9 +18,14 @@ imported on the first call, not with ``gdfast``.
 ...                           xlim=(-1.5, 1.5), ylim=(-1.5, 1.5))    # doctest: +SKIP
 >>> fig.savefig("descent.png")                                       # doctest: +SKIP
 """
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from gdfast import landscape as _landscape
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["contour", "surface", "line_plot"]
 
@@ -150,9 +155,12 @@ def _axis_labels(ax, plane):
         ax.set_ylabel(r"$\beta$ (along d2)")
 
 
-def contour(data, path=None, *, xlim=None, ylim=None, resolution=201, levels=30,
-            filled=False, log=False, arrows=True, cmap="viridis", colorbar=True, title=None,
-            labels=None, ax=None, save=None, dpi=100, args=(), vectorized=False):
+def contour(data: Any, path: Any = None, *, xlim: tuple[float, float] | None = None,
+            ylim: tuple[float, float] | None = None, resolution: int = 201,
+            levels: Any = 30, filled: bool = False, log: bool = False, arrows: bool = True,
+            cmap: str = "viridis", colorbar: bool = True, title: str | None = None,
+            labels: Any = None, ax: Any = None, save: Any = None, dpi: float = 100,
+            args: tuple[Any, ...] = (), vectorized: bool = False) -> "Figure":
     """Contour plot of f with descent paths overlaid; returns the Figure.
 
     Parameters
@@ -212,9 +220,11 @@ def contour(data, path=None, *, xlim=None, ylim=None, resolution=201, levels=30,
     return _finish(fig, save, dpi)
 
 
-def surface(data, path=None, *, xlim=None, ylim=None, resolution=101, cmap="viridis",
-            elev=35, azim=-60, title=None, ax=None, save=None, dpi=100, args=(),
-            vectorized=False):
+def surface(data: Any, path: Any = None, *, xlim: tuple[float, float] | None = None,
+            ylim: tuple[float, float] | None = None, resolution: int = 101,
+            cmap: str = "viridis", elev: float = 35, azim: float = -60,
+            title: str | None = None, ax: Any = None, save: Any = None, dpi: float = 100,
+            args: tuple[Any, ...] = (), vectorized: bool = False) -> "Figure":
     """3-D surface of f, with paths drawn on it (heights read off the grid); returns the Figure.
 
     Arguments as for :func:`contour`; ``elev`` and ``azim`` set the view.  ``ax`` must be 3-D.
@@ -236,8 +246,11 @@ def surface(data, path=None, *, xlim=None, ylim=None, resolution=101, cmap="viri
     return _finish(fig, save, dpi)
 
 
-def line_plot(data, a=None, b=None, *, span=(-0.5, 1.5), resolution=201, logy=False,
-              title=None, ax=None, save=None, dpi=100, args=(), vectorized=False):
+def line_plot(data: Any, a: Any = None, b: Any = None, *,
+              span: tuple[float, float] = (-0.5, 1.5), resolution: int = 201,
+              logy: bool = False, title: str | None = None, ax: Any = None, save: Any = None,
+              dpi: float = 100, args: tuple[Any, ...] = (),
+              vectorized: bool = False) -> "Figure":
     """f along a line (the 1-D interpolation plot); returns the Figure.
 
     ``data``: a :class:`gdfast.landscape.Line`, or a function with the points ``a`` (alpha 0)

@@ -37,8 +37,10 @@ cdef class Descent:
     >>> import gdfast
     >>> d = gdfast.Descent(lambda v: 3*v[0]**2 + v[1]**2, [1.0, 1.0], lr=0.1, gtol=0)
     >>> d.step(); d.x
+    <Status.RUNNING: -1>
     array([0.4, 0.8])
     >>> d.step(); d.x, d.nit
+    <Status.RUNNING: -1>
     (array([0.16, 0.64]), 2)
 
     Attributes: ``x`` (a fresh copy), ``fun`` f(x), ``jac`` the gradient at x, ``nit``,

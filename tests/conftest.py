@@ -5,6 +5,17 @@ import numpy as np
 import pytest
 
 try:
+    import gdfast  # noqa: F401
+except ImportError as exc:
+    if "compiled extensions are missing" not in str(exc):
+        raise
+    # `python -m pytest` puts the current directory first on sys.path: from the repository
+    # root, that is the unbuilt source tree, ahead of the installed gdfast.
+    pytest.exit(f"{exc}\n\nFrom the repository root, run the tests with the `pytest` command "
+                f"(`pytest tests bench`), not `python -m pytest`, which imports ./gdfast; or "
+                f"build in place first.", returncode=pytest.ExitCode.USAGE_ERROR)
+
+try:
     from hypothesis import settings
 except ImportError:                                  # property tests are then skipped
     settings = None
