@@ -29,7 +29,6 @@ class StopTest(enum.IntEnum):
 MESSAGES: dict[Status, str]
 STOP_TESTS: dict[StopTest, str]
 RULE_DEFAULTS: dict[str, float | int | bool]
-RULE_FIELDS: tuple[str, ...]
 STATE_VECTORS: tuple[str, ...]
 
 def _use_fused_kernels(enabled: bool) -> bool: ...

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import site
 import venv
 from pathlib import Path
 
@@ -65,8 +66,14 @@ def test_capi_pxd_is_self_contained():
 def test_consumer_extension_builds_against_install_and_runs(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    venv.EnvBuilder(with_pip=False).create(env_dir)
     py = str(env_dir / "bin" / "python")
+    # the venv sees this environment's packages (pip, setuptools >= 77, Cython, NumPy: the test
+    # extra) after its own, so that its own install of gdfast is the one it imports
+    site_dir = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    with open(os.path.join(site_dir, "_parent_env.pth"), "w") as fh:
+        fh.write("\n".join(site.getsitepackages()) + "\n")
     run = lambda args, cwd, timeout: subprocess.run(
         args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     # a real install (not editable) of this repository, into the venv only
