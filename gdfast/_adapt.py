@@ -1,4 +1,6 @@
 """Turn what the user passes as ``fun`` / ``jac`` into one ``Objective`` for the C loop."""
+import numpy as np
+
 from gdfast._objective import Objective, PythonObjective
 from gdfast._fdiff import FiniteDifference, METHODS
 from gdfast._lowlevel import LowLevelObjective, is_low_level
@@ -21,7 +23,7 @@ def fd_method_name(method, name="method"):
 
 
 def make_objective(fun, n, *, args=(), jac=None, vectorized=False, fd_step=None,
-                   point_name="x0"):
+                   point_name="x0", n_starts=0):
     """Return ``(objective, fd)``: the Objective the loop runs on, and the FiniteDifference
     wrapper inside it (or None) whose ``nfev`` counts stencil evaluations.
 
@@ -30,8 +32,11 @@ def make_objective(fun, n, *, args=(), jac=None, vectorized=False, fd_step=None,
 
     ``fun`` may also be a low-level function pointer (``scipy.LowLevelCallable``, ctypes, cffi,
     Numba ``cfunc``; see ``gdfast._lowlevel``), and ``jac`` then a low-level gradient pointer.
+
+    ``n_starts`` > 0 (minimize_batch's m): ``args`` may hold data per start (``per_start_args``).
+    Otherwise an objective holding per-start data is refused.
     """
-    base, jac = _base_objective(fun, n, args, jac, vectorized, point_name)
+    base, jac = _base_objective(fun, n, args, jac, vectorized, point_name, n_starts)
     if jac is None and base.has_gradient or jac is True or callable(jac):
         if fd_step is not None:
             raise ValueError("fd_step only applies to finite-difference gradients")
@@ -44,10 +49,22 @@ def make_objective(fun, n, *, args=(), jac=None, vectorized=False, fd_step=None,
 def value_objective(fun, n, *, args=(), vectorized=False, point_name="x0"):
     """The Objective whose values a grid (gdfast.landscape) evaluates: what
     ``make_objective`` wraps, without a gradient."""
-    return _base_objective(fun, n, args, None, vectorized, point_name)[0]
+    return _base_objective(fun, n, args, None, vectorized, point_name, 0)[0]
 
 
-def _base_objective(fun, n, args, jac, vectorized, point_name):
+def per_start_args(args, m, name="args"):
+    """Check the per-start convention of minimize_batch's ``args`` (that of SciPy's
+    elementwise solvers): a NumPy array whose first dimension is m has a row per start; one
+    whose first dimension is 1 is shared (it broadcasts); any other array is a ValueError.
+    Other arguments are shared."""
+    for k, a in enumerate(args):
+        if isinstance(a, np.ndarray) and a.ndim >= 1 and a.shape[0] not in (m, 1):
+            raise ValueError(f"{name}[{k}] has shape {a.shape}: an array argument must have a "
+                             f"first dimension of {m} (a row per start of X0) or 1 (shared)")
+    return args
+
+
+def _base_objective(fun, n, args, jac, vectorized, point_name, n_starts):
     """``(objective, jac)``: ``fun`` as an Objective (a Python callable's adapter carries
     ``jac`` when it is True or a callable), and what of ``jac`` is left for finite
     differences (None or a method name)."""
@@ -55,8 +72,20 @@ def _base_objective(fun, n, args, jac, vectorized, point_name):
         args = (args,)
     if is_low_level(jac) and not is_low_level(fun):
         raise TypeError("jac is a low-level function pointer: fun must be one too")
+    if n_starts > 0:
+        per_start_args(args, n_starts)
+    rows = None
     if is_low_level(fun):
-        if args:
+        if args and n_starts > 0:       # per start: a pointer to its row as user_data
+            rows = np.asarray(args[0]) if len(args) == 1 else None
+            if rows is None or rows.ndim < 1 or rows.shape[0] != n_starts:
+                raise ValueError(f"args for a low-level function must be one array with a "
+                                 f"row per start ({n_starts} rows): its row is the start's "
+                                 "user_data")
+            if rows.dtype.kind not in "biuf":
+                raise TypeError(f"args[0] must be real numbers, got dtype {rows.dtype}")
+            rows = np.ascontiguousarray(rows.reshape(n_starts, -1), dtype=np.float64)
+        elif args:
             raise ValueError("args cannot be used with a low-level function pointer "
                              "(pass user_data through scipy.LowLevelCallable instead)")
         if vectorized:
@@ -68,12 +97,17 @@ def _base_objective(fun, n, args, jac, vectorized, point_name):
             raise TypeError("with a low-level fun, jac must be None, a finite-difference "
                             "method name or a low-level gradient function pointer")
         low_jac = jac if is_low_level(jac) else None
-        fun = LowLevelObjective(fun, low_jac)
+        fun = LowLevelObjective(fun, low_jac, rows)
         if low_jac is not None:
             jac = None
     if isinstance(fun, Objective):
-        if args:
+        if args and rows is None:
             raise ValueError("args cannot be used with a gdfast Objective")
+        if fun.n_starts and fun.n_starts != n_starts:
+            raise ValueError(
+                f"fun holds data for {fun.n_starts} starts (a row per start): "
+                + (f"X0 must have {fun.n_starts} rows, got {n_starts}" if n_starts else
+                   "use minimize_batch with that many starts"))
         if fun.n is not None and fun.n != n:
             raise ValueError(f"{point_name} must have length {fun.n} for "
                              f"{type(fun).__name__}, got length {n}")
@@ -84,8 +118,8 @@ def _base_objective(fun, n, args, jac, vectorized, point_name):
     if not callable(fun):
         raise TypeError(f"fun must be callable, got {type(fun).__name__}")
     if jac is True or callable(jac):
-        return PythonObjective(fun, args, jac, vectorized), jac
+        return PythonObjective(fun, args, jac, vectorized, n_starts), jac
     if jac is not None and not isinstance(jac, str):
         raise TypeError(f"jac must be None, True, a callable or a finite-difference "
                         f"method name, got {type(jac).__name__}")
-    return PythonObjective(fun, args, None, vectorized), jac
+    return PythonObjective(fun, args, None, vectorized, n_starts), jac

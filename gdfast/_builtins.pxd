@@ -5,10 +5,12 @@ cdef struct builtin_data:
     const double *b        # Quadratic: center; LeastSquares: b; Logistic: y
     Py_ssize_t rows        # rows of a (0 for a diagonal Quadratic)
     double alpha           # Logistic: L2 penalty
+    void *starts           # NULL, or the builtin_data of each start (per-start b)
 
 cdef class BuiltinObjective(Objective):
     cdef builtin_data data
     cdef object _keep      # owns the arrays behind data.a / data.b
+    cdef int _per_start_b(self, const double[:, ::1] rows) except -1
 
 cdef class Quadratic(BuiltinObjective):
     pass

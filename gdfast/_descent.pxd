@@ -70,6 +70,7 @@ cdef struct gd_state:
     Py_ssize_t nfev_all           # evaluations every running lane had besides (a block's)
     Py_ssize_t njev_all
     Py_ssize_t *lane              # (ld,) the start each lane runs (its row of out)
+    void **lane_ctx               # (ld,) the ctx of each lane's evaluations: its start's data
     int *pend                     # (ld,) a status decided for the lane this iteration: RUNNING
                                   # for every running lane between iterations
     int *pend_aux                 # (ld,) its stop test or error code

@@ -22,7 +22,7 @@ cdef int fd_gradient(const gd_objective *obj, Py_ssize_t n, const double *x, con
 cdef Py_ssize_t fd_many_work_size(Py_ssize_t L, Py_ssize_t n) noexcept nogil
 cdef int fd_value_and_gradient_many(const gd_objective *obj, Py_ssize_t L, Py_ssize_t n,
                                     const double *P, double *F, double *G, double *work,
-                                    Py_ssize_t *nfev) except -1 nogil
+                                    Py_ssize_t *nfev, const Py_ssize_t *starts) except -1 nogil
 
 cdef struct gd_fd_data:
     const gd_objective *inner   # the objective whose values are differenced
@@ -30,9 +30,14 @@ cdef struct gd_fd_data:
     double *work                # fd_work_size doubles
     Py_ssize_t nfev             # function evaluations made by the stencils
     gd_pacer pacer              # Ctrl-C checks inside the stencils (a tick per coordinate)
+    void *views                 # NULL, or the gd_fd_view of each start (per-start data)
+
+cdef struct gd_fd_view:
+    gd_fd_data *d               # the workspace and counts
+    void *inner_ctx             # the ctx the inner objective is called with (its start's)
 
 cdef int fd_eval(void *ctx, Py_ssize_t n, const double *x, double *f, double *g) except -1 nogil
-# gd_eval_fn of an objective whose gradient is finite differences; ctx is a gd_fd_data *.
+# gd_eval_fn of an objective whose gradient is finite differences; ctx is a gd_fd_view *.
 # Asked for f and g, it evaluates f first and, when f is not finite, returns g filled with f
 # without the stencil (a run stops there anyway: fail fast)
 
@@ -41,5 +46,6 @@ cdef void fd_data_init(gd_fd_data *d, const gd_objective *inner, int method,
 
 cdef class FiniteDifference(Objective):
     cdef gd_fd_data data
+    cdef gd_fd_view _shared             # obj.ctx: the inner objective's own ctx
     cdef Objective inner
     cdef object _steps

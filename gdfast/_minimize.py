@@ -212,7 +212,8 @@ def configure_batch(fun, X0, args=(), *, jac=None, vectorized=False, fd_step=Non
     if "lb" in opts["rule"]:
         np.clip(X, opts["rule"]["lb"], opts["rule"]["ub"], out=X)
     objective, fd = make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
-                                   fd_step=fd_step, point_name="X0's rows")
+                                   fd_step=fd_step, point_name="X0's rows",
+                                   n_starts=X.shape[0])
     return X, objective, fd, opts
 
 

@@ -7,15 +7,21 @@ ctypedef int (*gd_eval_fn)(void *ctx, Py_ssize_t n, const double *x,
 # of a C objective (the run then stops with status C_ERROR).
 
 ctypedef int (*gd_eval_many_fn)(void *ctx, Py_ssize_t m, Py_ssize_t n, const double *X,
-                                double *F) except -1 nogil
-# f at the m rows of the C-contiguous (m, n) array X into F[0:m]; same return codes.
+                                double *F, const Py_ssize_t *starts) except -1 nogil
+# f at the m rows of the C-contiguous (m, n) array X into F[0:m]; same return codes.  starts:
+# NULL, or the start whose data (n_starts > 0) each row is evaluated with.
 
 ctypedef int (*gd_eval_block_fn)(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
-                                 const double *X, double *F, double *G) except -1 nogil
+                                 const double *X, double *F, double *G,
+                                 const Py_ssize_t *starts) except -1 nogil
 # f and grad f at m points held structure-of-arrays (the lanes of a run): coordinate j of
-# point i is X[j * ld + i]; F[0:m] and G (same layout as X) are filled.  Same return codes as
-# eval; the built-ins' are pure C and never fail.  Lets the loop vectorize across starting
-# points, or make one call for all of them (vectorized Python objectives).
+# point i is X[j * ld + i]; F[0:m] and G (same layout as X) are filled; starts[i] the start of
+# point i (for per-start data).  Same return codes as eval; the built-ins' are pure C and never
+# fail.  Lets the loop vectorize across starting points, or make one call for all of them
+# (vectorized Python objectives).
+
+ctypedef void *(*gd_start_ctx_fn)(void *ctx, Py_ssize_t start) noexcept nogil
+# per-start data: the ctx that eval (and eval_many with starts NULL) take for that start
 
 cdef struct gd_objective:
     gd_eval_fn eval               # required
@@ -29,6 +35,8 @@ cdef struct gd_objective:
     gd_eval_block_fn eval_block   # optional (NULL): many points at once, structure-of-arrays
     bint parallel_safe            # eval is pure C, never returns -1 and keeps no scratch state:
                                   # it may run on several threads at once (batch, OpenMP)
+    Py_ssize_t n_starts           # 0, or the starts it holds data for (one row each: batch)
+    gd_start_ctx_fn start_ctx     # NULL (n_starts 0), or the ctx of start i < n_starts
 
 
 cdef class Objective:
@@ -36,16 +44,27 @@ cdef class Objective:
     cdef int evaluate(self, Py_ssize_t n, const double *x, double *f, double *g) except -1 nogil
 
 
+cdef struct py_ctx:
+    void *objective                     # the PythonObjective
+    Py_ssize_t start                    # whose rows of the per-start args; -1: args as given
+
 cdef class PythonObjective(Objective):
     cdef readonly object fun
     cdef readonly object jac
     cdef readonly tuple args
     cdef readonly int jac_mode          # JAC_NONE, JAC_CALLABLE or JAC_WITH_VALUE
     cdef readonly bint vectorized
-    cdef int _call(self, Py_ssize_t n, const double *x, double *f, double *g) except -1
-    cdef int _call_many(self, Py_ssize_t m, Py_ssize_t n, const double *X, double *F) except -1
+    cdef tuple _per_start               # per arg: True when it has a row per start
+    cdef py_ctx _shared                 # obj.ctx
+    cdef py_ctx *_starts                # start_ctx's, n_starts of them
+    cdef tuple _args_at(self, Py_ssize_t start)
+    cdef tuple _args_rows(self, Py_ssize_t m, const Py_ssize_t *starts)
+    cdef int _call(self, Py_ssize_t n, const double *x, double *f, double *g,
+                   Py_ssize_t start) except -1
+    cdef int _call_many(self, Py_ssize_t m, Py_ssize_t n, const double *X, double *F,
+                        const Py_ssize_t *starts, Py_ssize_t start) except -1
     cdef int _call_block(self, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld, const double *X,
-                         double *F, double *G) except -1
+                         double *F, double *G, const Py_ssize_t *starts) except -1
 
 
 cpdef enum JacMode:

@@ -208,7 +208,7 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
         objectives = [objective]
         for r in range(nt - 1):
             objectives.append(make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
-                                             fd_step=fd_step)[0])
+                                             fd_step=fd_step, n_starts=m)[0])
     x, fval, g, nit, nfev, njev, status, stop_test, code = _run_lanes(
         X, Options(opts), objectives, nt)
     status = status.astype(np.int64)

@@ -4,6 +4,7 @@ Layers: (a) pointwise ``noexcept nogil`` math; (b) ``*_eval`` loops matching the
 ``gd_eval_fn`` signature of ``gdfast._objective``; (c) cdef classes that validate, copy the data
 they need (later changes to the caller's arrays do not affect them) and point ``obj.eval`` at (b).
 """
+from libc.stdlib cimport malloc, free
 from libc.math cimport cos, sin, M_PI
 
 import numpy as np
@@ -217,27 +218,31 @@ cdef int _logistic_eval(void *ctx, Py_ssize_t n, const double *x,
 #      the kernels are C in gd_block.h for `restrict`) ------------------------------------------
 
 cdef int _himmelblau_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
-                           const double *X, double *F, double *G) except -1 nogil:
+                           const double *X, double *F, double *G,
+                           const Py_ssize_t *starts) except -1 nogil:
     gd_block_himmelblau(m, ld, X, F, G)
     return 0
 
 
 cdef int _quadratic_diag_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
-                               const double *X, double *F, double *G) except -1 nogil:
+                               const double *X, double *F, double *G,
+                               const Py_ssize_t *starts) except -1 nogil:
     cdef builtin_data *d = <builtin_data *>ctx
     gd_block_quadratic_diag(m, n, ld, d.a, d.b, X, F, G)
     return 0
 
 
 cdef int _quadratic_dense_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
-                                const double *X, double *F, double *G) except -1 nogil:
+                                const double *X, double *F, double *G,
+                                const Py_ssize_t *starts) except -1 nogil:
     cdef builtin_data *d = <builtin_data *>ctx
     gd_block_quadratic_dense(m, n, ld, d.a, d.b, X, F, G)
     return 0
 
 
 cdef int _rastrigin_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
-                          const double *X, double *F, double *G) except -1 nogil:
+                          const double *X, double *F, double *G,
+                          const Py_ssize_t *starts) except -1 nogil:
     """Start by start, with _rastrigin_value's arithmetic (its vectorizable cosine and its
     eight partial sums), so that batch results equal minimize's bit for bit."""
     cdef Py_ssize_t i, j, k
@@ -305,12 +310,38 @@ cdef object _kernel_shim(const double[::1] x, bint dispatched, bint log1p):
 
 # ---- (c) classes ----------------------------------------------------------------------------
 
+cdef void *_builtin_start_ctx(void *ctx, Py_ssize_t start) noexcept nogil:
+    return &(<builtin_data *>(<builtin_data *>ctx).starts)[start]
+
+
 cdef class BuiltinObjective(Objective):
     """Base of the built-in objectives: ``obj.ctx`` points at ``data``."""
 
     def __cinit__(self, *args, **kwargs):
+        self.data.starts = NULL
         self.obj.ctx = <void *>&self.data
         self.obj.parallel_safe = True      # pure C, no scratch state
+
+    def __dealloc__(self):
+        free(self.data.starts)
+
+    cdef int _per_start_b(self, const double[:, ::1] rows) except -1:
+        """A row of ``rows`` per start as data.b of that start (Quadratic's centers,
+        LeastSquares' right-hand sides): the objective then runs in minimize_batch only, and
+        lane by lane (its block kernel shares one b)."""
+        cdef Py_ssize_t i, m = rows.shape[0]
+        cdef builtin_data *d = <builtin_data *>malloc(m * sizeof(builtin_data))
+        if d == NULL:
+            raise MemoryError()
+        for i in range(m):
+            d[i] = self.data
+            d[i].b = &rows[i, 0]
+            d[i].starts = NULL
+        self.data.starts = d
+        self.obj.n_starts = m
+        self.obj.start_ctx = _builtin_start_ctx
+        self.obj.eval_block = NULL
+        return 0
 
     def __repr__(self):
         return f"{type(self).__name__}(n={self.n})"
@@ -320,7 +351,8 @@ cdef class Quadratic(BuiltinObjective):
     """f(x) = 1/2 (x - c)^T A (x - c), gradient A_s (x - c) with A_s = (A + A^T)/2.
 
     ``A`` is a square (n, n) matrix or a 1-D array holding its diagonal; ``center`` c
-    defaults to the origin.  ``Quadratic([6, 2])`` is the lecture's 3x^2 + y^2.
+    defaults to the origin.  ``Quadratic([6, 2])`` is the lecture's 3x^2 + y^2.  A center of
+    shape (m, n) is one center per start of ``minimize_batch`` (m starts).
     """
 
     def __init__(self, A, center=None):
@@ -341,16 +373,23 @@ cdef class Quadratic(BuiltinObjective):
         n = a.shape[0]
         if center is None:
             c = np.zeros(n)
+        elif np.ndim(center) == 2:             # a center per start (minimize_batch)
+            c = as_matrix(center, "center")
+            if c.shape[1] != n:
+                raise ValueError(f"center must have {n} columns to match A, got shape "
+                                 f"{c.shape}")
         else:
             c = as_vector(center, "center")
             if c.shape[0] != n:
                 raise ValueError(f"center must have length {n} to match A, got {c.shape[0]}")
         self._keep = (a, c)
         cdef double[::1] av = a.reshape(-1)
-        cdef double[::1] cv = c
+        cdef double[::1] cv = c.reshape(-1)
         self.data.a = &av[0]
         self.data.b = &cv[0]
         self.obj.n = n
+        if c.ndim == 2:
+            self._per_start_b(c)
 
     @property
     def A(self):
@@ -393,21 +432,31 @@ cdef class Rastrigin(BuiltinObjective):
 
 
 cdef class LeastSquares(BuiltinObjective):
-    """f(x) = 1/2 ||A x - b||^2, gradient A^T (A x - b); A is (m, n), b is (m,)."""
+    """f(x) = 1/2 ||A x - b||^2, gradient A^T (A x - b); A is (k, n), b is (k,), or (m, k): a
+    right-hand side per start of ``minimize_batch`` (m starts)."""
 
     def __init__(self, A, b):
         a = as_matrix(A, "A")
-        bb = as_vector(b, "b")
-        if bb.shape[0] != a.shape[0]:
-            raise ValueError(f"b must have length {a.shape[0]} (rows of A), got {bb.shape[0]}")
+        if np.ndim(b) == 2:                    # a right-hand side per start (minimize_batch)
+            bb = as_matrix(b, "b")
+            if bb.shape[1] != a.shape[0]:
+                raise ValueError(f"b must have {a.shape[0]} columns (rows of A), got shape "
+                                 f"{bb.shape}")
+        else:
+            bb = as_vector(b, "b")
+            if bb.shape[0] != a.shape[0]:
+                raise ValueError(f"b must have length {a.shape[0]} (rows of A), got "
+                                 f"{bb.shape[0]}")
         self._keep = (a, bb)
         cdef double[:, ::1] av = a
-        cdef double[::1] bv = bb
+        cdef double[::1] bv = bb.reshape(-1)
         self.data.a = &av[0, 0]
         self.data.b = &bv[0]
         self.data.rows = a.shape[0]
         self.obj.eval = _least_squares_eval
         self.obj.n = a.shape[1]
+        if bb.ndim == 2:
+            self._per_start_b(bb)
 
     @property
     def A(self):

@@ -129,7 +129,7 @@ cdef int gd_state_init_lanes(gd_state *s, const gd_objective *obj, Py_ssize_t n,
     s.ld = ld
     s.buffer = <double *>calloc(9 * n * ld + per_lane_doubles * ld + (9 * n if ld > 1 else 0),
                                 sizeof(double))
-    s.ibuffer = calloc(ld, 4 * sizeof(Py_ssize_t) + 2 * sizeof(int) + 8)
+    s.ibuffer = calloc(ld, 4 * sizeof(Py_ssize_t) + sizeof(void *) + 2 * sizeof(int) + 8)
     if s.buffer == NULL or s.ibuffer == NULL:
         gd_state_free(s)
         with gil:
@@ -154,7 +154,8 @@ cdef int gd_state_init_lanes(gd_state *s, const gd_objective *obj, Py_ssize_t n,
     s.njev = s.nfev + ld
     s.lane = s.njev + ld
     s.bb_count = s.lane + ld
-    s.pend = <int *>(s.bb_count + ld)
+    s.lane_ctx = <void **>(s.bb_count + ld)
+    s.pend = <int *>(s.lane_ctx + ld)
     s.pend_aux = s.pend + ld
     s.plain = _is_plain(&opt.rule)
     s.fused = _fused_kernels
@@ -178,6 +179,8 @@ cdef void gd_state_load_lanes(gd_state *s, const double *X0, Py_ssize_t first,
         for j in range(n):
             s.x[j * ld + i] = X0[(first + i) * n + j]
         s.lane[i] = first + i
+        s.lane_ctx[i] = (s.obj.start_ctx(s.obj.ctx, first + i) if s.obj.start_ctx != NULL
+                         else s.obj.ctx)
         s.nfev[i] = 0
         s.njev[i] = 0
         s.f[i] = 0.0
@@ -461,7 +464,7 @@ cdef int _eval_lanes(gd_state *s, const double *X, double *F, double *G, Py_ssiz
     cdef int rc
     if ld == 1:
         before = _fd_count(s)
-        rc = obj.eval(obj.ctx, n, X, F, G)
+        rc = obj.eval(s.lane_ctx[0], n, X, F, G)
         s.nfev[0] += (F != NULL) + _fd_count(s) - before
         s.njev[0] += 1
         if rc != 0:
@@ -471,7 +474,7 @@ cdef int _eval_lanes(gd_state *s, const double *X, double *F, double *G, Py_ssiz
         return 0
     if obj.eval_block != NULL and not pending:
         before = _fd_count(s)
-        rc = obj.eval_block(obj.ctx, L, n, ld, X, F if F != NULL else s.scratch, G)
+        rc = obj.eval_block(obj.ctx, L, n, ld, X, F if F != NULL else s.scratch, G, s.lane)
         # the same for every running lane: a lane's stencil, its value included; or the value
         if s.fev_extra != NULL:
             s.nfev_all += (_fd_count(s) - before) // L
@@ -493,7 +496,7 @@ cdef int _eval_lanes(gd_state *s, const double *X, double *F, double *G, Py_ssiz
             continue
         gd_lane_gather(X, n, ld, i, xl)
         before = _fd_count(s)
-        rc = obj.eval(obj.ctx, n, xl, &F[i] if F != NULL else NULL, gl)
+        rc = obj.eval(s.lane_ctx[i], n, xl, &F[i] if F != NULL else NULL, gl)
         s.nfev[i] += (F != NULL) + _fd_count(s) - before
         s.njev[i] += 1
         if rc != 0:
@@ -522,7 +525,7 @@ cdef int _values_lanes(gd_state *s, const double *X, double *F, Py_ssize_t L) ex
             for i in range(L):
                 for j in range(n):
                     rows[i * n + j] = X[j * ld + i]
-            rc = obj.eval_many(obj.ctx, L, n, rows, F)
+            rc = obj.eval_many(obj.ctx, L, n, rows, F, s.lane)
         finally:
             free(rows)
         for i in range(L):
@@ -534,7 +537,7 @@ cdef int _values_lanes(gd_state *s, const double *X, double *F, Py_ssize_t L) ex
     for i in range(L):
         gd_lane_gather(X, n, ld, i, s.lane_buf)
         before = _fd_count(s)
-        rc = obj.eval(obj.ctx, n, s.lane_buf, &F[i], NULL)
+        rc = obj.eval(s.lane_ctx[i], n, s.lane_buf, &F[i], NULL)
         s.nfev[i] += 1 + _fd_count(s) - before
         if rc != 0:
             s.pend[i] = OBJECTIVE_ERROR
@@ -560,7 +563,7 @@ cdef int _finish_lane(gd_state *s, Py_ssize_t i, bint prev_ok, double *f_out,
     if ld > 1:
         gd_lane_gather(s.x, n, ld, i, xl)
     before = _fd_count(s)
-    rc = obj.eval(obj.ctx, n, xl, &f, NULL)
+    rc = obj.eval(s.lane_ctx[i], n, xl, &f, NULL)
     s.nfev[i] += 1 + _fd_count(s) - before
     f_out[0] = f
     if rc != 0:
@@ -578,7 +581,7 @@ cdef int _finish_lane(gd_state *s, Py_ssize_t i, bint prev_ok, double *f_out,
         if ld > 1:
             gd_lane_gather(s.x, n, ld, i, xl)
         before = _fd_count(s)
-        rc = obj.eval(obj.ctx, n, xl, f_out, NULL)
+        rc = obj.eval(s.lane_ctx[i], n, xl, f_out, NULL)
         s.nfev[i] += 1 + _fd_count(s) - before
         if rc != 0:
             s.pend[i] = OBJECTIVE_ERROR
@@ -624,6 +627,7 @@ cdef int _retire(gd_state *s, Py_ssize_t i, bint prev_ok) except -1 nogil:
         s.nfev[i] = s.nfev[last]
         s.njev[i] = s.njev[last]
         s.lane[i] = s.lane[last]
+        s.lane_ctx[i] = s.lane_ctx[last]
         s.pend[i] = s.pend[last]
         s.pend_aux[i] = s.pend_aux[last]
         s.bb_lr[i] = s.bb_lr[last]
@@ -660,9 +664,10 @@ cdef int gd_start(gd_state *s) except -1 nogil:
     cdef int *ok = <int *>(s.scratch + s.ld)
     for i in range(L):
         s.pend[i] = RUNNING
-    if s.ld > 1 and not s.obj.has_value_with_gradient:
-        # a gradient of many values (finite differences): f first, so that a start where it
-        # is not finite stops before its stencil (one lane: fd_eval does the same)
+    if s.ld > 1 and s.obj.eval_block != NULL and not s.obj.has_value_with_gradient:
+        # the stencils of every lane in one call (vectorized finite differences): f first, so
+        # that a start where it is not finite stops before its stencil (fd_eval does the same
+        # for a lane on its own)
         _values_lanes(s, s.x, s.f, L)
         for i in range(L):
             if s.pend[i] == RUNNING and s.f[i] * 0.0 != 0.0:
@@ -742,7 +747,9 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
     # hot state in locals: stores through x / g cannot then alias it
     cdef Py_ssize_t done = 0, n = s.n, ld = s.ld, i, L
     cdef gd_eval_fn evaluate = s.obj.eval
-    cdef void *ctx = s.obj.ctx
+    cdef void *ctx = s.lane_ctx[0]                    # (one lane) its start's data
+    cdef gd_objective lane_obj = s.obj[0]             # the same, for the line searches
+    lane_obj.ctx = ctx
     cdef double lr = s.opt.lr
     cdef double gtol = s.opt.gtol, ftol = s.opt.ftol, xtol = s.opt.xtol
     cdef Py_ssize_t max_iter = s.opt.max_iter, max_fev = s.opt.max_fev
@@ -857,8 +864,8 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
             elif sizes_vary:    # the next step's, now: they overlap the evaluation
                 _step_sizes(k, rule, _next_rate(rule, &s.rs, lr, sc.lr, t), t, &sc)
         elif lanes is one_lane:
-            rc = _rule_step(s, x, f, g, x_new, &f_new, g_new if g_at_trials else NULL,
-                            &nfev, &njev)
+            rc = _rule_step(s, &lane_obj, x, f, g, x_new, &f_new,
+                            g_new if g_at_trials else NULL, &nfev, &njev)
             if rc == 1:
                 stop = STEP_FAILED
                 break
@@ -1059,6 +1066,7 @@ cdef int _general_step(gd_state *s, bint g_at_trials) except -1 nogil:
     cdef double *d = rs.d
     cdef double *gc = rs.gc
     cdef double *b = s.lane_buf
+    cdef gd_objective lane_obj = s.obj[0]
     cdef int rc, flagged = 0
     for i in range(s.live):
         # the step count and the schedules' state as the step found them
@@ -1079,8 +1087,9 @@ cdef int _general_step(gd_state *s, bint g_at_trials) except -1 nogil:
         gd_lane_gather(m, n, ld, i, rs.m)
         gd_lane_gather(v, n, ld, i, rs.v)
         gd_lane_gather(w, n, ld, i, rs.w)
+        lane_obj.ctx = s.lane_ctx[i]
         before = _fd_count(s)
-        rc = _rule_step(s, b, s.f[i], b + n, b + 2 * n, &s.f_new[i],
+        rc = _rule_step(s, &lane_obj, b, s.f[i], b + n, b + 2 * n, &s.f_new[i],
                         b + 3 * n if g_at_trials else NULL, &s.nfev[i], &s.njev[i])
         s.nfev[i] += _fd_count(s) - before
         if rc != 0:
@@ -1133,11 +1142,11 @@ cdef void _bb_lanes(gd_state *s, const double *x, const double *x_new, const dou
             s.bb_count[i] += 1
 
 
-cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, double *x_new,
-                    double *f_new, double *g_new, Py_ssize_t *nfev,
-                    Py_ssize_t *njev) except -1 nogil:
+cdef int _rule_step(gd_state *s, const gd_objective *obj, const double *x, double f,
+                    const double *g, double *x_new, double *f_new, double *g_new,
+                    Py_ssize_t *nfev, Py_ssize_t *njev) except -1 nogil:
     """One step of a configured update rule and step rule for one lane (s.rs holds its
-    state): x_new (and, for the line searches, f there, and the gradient at every trial point
+    state; obj evaluates with its start's data): x_new (and, for the line searches, f there, and the gradient at every trial point
     unless g_new is NULL; Wolfe's needs it).  0 ok; 1 no acceptable step; 2 + code for a C
     objective's error code."""
     cdef const gd_rule *r = &s.opt.rule
@@ -1161,7 +1170,7 @@ cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, dou
     else:
         divisor = update_direction(r, &s.rs, s.n, x, g)
     if r.step == STEP_ARMIJO:
-        return armijo_search(s.obj, r, s.n, x, f, g, d, lr, lr / divisor, x_new, f_new,
+        return armijo_search(obj, r, s.n, x, f, g, d, lr, lr / divisor, x_new, f_new,
                              g_new, nfev, njev)
     if r.step == STEP_BB1 or r.step == STEP_BB2:
         # Raydan's globalization: backtrack from the BB step until f falls below the largest
@@ -1170,10 +1179,10 @@ cdef int _rule_step(gd_state *s, const double *x, double f, const double *g, dou
         for k in range(s.rs.n_recent):
             if s.rs.f_recent[k] > f_ref:
                 f_ref = s.rs.f_recent[k]
-        return armijo_search(s.obj, r, s.n, x, f_ref, g, d, lr, lr / divisor, x_new,
+        return armijo_search(obj, r, s.n, x, f_ref, g, d, lr, lr / divisor, x_new,
                              f_new, g_new, nfev, njev)
     if r.step == STEP_WOLFE:
-        return wolfe_search(s.obj, r, s.n, x, f, g, d, lr / divisor, x_new, f_new, g_new,
+        return wolfe_search(obj, r, s.n, x, f, g, d, lr / divisor, x_new, f_new, g_new,
                             nfev, njev)
     apply_step(r, s.n, x, d, lr, lr / divisor, x_new)
     return 0

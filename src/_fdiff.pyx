@@ -175,7 +175,7 @@ cdef int fd_gradient(const gd_objective *obj, Py_ssize_t n, const double *x, con
         for k in range(per):
             memcpy(X + (i * per + k) * n, x, n * sizeof(double))
             X[(i * per + k) * n + i] = x[i] + _offset(method, k) * steps[i]
-    rc = obj.eval_many(obj.ctx, pts, n, X, F)
+    rc = obj.eval_many(obj.ctx, pts, n, X, F, NULL)
     nfev[0] += pts
     if rc != 0:
         return rc
@@ -193,10 +193,11 @@ cdef Py_ssize_t fd_many_work_size(Py_ssize_t L, Py_ssize_t n) noexcept nogil:
 
 cdef int fd_value_and_gradient_many(const gd_objective *obj, Py_ssize_t L, Py_ssize_t n,
                                     const double *P, double *F, double *G, double *work,
-                                    Py_ssize_t *nfev) except -1 nogil:
+                                    Py_ssize_t *nfev, const Py_ssize_t *starts) except -1 nogil:
     """f and its central-difference gradient (default steps) at the L rows of P (L, n), in
     ONE eval_many call of L (2n + 1) points: the points themselves, then each point's
-    stencil.  F[0:L], G (L, n).  Same steps and formula as fd_gradient, point by point."""
+    stencil.  F[0:L], G (L, n).  Same steps and formula as fd_gradient, point by point.
+    starts: NULL, or the start of each point (per-start data: every stencil row its point's)."""
     cdef gd_fd_spec spec
     cdef Py_ssize_t p, i, k, row, rows = L * (2 * n + 1)
     cdef double *steps = work
@@ -214,7 +215,20 @@ cdef int fd_value_and_gradient_many(const gd_objective *obj, Py_ssize_t L, Py_ss
                 row = L + (p * n + i) * 2 + k
                 memcpy(X + row * n, P + p * n, n * sizeof(double))
                 X[row * n + i] = P[p * n + i] + _offset(FD_CENTRAL, k) * steps[p * n + i]
-    rc = obj.eval_many(obj.ctx, rows, n, X, Fw)
+    cdef Py_ssize_t *row_starts = NULL
+    if starts != NULL and obj.n_starts > 0:
+        row_starts = <Py_ssize_t *>malloc(rows * sizeof(Py_ssize_t))
+        if row_starts == NULL:
+            with gil:
+                raise MemoryError()
+        for p in range(L):
+            row_starts[p] = starts[p]
+            for k in range(2 * n):
+                row_starts[L + p * 2 * n + k] = starts[p]
+    try:
+        rc = obj.eval_many(obj.ctx, rows, n, X, Fw, row_starts)
+    finally:
+        free(row_starts)
     nfev[0] += rows
     if rc != 0:
         return rc
@@ -228,12 +242,21 @@ cdef int fd_value_and_gradient_many(const gd_objective *obj, Py_ssize_t L, Py_ss
 
 # ---- (c) the finite-difference objective and the Python entry point -------------------------
 
+cdef inline gd_objective _inner(const gd_fd_view *v) noexcept nogil:
+    """The inner objective as the view calls it (its start's ctx)."""
+    cdef gd_objective o = v.d.inner[0]
+    o.ctx = v.inner_ctx
+    return o
+
+
 cdef int fd_eval(void *ctx, Py_ssize_t n, const double *x, double *f, double *g) except -1 nogil:
-    cdef gd_fd_data *d = <gd_fd_data *>ctx
+    cdef const gd_fd_view *v = <gd_fd_view *>ctx
+    cdef gd_fd_data *d = v.d
+    cdef gd_objective inner = _inner(v)
     cdef Py_ssize_t i
     cdef int rc
     if f != NULL:
-        rc = d.inner.eval(d.inner.ctx, n, x, f, NULL)
+        rc = inner.eval(inner.ctx, n, x, f, NULL)
         if rc != 0:
             return rc
         if g != NULL and f[0] * 0.0 != 0.0:       # not finite: no stencil (fail fast)
@@ -241,22 +264,29 @@ cdef int fd_eval(void *ctx, Py_ssize_t n, const double *x, double *f, double *g)
                 g[i] = f[0]
             return 0
     if g != NULL:
-        return fd_gradient(d.inner, n, x, f, &d.spec, d.work, g, &d.nfev, &d.pacer)
+        return fd_gradient(&inner, n, x, f, &d.spec, d.work, g, &d.nfev, &d.pacer)
     return 0
 
 
 cdef int fd_eval_many(void *ctx, Py_ssize_t m, Py_ssize_t n, const double *X,
-                      double *F) except -1 nogil:
+                      double *F, const Py_ssize_t *starts) except -1 nogil:
     """Values at many points: the inner objective's."""
-    cdef gd_fd_data *d = <gd_fd_data *>ctx
-    return d.inner.eval_many(d.inner.ctx, m, n, X, F)
+    cdef const gd_fd_view *v = <gd_fd_view *>ctx
+    return v.d.inner.eval_many(v.inner_ctx, m, n, X, F, starts)
+
+
+cdef void *fd_start_ctx(void *ctx, Py_ssize_t start) noexcept nogil:
+    return &(<gd_fd_view *>(<gd_fd_view *>ctx).d.views)[start]
 
 
 cdef int fd_eval_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
-                       const double *X, double *F, double *G) except -1 nogil:
+                       const double *X, double *F, double *G,
+                       const Py_ssize_t *starts) except -1 nogil:
     """f and its central-difference gradient (default steps) at the m lanes of X for an inner
     objective with eval_many: one call for every lane's stencil (fd_value_and_gradient_many)."""
-    cdef gd_fd_data *d = <gd_fd_data *>ctx
+    cdef const gd_fd_view *v = <gd_fd_view *>ctx
+    cdef gd_fd_data *d = v.d
+    cdef gd_objective inner = _inner(v)
     cdef Py_ssize_t i, j
     cdef double *P = <double *>malloc((m * n + m * n + fd_many_work_size(m, n))
                                       * sizeof(double))
@@ -270,7 +300,7 @@ cdef int fd_eval_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
         for i in range(m):
             for j in range(n):
                 P[i * n + j] = X[j * ld + i]
-        rc = fd_value_and_gradient_many(d.inner, m, n, P, F, Gr, Gr + m * n, &d.nfev)
+        rc = fd_value_and_gradient_many(&inner, m, n, P, F, Gr, Gr + m * n, &d.nfev, starts)
         for i in range(m):
             for j in range(n):
                 G[j * ld + i] = Gr[i * n + j]
@@ -289,6 +319,7 @@ cdef void fd_data_init(gd_fd_data *d, const gd_objective *inner, int method,
     d.spec.abs_steps = NULL
     d.work = work
     d.nfev = 0
+    d.views = NULL
     gd_pacer_init(&d.pacer, NULL)
 
 
@@ -298,6 +329,7 @@ cdef class FiniteDifference(Objective):
 
     def __cinit__(self, *args, **kwargs):
         self.data.work = NULL
+        self.data.views = NULL
 
     def __init__(self, Objective inner not None, Py_ssize_t n, str method="central", step=None):
         if method not in METHODS:
@@ -330,12 +362,26 @@ cdef class FiniteDifference(Objective):
         if self.data.work == NULL:
             raise MemoryError()
         self.obj.eval = fd_eval
+        self._shared.d = &self.data
+        self._shared.inner_ctx = inner.obj.ctx
+        self.obj.ctx = <void *>&self._shared
+        cdef Py_ssize_t i
+        cdef gd_fd_view *views
+        if inner.obj.n_starts > 0:        # a view per start: the inner's ctx of that start
+            views = <gd_fd_view *>malloc(inner.obj.n_starts * sizeof(gd_fd_view))
+            if views == NULL:
+                raise MemoryError()
+            self.data.views = views
+            for i in range(inner.obj.n_starts):
+                views[i].d = &self.data
+                views[i].inner_ctx = inner.obj.start_ctx(inner.obj.ctx, i)
+            self.obj.n_starts = inner.obj.n_starts
+            self.obj.start_ctx = fd_start_ctx
         if inner.obj.eval_many != NULL:
             self.obj.eval_many = fd_eval_many
             if (self.data.spec.method == FD_CENTRAL and self.data.spec.abs_step == 0.0
                     and self.data.spec.abs_steps == NULL):
                 self.obj.eval_block = fd_eval_block  # many lanes' stencils in one call
-        self.obj.ctx = <void *>&self.data
         self.obj.n = n
         self.obj.has_gradient = True
         self.obj.has_value_with_gradient = False
@@ -348,4 +394,5 @@ cdef class FiniteDifference(Objective):
 
     def __dealloc__(self):
         free(self.data.work)
+        free(self.data.views)
 

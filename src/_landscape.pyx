@@ -134,7 +134,7 @@ cdef int _run_many(const gd_objective *obj, Py_ssize_t n, const double *origin,
             stop = min(m, start + b)
             for p in range(start, stop):
                 _affine_point(origin, D, k, C + p * k, n, X + (p - start) * n)
-            rc = obj.eval_many(obj.ctx, stop - start, n, X, F + start)
+            rc = obj.eval_many(obj.ctx, stop - start, n, X, F + start, NULL)
             if rc > 0:
                 raise RuntimeError(f"the objective returned error code {rc}")
             start = stop

@@ -67,6 +67,7 @@ cdef struct ll_data:
     void *grad_user_data
     int value_kind
     int grad_kind
+    void *starts                  # NULL, or the ll_data of each start (per-start user_data)
 
 
 cdef inline void _call(const ll_data *d, int n, double *xc, double *f, double *g) noexcept nogil:
@@ -195,20 +196,33 @@ def _pointer_info(obj, what):
 
 # ---- (c) the objective ----------------------------------------------------------------------
 
+cdef void *_ll_start_ctx(void *ctx, Py_ssize_t start) noexcept nogil:
+    return &(<ll_data *>(<ll_data *>ctx).starts)[start]
+
+
 cdef class LowLevelObjective(Objective):
     """An objective given by C function pointers (see the module docstring).
 
-    ``LowLevelObjective(fun, jac=None)``: ``fun`` a low-level value function, ``jac`` None or a
-    low-level gradient function.  Without ``jac`` it has no gradient (``minimize`` then wraps
-    it in finite differences computed in C, still without the GIL).  ``TypeError`` for a wrong
-    signature, ``ValueError`` for a NULL pointer.
+    ``LowLevelObjective(fun, jac=None, user_data_rows=None)``: ``fun`` a low-level value
+    function, ``jac`` None or a low-level gradient function.  Without ``jac`` it has no
+    gradient (``minimize`` then wraps it in finite differences computed in C, still without the
+    GIL).  ``user_data_rows``, a float64 array (m, k) (``minimize_batch``): start i's calls get
+    a pointer to row i as ``user_data`` (both functions must take one).  ``TypeError`` for a
+    wrong signature, ``ValueError`` for a NULL pointer.
     """
 
     cdef ll_data data
     cdef readonly object fun
     cdef readonly object jac
+    cdef object _rows
 
-    def __init__(self, fun, jac=None):
+    def __cinit__(self, *args, **kwargs):
+        self.data.starts = NULL
+
+    def __dealloc__(self):
+        free(self.data.starts)
+
+    def __init__(self, fun, jac=None, user_data_rows=None):
         address, user_data, sig, desc = _pointer_info(fun, "fun")
         kind = _SIGNATURES.get(sig)
         if kind not in (VALUE_UD, VALUE):
@@ -242,6 +256,31 @@ cdef class LowLevelObjective(Objective):
         self.obj.has_value_with_gradient = False
         self.obj.needs_gil = False
         self.obj.parallel_safe = True
+        if user_data_rows is not None:
+            self._per_start_user_data(user_data_rows)
+
+    cdef int _per_start_user_data(self, rows) except -1:
+        cdef const double[:, ::1] r = rows
+        cdef Py_ssize_t i, m = r.shape[0]
+        cdef ll_data *d
+        if self.data.value_kind != VALUE_UD or (self.data.grad != NULL
+                                                and self.data.grad_kind != GRAD_UD):
+            raise TypeError("per-start args need low-level functions that take user_data "
+                            "('double (int, double *, void *)', 'void (int, double *, "
+                            "double *, void *)')")
+        d = <ll_data *>malloc(m * sizeof(ll_data))
+        if d == NULL:
+            raise MemoryError()
+        for i in range(m):
+            d[i] = self.data
+            d[i].value_user_data = <void *>&r[i, 0] if r.shape[1] > 0 else NULL
+            d[i].grad_user_data = d[i].value_user_data
+            d[i].starts = NULL
+        self._rows = rows
+        self.data.starts = d
+        self.obj.n_starts = m
+        self.obj.start_ctx = _ll_start_ctx
+        return 0
 
     def __repr__(self):
         return f"LowLevelObjective(fun={self.fun!r}, jac={self.jac!r})"

@@ -14,6 +14,7 @@ Design (after scikit-learn's ``_loss`` and SciPy's ``_ccallback``):
   from C.
 """
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
+from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy
 
 cimport numpy as cnp
@@ -66,6 +67,14 @@ cdef class Objective:
         self.obj.needs_gil = False
         self.obj.eval_block = NULL
         self.obj.parallel_safe = False
+        self.obj.n_starts = 0
+        self.obj.start_ctx = NULL
+
+    @property
+    def n_starts(self):
+        """0, or the number of starts it holds data for: it then runs in ``minimize_batch``
+        with that many starts, each with its row."""
+        return self.obj.n_starts
 
     cdef int evaluate(self, Py_ssize_t n, const double *x, double *f, double *g) except -1 nogil:
         with gil:
@@ -231,20 +240,28 @@ cdef int _copy_array(object r, Py_ssize_t n, double *out, str what, tuple shape)
 
 
 cdef int _py_eval(void *ctx, Py_ssize_t n, const double *x, double *f, double *g) except -1 nogil:
+    cdef py_ctx *c = <py_ctx *>ctx
     with gil:
-        return (<PythonObjective>ctx)._call(n, x, f, g)
+        return (<PythonObjective>c.objective)._call(n, x, f, g, c.start)
 
 
 cdef int _py_eval_many(void *ctx, Py_ssize_t m, Py_ssize_t n, const double *X,
-                       double *F) except -1 nogil:
+                       double *F, const Py_ssize_t *starts) except -1 nogil:
+    cdef py_ctx *c = <py_ctx *>ctx
     with gil:
-        return (<PythonObjective>ctx)._call_many(m, n, X, F)
+        return (<PythonObjective>c.objective)._call_many(m, n, X, F, starts, c.start)
 
 
 cdef int _py_eval_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
-                        const double *X, double *F, double *G) except -1 nogil:
+                        const double *X, double *F, double *G,
+                        const Py_ssize_t *starts) except -1 nogil:
+    cdef py_ctx *c = <py_ctx *>ctx
     with gil:
-        return (<PythonObjective>ctx)._call_block(m, n, ld, X, F, G)
+        return (<PythonObjective>c.objective)._call_block(m, n, ld, X, F, G, starts)
+
+
+cdef void *_py_start_ctx(void *ctx, Py_ssize_t start) noexcept nogil:
+    return &(<PythonObjective>(<py_ctx *>ctx).objective)._starts[start]
 
 
 cdef class PythonObjective(Objective):
@@ -255,14 +272,38 @@ cdef class PythonObjective(Objective):
     ``vectorized=True``: ``fun(X, *args)`` takes an (m, n) array and returns m values (with
     ``jac=True``: ``(F, G)`` of shapes (m,) and (m, n)), so a finite-difference stencil costs
     one Python call.  Exceptions raised by user code propagate unchanged.
+
+    ``n_starts`` > 0 (batch): each NumPy array in ``args`` whose first dimension is
+    ``n_starts`` has a row per start: a start's calls get its row (a vectorized ``fun`` the
+    rows of the starts of its points, aligned with X); other arguments are shared.
     """
 
-    def __init__(self, fun, args=(), jac=None, vectorized=False):
+    def __cinit__(self, *args, **kwargs):
+        self._starts = NULL
+
+    def __dealloc__(self):
+        free(self._starts)
+
+    def __init__(self, fun, args=(), jac=None, vectorized=False, Py_ssize_t n_starts=0):
+        cdef Py_ssize_t i
         if not callable(fun):
             raise TypeError(f"fun must be callable, got {type(fun).__name__}")
         self.fun = fun
         self.args = tuple(args)
         self.vectorized = bool(vectorized)
+        self._per_start = tuple(n_starts > 0 and isinstance(a, np.ndarray) and a.ndim >= 1
+                                and a.shape[0] == n_starts for a in self.args)
+        self._shared.objective = <void *>self
+        self._shared.start = -1
+        if n_starts > 0 and any(self._per_start):
+            self._starts = <py_ctx *>malloc(n_starts * sizeof(py_ctx))
+            if self._starts == NULL:
+                raise MemoryError()
+            for i in range(n_starts):
+                self._starts[i].objective = <void *>self
+                self._starts[i].start = i
+            self.obj.n_starts = n_starts
+            self.obj.start_ctx = _py_start_ctx
         if jac is None or jac is False:
             self.jac_mode = JAC_NONE
         elif jac is True:
@@ -277,19 +318,38 @@ cdef class PythonObjective(Objective):
             self.obj.eval_many = _py_eval_many
             if self.jac_mode == JAC_WITH_VALUE:     # (F, G) at many points: one call
                 self.obj.eval_block = _py_eval_block
-        self.obj.ctx = <void *>self
+        self.obj.ctx = <void *>&self._shared
         self.obj.has_gradient = self.jac_mode != JAC_NONE
         self.obj.needs_gil = True
 
-    cdef int _call(self, Py_ssize_t n, const double *x, double *f, double *g) except -1:
+    cdef tuple _args_at(self, Py_ssize_t start):
+        """The arguments of a start's calls (-1: args as given)."""
+        if start < 0:
+            return self.args
+        return tuple(a[start] if p else a for a, p in zip(self.args, self._per_start))
+
+    cdef tuple _args_rows(self, Py_ssize_t m, const Py_ssize_t *starts):
+        """The arguments of a vectorized call on m points of these starts (NULL: args)."""
+        if starts == NULL or self._starts == NULL:
+            return self.args
+        idx = np.empty(m, dtype=np.intp)
+        cdef Py_ssize_t[::1] iv = idx
+        cdef Py_ssize_t i
+        for i in range(m):
+            iv[i] = starts[i]
+        return tuple(a[idx] if p else a for a, p in zip(self.args, self._per_start))
+
+    cdef int _call(self, Py_ssize_t n, const double *x, double *f, double *g,
+                   Py_ssize_t start) except -1:
         cdef object r
         cdef cnp.ndarray xa
+        cdef tuple args = self.args if start < 0 else self._args_at(start)
         if self.vectorized:
             xa = _fresh_matrix(1, n, x)
         else:
             xa = fresh_vector(n, x)
         if self.jac_mode == JAC_WITH_VALUE and (g != NULL or f != NULL):
-            r = self.fun(xa, *self.args) if self.args else self.fun(xa)
+            r = self.fun(xa, *args) if args else self.fun(xa)
             if not isinstance(r, tuple) or len(r) != 2:
                 raise TypeError("with jac=True, fun must return a tuple (f, gradient), "
                                 f"got {type(r).__name__}")
@@ -305,7 +365,7 @@ cdef class PythonObjective(Objective):
                     _copy_array(r[1], n, g, "fun's gradient", (n,))
             return 0
         if f != NULL:
-            r = self.fun(xa, *self.args) if self.args else self.fun(xa)
+            r = self.fun(xa, *args) if args else self.fun(xa)
             if self.vectorized:
                 _copy_array(r, 1, f, "vectorized fun", (1,))
             else:
@@ -317,18 +377,19 @@ cdef class PythonObjective(Objective):
                 xa = fresh_vector(n, x)
             elif self.vectorized:
                 xa = fresh_vector(n, x)
-            r = self.jac(xa, *self.args) if self.args else self.jac(xa)
+            r = self.jac(xa, *args) if args else self.jac(xa)
             _copy_array(r, n, g, "jac", (n,))
         return 0
 
     cdef int _call_block(self, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld, const double *X,
-                         double *F, double *G) except -1:
+                         double *F, double *G, const Py_ssize_t *starts) except -1:
         """A vectorized ``fun`` returning ``(F, G)``, at the m lanes of X (structure-of-arrays)
         in one call: rows of a fresh (m, n) array."""
         cdef Py_ssize_t i, j
         cdef cnp.ndarray xa = _fresh_lanes(m, n, ld, X)
         cdef double *Gm
-        r = self.fun(xa, *self.args) if self.args else self.fun(xa)
+        cdef tuple args = self._args_rows(m, starts)
+        r = self.fun(xa, *args) if args else self.fun(xa)
         if not isinstance(r, tuple) or len(r) != 2:
             raise TypeError("with jac=True, fun must return a tuple (F, G), "
                             f"got {type(r).__name__}")
@@ -341,9 +402,18 @@ cdef class PythonObjective(Objective):
                 G[j * ld + i] = Gm[i * n + j]
         return 0
 
-    cdef int _call_many(self, Py_ssize_t m, Py_ssize_t n, const double *X, double *F) except -1:
+    cdef int _call_many(self, Py_ssize_t m, Py_ssize_t n, const double *X, double *F,
+                        const Py_ssize_t *starts, Py_ssize_t start) except -1:
         cdef cnp.ndarray xa = _fresh_matrix(m, n, X)
-        r = self.fun(xa, *self.args) if self.args else self.fun(xa)
+        cdef tuple args
+        if starts != NULL:
+            args = self._args_rows(m, starts)
+        elif start >= 0 and self._starts != NULL:       # every row of one start
+            idx = np.full(m, start, dtype=np.intp)
+            args = tuple(a[idx] if p else a for a, p in zip(self.args, self._per_start))
+        else:
+            args = self.args
+        r = self.fun(xa, *args) if args else self.fun(xa)
         if self.jac_mode == JAC_WITH_VALUE:
             if not isinstance(r, tuple) or len(r) != 2:
                 raise TypeError("with jac=True, fun must return a tuple (F, G), "

@@ -102,7 +102,8 @@ from libc.string cimport memcpy, memset
 from gdfast._objective cimport gd_objective, gd_eval_fn
 from gdfast._descent cimport (gd_state, gd_options, gd_state_init, gd_state_free, gd_start,
                               gd_iterate, gd_finish)
-from gdfast._fdiff cimport gd_fd_data, gd_fd_spec, fd_eval, fd_gradient, fd_work_size, fd_data_init
+from gdfast._fdiff cimport (gd_fd_data, gd_fd_view, gd_fd_spec, fd_eval, fd_gradient,
+                            fd_work_size, fd_data_init)
 from gdfast._pacer cimport gd_pacer, gd_pacer_init
 
 __all__ = ["CAPI_VERSION"]
@@ -155,6 +156,7 @@ cdef int gdfast_minimize_v1(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, co
     cdef gd_objective user
     cdef gd_objective fdobj
     cdef gd_fd_data fd
+    cdef gd_fd_view fd_view
     cdef const gd_objective *run_obj = &user
     cdef gd_options opt
     cdef gd_state s
@@ -184,8 +186,10 @@ cdef int gdfast_minimize_v1(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, co
                 with gil:
                     raise MemoryError()
             memset(&fdobj, 0, sizeof(gd_objective))
+            fd_view.d = &fd
+            fd_view.inner_ctx = user.ctx
             fdobj.eval = fd_eval
-            fdobj.ctx = &fd
+            fdobj.ctx = &fd_view
             fdobj.n = n
             fdobj.has_gradient = True
             fdobj.has_value_with_gradient = False
