@@ -41,6 +41,9 @@ cdef int fd_eval(void *ctx, Py_ssize_t n, const double *x, double *f, double *g)
 # Asked for f and g, it evaluates f first and, when f is not finite, returns g filled with f
 # without the stencil (a run stops there anyway: fail fast)
 
+cdef void *fd_start_ctx(void *ctx, Py_ssize_t start) noexcept nogil
+# the gd_fd_view of a start (gd_fd_data.views)
+
 cdef void fd_data_init(gd_fd_data *d, const gd_objective *inner, int method,
                        double *work) noexcept nogil
 

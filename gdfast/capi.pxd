@@ -1,6 +1,7 @@
-# gdfast public C API, version 1: cimport it from your own Cython extension.
+# gdfast public C API, versions 1 and 2: cimport it from your own Cython extension.
 #
 #     from gdfast.capi cimport gdfast_minimize_v1, gdfast_options_v1, ...
+#     from gdfast.capi cimport gdfast_options_v2, gdfast_stepper_create_v2, ...
 #
 # Self-contained (no cimports), only C scalars and pointers in its signatures.  Every name is
 # versioned: a later, incompatible version adds new names (..._v2) beside these, which stay.
@@ -33,7 +34,7 @@ ctypedef struct gdfast_result_v1:
     int error_code            # your positive code, when status == GDFAST_OBJECTIVE_ERROR
 
 cdef enum:
-    GDFAST_CAPI_VERSION = 1
+    GDFAST_CAPI_VERSION = 2
     # status codes (gdfast.Status)
     GDFAST_CONVERGED = 0          # a tolerance test passed
     GDFAST_MAX_ITER = 1           # max_iter iterations done
@@ -68,3 +69,101 @@ cdef int gdfast_minimize_v1(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, co
 cdef int gdfast_fd_gradient_v1(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
                                const double *x, int method, double step,
                                double *g) except -1 nogil
+
+
+# ---- version 2: every update rule, step rule and bound; a stepper; a batch ----------------
+
+ctypedef struct gdfast_options_v2:
+    # the run (as gdfast_options_v1)
+    double lr                 # step size (> 0, finite); the first trial step of a line search
+    Py_ssize_t max_iter       # iterations at most (>= 0)                        default 10000
+    Py_ssize_t max_fev        # function evaluations at most (0: no limit)       default 0
+    double gtol               # stop when max_i |g_i| <= gtol (0: off)           default 1e-5
+    double ftol               # stop on relative decrease <= ftol (0: off)       default 0
+    double xtol               # stop when no coordinate moves more (0: off)      default 0
+    int fd_method             # GDFAST_FD_NONE: fun fills g; else finite diffs   default NONE
+    # the update rule (torch.optim's names and defaults)
+    int update                # GDFAST_RULE_*                                    default SGD
+    double momentum           # SGD, RMSprop                                     default 0
+    double dampening          # SGD                                              default 0
+    int nesterov              # SGD                                              default 0
+    double weight_decay       # L2 (AdamW: decoupled)                            default 0
+    int decoupled_wd          # Adam: 1 for AdamW                                default 0
+    int amsgrad               # Adam                                             default 0
+    double beta1              # Adam                                             default 0.9
+    double beta2              # Adam                                             default 0.999
+    double eps                # Adam, RMSprop, Adagrad (torch's Adagrad: 1e-10)  default 1e-8
+    double alpha              # RMSprop smoothing constant                       default 0.99
+    int centered              # RMSprop                                          default 0
+    double lr_decay           # Adagrad                                          default 0
+    double initial_accumulator_value  # Adagrad                                  default 0
+    int maximize              # ascend instead                                   default 0
+    # the step rule
+    int step                  # GDFAST_STEP_*                                    default FIXED
+    double gamma              # schedules: Exponential, InverseTime, Step        default 1
+    double eta_min            # cosine                                           default 0
+    Py_ssize_t period         # StepLR's step_size, CosineLR's T_max (>= 1)      default 1
+    const double *rates       # GDFAST_STEP_ARRAY: rates[k] (the last after), n_rates of them
+    Py_ssize_t n_rates
+    double c1                 # Armijo / Wolfe sufficient decrease               default 1e-4
+    double c2                 # Wolfe curvature (c1 < c2 < 1)                    default 0.9
+    double shrink             # Armijo backtracking factor (0 < shrink < 1)      default 0.5
+    Py_ssize_t max_backtracks # evaluations per line search at most (>= 1)       default 50
+    double lr_min             # Barzilai-Borwein safeguards                      default 1e-10
+    double lr_max             #                                                  default 1e10
+    # bounds and clipping (NULL / 0: off); rates, lb and ub must outlive the run or stepper
+    const double *lb          # n lower bounds (with ub; -inf: none)
+    const double *ub
+    double clip_norm          # clip g to this 2-norm (> 0)
+    double clip_value         # clip g to [-v, v] (> 0)
+
+cdef enum:
+    GDFAST_RULE_SGD = 0               # plain descent, momentum, Nesterov
+    GDFAST_RULE_ADAM = 1              # Adam, AdamW, AMSGrad
+    GDFAST_RULE_RMSPROP = 2
+    GDFAST_RULE_ADAGRAD = 3
+    GDFAST_STEP_FIXED = 0
+    GDFAST_STEP_EXPONENTIAL = 1
+    GDFAST_STEP_INVERSE_TIME = 2
+    GDFAST_STEP_STEP = 3
+    GDFAST_STEP_COSINE = 4
+    GDFAST_STEP_ARRAY = 5
+    GDFAST_STEP_ARMIJO = 6
+    GDFAST_STEP_WOLFE = 7
+    GDFAST_STEP_BB1 = 8
+    GDFAST_STEP_BB2 = 9
+    GDFAST_RUNNING = -1               # a stepper between steps
+
+# Fill *options with the defaults above.  Returns 0.
+cdef int gdfast_options_init_v2(gdfast_options_v2 *options) except -1 nogil
+
+# Minimize from x0[0:n] with every rule; as gdfast_minimize_v1 otherwise.  An invalid option
+# (an unknown rule code, rates without n_rates, lb without ub, ...) is a ValueError (-1).
+cdef int gdfast_minimize_v2(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, const double *x0,
+                            double *x, const gdfast_options_v2 *options,
+                            gdfast_result_v1 *result) except -1 nogil
+
+# A stepper: one descent advanced on demand (once per time step of a simulation).
+# create: evaluates at x0 (copied); *stepper receives the handle.  step: up to k iterations
+# (fewer when it stops), *status (may be NULL) the status: GDFAST_RUNNING until a test fires.
+# get: x[0:n], f, g[0:n] and the counts of the current iterate (any pointer may be NULL).
+# reset: start over from x0 (NULL: the previous start).  free: releases it (NULL is fine).
+# Every entry returns 0, or -1 with an exception set (ValueError for invalid arguments, the
+# objective's exception, KeyboardInterrupt); after an exception from fun, reset before stepping.
+cdef int gdfast_stepper_create_v2(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
+                                  const double *x0, const gdfast_options_v2 *options,
+                                  void **stepper) except -1 nogil
+cdef int gdfast_stepper_step_v2(void *stepper, Py_ssize_t k, int *status) except -1 nogil
+cdef int gdfast_stepper_get_v2(void *stepper, double *x, double *f, double *g,
+                               gdfast_result_v1 *result) except -1 nogil
+cdef int gdfast_stepper_reset_v2(void *stepper, const double *x0) except -1 nogil
+cdef int gdfast_stepper_free_v2(void *stepper) except -1 nogil
+
+# m starts at once: row i of X0 (m, n) with ctxs[i] (ctxs NULL: ctx NULL for all), the
+# solutions into the rows of X (may be X0), results[i] (results may be NULL).  threads > 1 runs
+# the starts on that many threads: fun must then be thread-safe.  Each row equals
+# gdfast_minimize_v2 from that start with that ctx, whatever threads is.
+cdef int gdfast_minimize_batch_v2(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m,
+                                  Py_ssize_t n, const double *X0, double *X,
+                                  const gdfast_options_v2 *options, gdfast_result_v1 *results,
+                                  int threads) except -1 nogil

@@ -2,7 +2,7 @@
 
 Design:
 
-* The starts are cut into blocks of ``B`` lanes (``_lanes_per_block``); a block is one
+* The starts are cut into blocks of ``B`` lanes (``gd_lanes_per_block``); a block is one
   ``gd_state`` of THE loop (``gd_run_lanes``, src/_descent.pyx): every update rule, step rule,
   bound and clipping option of ``minimize``, each lane stopping on its own tests and saved to
   the result rows when it stops.  Objectives with a block kernel (the built-ins Quadratic,
@@ -49,7 +49,8 @@ def default_threads():
     return int(gd_max_threads())
 
 
-cdef Py_ssize_t _lanes_per_block(const gd_objective *obj, Py_ssize_t m, Py_ssize_t n):
+cdef Py_ssize_t gd_lanes_per_block(const gd_objective *obj, Py_ssize_t m,
+                                   Py_ssize_t n) noexcept nogil:
     """Lanes of a block.  A block kernel vectorizes across lanes while a block's vectors stay
     in cache; a vectorized Python objective gets every start in one call; lane-by-lane
     objectives only gain the vectorized step, so their blocks stay small and long vectors run
@@ -61,8 +62,12 @@ cdef Py_ssize_t _lanes_per_block(const gd_objective *obj, Py_ssize_t m, Py_ssize
         B = 4096 // n
     else:
         B = 256 // n
-    B = max(1, min(MAX_LANES, m, B))
-    return B
+    return max(1, min(MAX_LANES, m, B))
+
+
+cdef Py_ssize_t gd_lanes_ld(Py_ssize_t B) noexcept nogil:
+    """The leading dimension of a block of B lanes (a multiple of the vector width)."""
+    return 1 if B == 1 else (B + 7) // 8 * 8
 
 
 cdef struct lanes_run:
@@ -85,6 +90,29 @@ cdef int _block_item(void *ctx, Py_ssize_t k, int worker) except -1 nogil:
     return 0
 
 
+cdef int gd_lanes_run(gd_state *states, int nt, const double *X0, Py_ssize_t m,
+                      Py_ssize_t B, bint release, gd_control *control) except -1:
+    """The driver of a batch: the rows of X0 (m, n) in blocks of B lanes, as items over nt
+    workers, worker w running its blocks on states[w] (set up by the caller: objective,
+    options, out, pacers on control).  release: run without the GIL (C-level objectives).
+    0, or -1 with an exception set (the objective's, KeyboardInterrupt)."""
+    cdef lanes_run run
+    cdef int rc
+    run.states = states
+    run.X0 = X0
+    run.m = m
+    run.B = B
+    if release:
+        with nogil:
+            rc = gd_parallel_items(<gd_item_fn>_block_item, &run, (m + B - 1) // B, nt,
+                                   control)
+    else:
+        rc = gd_parallel_items(<gd_item_fn>_block_item, &run, (m + B - 1) // B, 1, control)
+    if rc != 0:
+        raise RuntimeError(f"gdfast: batch stopped with code {rc}")
+    return 0
+
+
 def _run_lanes(const double[:, ::1] X0, Options options, list objectives, int nt):
     """Every row of X0 through THE loop, blocks over nt workers (objectives: one per worker).
     Returns the per-start result arrays."""
@@ -93,9 +121,7 @@ def _run_lanes(const double[:, ::1] X0, Options options, list objectives, int nt
     cdef bint release = not first.obj.needs_gil
     cdef gd_state *states = <gd_state *>malloc(nt * sizeof(gd_state))
     cdef gd_control control
-    cdef lanes_run run
     cdef gd_lane_out out
-    cdef int rc
     if states == NULL:
         raise MemoryError()
     x = np.empty((m, n))
@@ -116,31 +142,19 @@ def _run_lanes(const double[:, ::1] X0, Options options, list objectives, int nt
     out.status = <int *>cnp.PyArray_DATA(status)
     out.stop_test = <int *>cnp.PyArray_DATA(stop_test)
     out.error_code = <int *>cnp.PyArray_DATA(code)
-    B = _lanes_per_block(&first.obj, m, n)
+    B = gd_lanes_per_block(&first.obj, m, n)
     try:
         for w in range(nt):
             obj = <Objective>objectives[w]
-            gd_state_init_lanes(&states[w], &(<Objective>obj).obj, n, B if B == 1 else
-                                (B + 7) // 8 * 8, &options.opt)
+            gd_state_init_lanes(&states[w], &(<Objective>obj).obj, n, gd_lanes_ld(B),
+                                &options.opt)
             ready += 1
             states[w].out = &out
             gd_pacer_init(&states[w].pacer, &control)
             if isinstance(obj, FiniteDifference):   # its stencils: counted, Ctrl-C checks
                 states[w].fev_extra = &(<FiniteDifference>obj).data.nfev
                 gd_pacer_init(&(<FiniteDifference>obj).data.pacer, &control)
-        run.states = states
-        run.X0 = &X0[0, 0]
-        run.m = m
-        run.B = B
-        if release:
-            with nogil:
-                rc = gd_parallel_items(<gd_item_fn>_block_item, &run, (m + B - 1) // B, nt,
-                                       &control)
-        else:
-            rc = gd_parallel_items(<gd_item_fn>_block_item, &run, (m + B - 1) // B, 1,
-                                   &control)
-        if rc != 0:
-            raise RuntimeError(f"gdfast: batch stopped with code {rc}")
+        gd_lanes_run(states, nt, &X0[0, 0], m, B, release, &control)
     finally:
         for w in range(ready):
             gd_state_free(&states[w])

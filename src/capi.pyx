@@ -1,15 +1,22 @@
-"""gdfast's public C API (version 1), for Cython extensions: ``cimport gdfast.capi``.
+"""gdfast's public C API (versions 1 and 2), for Cython extensions: ``cimport gdfast.capi``.
 
 Everything is declared in ``gdfast/capi.pxd`` (installed with gdfast, self-contained): a plain
-C function-pointer objective with a ``void *`` context, an options struct, a result struct,
-status codes, and two ``except -1 nogil`` entry points, ``gdfast_minimize_v1`` and
-``gdfast_fd_gradient_v1``.  Names carry their version: a later incompatible version adds new
-names and keeps these.
+C function-pointer objective with a ``void *`` context, options structs, a result struct,
+status and rule codes, and ``except -1 nogil`` entry points.  Version 1:
+``gdfast_minimize_v1`` and ``gdfast_fd_gradient_v1`` (fixed-step descent).  Version 2: every
+update rule, step rule, bound and clipping option through ``gdfast_options_v2``;
+``gdfast_minimize_v2``; a stepper (``gdfast_stepper_create_v2`` / ``_step_v2`` / ``_get_v2`` /
+``_reset_v2`` / ``_free_v2``) that a simulation advances once per time step; and
+``gdfast_minimize_batch_v2`` over m starts with a ``void *`` context each.  All of them drive
+the one descent loop (the batch through ``minimize_batch``'s driver).  Names carry their
+version: a later incompatible version adds new names and keeps these.
 
 The objective fills ``f[0]`` when ``f != NULL`` and ``g[0:n]`` when ``g != NULL``, and returns
 0; -1 after raising (declare it ``except -1 nogil`` and raise inside ``with gil:``: the
-exception reaches whoever called ``gdfast_minimize_v1``); or a positive code of your own,
-which stops the run with status ``GDFAST_OBJECTIVE_ERROR`` and ``result.error_code``.
+exception reaches whoever called the entry point); or a positive code of your own, which stops
+the run with status ``GDFAST_OBJECTIVE_ERROR`` and ``result.error_code``.  An invalid option
+(an unknown rule code, rates without ``n_rates``, ``lb`` without ``ub``, ...) is a ValueError
+naming the field.
 
 Build your extension with Cython >= 3 against an installed gdfast (``pip install gdfast``;
 Cython finds ``gdfast/capi.pxd`` on ``sys.path``), importing ``gdfast.capi`` at run time.
@@ -20,7 +27,11 @@ Example (``consumer.pyx``; the test suite compiles and runs exactly this)::
     # cython: language_level=3
     from gdfast.capi cimport (gdfast_options_v1, gdfast_result_v1, gdfast_options_init_v1,
                               gdfast_minimize_v1, gdfast_fd_gradient_v1,
-                              GDFAST_FD_CENTRAL, GDFAST_OBJECTIVE_ERROR)
+                              gdfast_options_v2, gdfast_options_init_v2,
+                              gdfast_stepper_create_v2, gdfast_stepper_step_v2,
+                              gdfast_stepper_get_v2, gdfast_stepper_free_v2,
+                              gdfast_minimize_batch_v2, GDFAST_RULE_ADAM, GDFAST_STEP_ARMIJO,
+                              GDFAST_RUNNING, GDFAST_FD_CENTRAL, GDFAST_OBJECTIVE_ERROR)
 
     cdef struct quad_data:
         double a0
@@ -63,6 +74,56 @@ Example (``consumer.pyx``; the test suite compiles and runs exactly this)::
             gdfast_minimize_v1(quadratic, &d, 2, start, x, &opts, &res)
         return (x[0], x[1]), res.fun, res.nit, res.status
 
+    def simulate(double a0, double a1, int time_steps, int iterations_per_step):
+        # a simulation's time loop: the data change every time step (a0 grows), and the
+        # stepper relaxes x a few Adam iterations per step, from where it was
+        cdef quad_data d = quad_data(a0, a1)
+        cdef double start[2]
+        cdef double x[2]
+        cdef double f
+        cdef void *stepper = NULL
+        cdef gdfast_options_v2 opts
+        cdef int t, status = GDFAST_RUNNING
+        start[0] = 1.0
+        start[1] = 1.0
+        gdfast_options_init_v2(&opts)
+        opts.update = GDFAST_RULE_ADAM
+        opts.lr = 0.05
+        opts.gtol = 0.0
+        opts.max_iter = 10 ** 9
+        gdfast_stepper_create_v2(quadratic, &d, 2, start, &opts, &stepper)
+        try:
+            for t in range(time_steps):
+                d.a0 = a0 * (1.0 + 0.01 * t)        # the objective reads its data at each call
+                with nogil:
+                    gdfast_stepper_step_v2(stepper, iterations_per_step, &status)
+            gdfast_stepper_get_v2(stepper, x, &f, NULL, NULL)
+        finally:
+            gdfast_stepper_free_v2(stepper)
+        return (x[0], x[1]), f, status
+
+    def batch(int m, int threads):
+        # m problems at once, each with its own data (a ctx per start), Armijo steps
+        cdef quad_data[64] data
+        cdef void *ctxs[64]
+        cdef double X0[128]
+        cdef double X[128]
+        cdef gdfast_result_v1 res[64]
+        cdef gdfast_options_v2 opts
+        cdef int i
+        for i in range(m):
+            data[i] = quad_data(1.0 + i, 2.0)
+            ctxs[i] = &data[i]
+            X0[2 * i] = 1.0
+            X0[2 * i + 1] = -1.0
+        gdfast_options_init_v2(&opts)
+        opts.step = GDFAST_STEP_ARMIJO
+        opts.lr = 1.0
+        opts.gtol = 1e-10
+        with nogil:
+            gdfast_minimize_batch_v2(quadratic, ctxs, m, 2, X0, X, &opts, res, threads)
+        return [((X[2 * i], X[2 * i + 1]), res[i].nit, res[i].status) for i in range(m)]
+
     def gradient(double a0, double a1, double x0, double y0):
         cdef quad_data d = quad_data(a0, a1)
         cdef double x[2]
@@ -92,24 +153,40 @@ Build it with this ``setup.py`` and run it::
 
     >>> import consumer
     >>> consumer.solve(3.0, 1.0, 1.0, 1.0)       # ((~0, ~0), ~0, nit, 0)
+    >>> consumer.simulate(3.0, 1.0, 100, 10)     # ((~0, ~0), ~0, -1): still running
+    >>> consumer.batch(8, 2)                     # [((~0, ~0), nit, 0), ...]
     >>> consumer.gradient(3.0, 1.0, 1.0, 1.0)    # (6.0, 2.0) up to rounding
     >>> consumer.fail()                          # ValueError: raised in the consumer's callback
 """
-from libc.math cimport isfinite
-from libc.stdlib cimport malloc, free
+from libc.math cimport isfinite, isnan
+from libc.stdlib cimport malloc, calloc, free
 from libc.string cimport memcpy, memset
 
 from gdfast._objective cimport gd_objective, gd_eval_fn
-from gdfast._descent cimport (gd_state, gd_options, gd_state_init, gd_state_free, gd_start,
-                              gd_iterate, gd_finish)
+from gdfast._descent cimport (gd_state, gd_options, gd_lane_out, gd_state_init,
+                              gd_state_init_lanes, gd_state_free, gd_start, gd_iterate,
+                              gd_finish, RUNNING)
 from gdfast._fdiff cimport (gd_fd_data, gd_fd_view, gd_fd_spec, fd_eval, fd_gradient,
-                            fd_work_size, fd_data_init)
-from gdfast._pacer cimport gd_pacer, gd_pacer_init
+                            fd_work_size, fd_data_init, fd_start_ctx)
+from gdfast._pacer cimport gd_control, gd_pacer, gd_pacer_init
+from gdfast._rules cimport STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, RULE_ADAM
+from gdfast._batch cimport gd_lanes_per_block, gd_lanes_ld, gd_lanes_run
 
 __all__ = ["CAPI_VERSION"]
 
 CAPI_VERSION = GDFAST_CAPI_VERSION
 
+
+cdef int _invalid(str message) except -1 with gil:
+    raise ValueError(f"gdfast C API: {message}")
+
+
+cdef int _invalid_at(str message, Py_ssize_t value) except -1 with gil:
+    """_invalid with a number in the message ({} in it)."""
+    raise ValueError(f"gdfast C API: {message.format(value)}")
+
+
+# ---- options: v1 and v2 become one gd_options here, and nowhere else -------------------------
 
 cdef int gdfast_options_init_v1(gdfast_options_v1 *options) noexcept nogil:
     options.lr = 0.01
@@ -122,11 +199,49 @@ cdef int gdfast_options_init_v1(gdfast_options_v1 *options) noexcept nogil:
     return 0
 
 
-cdef int _invalid(str message) except -1 with gil:
-    raise ValueError(f"gdfast C API: {message}")
+cdef int gdfast_options_init_v2(gdfast_options_v2 *o) except -1 nogil:
+    memset(o, 0, sizeof(gdfast_options_v2))
+    o.lr = 0.01
+    o.max_iter = 10000
+    o.gtol = 1e-5
+    o.fd_method = GDFAST_FD_NONE
+    o.update = GDFAST_RULE_SGD
+    o.beta1 = 0.9
+    o.beta2 = 0.999
+    o.eps = 1e-8
+    o.alpha = 0.99
+    o.step = GDFAST_STEP_FIXED
+    o.gamma = 1.0
+    o.period = 1
+    o.c1 = 1e-4
+    o.c2 = 0.9
+    o.shrink = 0.5
+    o.max_backtracks = 50
+    o.lr_min = 1e-10
+    o.lr_max = 1e10
+    return 0
 
 
-cdef int _check_options(const gdfast_options_v1 *o) except -1 nogil:
+cdef int _v1_as_v2(const gdfast_options_v1 *o1, gdfast_options_v2 *o) except -1 nogil:
+    gdfast_options_init_v2(o)
+    o.lr = o1.lr
+    o.max_iter = o1.max_iter
+    o.max_fev = o1.max_fev
+    o.gtol = o1.gtol
+    o.ftol = o1.ftol
+    o.xtol = o1.xtol
+    o.fd_method = o1.fd_method
+    return 0
+
+
+cdef inline bint _nonneg(double v) noexcept nogil:
+    return v >= 0.0 and isfinite(v)
+
+
+cdef int _configure(const gdfast_options_v2 *o, Py_ssize_t n, gd_options *opt) except -1 nogil:
+    """Validate a C API configuration (ValueError naming the field) into the loop's one
+    gd_options struct."""
+    cdef Py_ssize_t i
     if not (o.lr > 0.0 and isfinite(o.lr)):
         return _invalid("options.lr must be finite and > 0")
     if o.max_iter < 0 or o.max_fev < 0:
@@ -135,94 +250,438 @@ cdef int _check_options(const gdfast_options_v1 *o) except -1 nogil:
         return _invalid("options.gtol, ftol and xtol must be >= 0 (not NaN)")
     if o.fd_method < GDFAST_FD_NONE or o.fd_method > GDFAST_FD_CENTRAL4:
         return _invalid("options.fd_method must be GDFAST_FD_NONE or a GDFAST_FD_* method")
+    if o.update < GDFAST_RULE_SGD or o.update > GDFAST_RULE_ADAGRAD:
+        return _invalid_at("options.update: unknown update rule code {}", o.update)
+    if o.step < GDFAST_STEP_FIXED or o.step > GDFAST_STEP_BB2:
+        return _invalid_at("options.step: unknown step rule code {}", o.step)
+    if not (_nonneg(o.momentum) and _nonneg(o.weight_decay) and _nonneg(o.eps)
+            and _nonneg(o.lr_decay) and _nonneg(o.initial_accumulator_value)
+            and _nonneg(o.eta_min) and _nonneg(o.clip_norm) and _nonneg(o.clip_value)):
+        return _invalid("options.momentum, weight_decay, eps, lr_decay, "
+                        "initial_accumulator_value, eta_min, clip_norm and clip_value must be "
+                        "finite and >= 0")
+    if not (0.0 <= o.dampening <= 1.0 and 0.0 <= o.alpha <= 1.0):
+        return _invalid("options.dampening and options.alpha must be in [0, 1]")
+    if not (0.0 <= o.beta1 < 1.0 and 0.0 <= o.beta2 < 1.0):
+        return _invalid("options.beta1 and options.beta2 must be in [0, 1)")
+    if o.nesterov and (o.momentum <= 0.0 or o.dampening != 0.0):
+        return _invalid("options.nesterov needs momentum > 0 and dampening = 0")
+    if o.decoupled_wd and o.update != GDFAST_RULE_ADAM:
+        return _invalid("options.decoupled_wd (AdamW) needs update = GDFAST_RULE_ADAM")
+    if not (o.gamma > 0.0 and isfinite(o.gamma)) or o.period < 1:
+        return _invalid("options.gamma must be finite and > 0, options.period >= 1")
+    if o.step == GDFAST_STEP_ARRAY:
+        if o.rates == NULL or o.n_rates < 1:
+            return _invalid("options.rates and options.n_rates >= 1 are needed for "
+                            "GDFAST_STEP_ARRAY")
+        for i in range(o.n_rates):
+            if not (o.rates[i] > 0.0 and isfinite(o.rates[i])):
+                return _invalid_at("options.rates[{}] must be finite and > 0", i)
+    if not (0.0 < o.c1 < 1.0 and o.c1 < o.c2 < 1.0 and 0.0 < o.shrink < 1.0):
+        return _invalid("options.c1, c2 and shrink must satisfy 0 < c1 < c2 < 1, "
+                        "0 < shrink < 1")
+    if o.max_backtracks < 1 or not (0.0 < o.lr_min <= o.lr_max):
+        return _invalid("options.max_backtracks must be >= 1 and 0 < lr_min <= lr_max")
+    if (o.lb == NULL) != (o.ub == NULL):
+        return _invalid("options.lb and options.ub go together")
+    if o.lb != NULL:
+        if o.step == GDFAST_STEP_WOLFE:
+            return _invalid("bounds cannot be combined with the Wolfe line search")
+        for i in range(n):
+            if isnan(o.lb[i]) or isnan(o.ub[i]) or o.lb[i] > o.ub[i]:
+                return _invalid_at("options.lb[{0}] <= options.ub[{0}] is needed (not NaN)", i)
+    if o.maximize and o.step >= GDFAST_STEP_ARMIJO:
+        return _invalid("options.maximize cannot be combined with a line search")
+    memset(opt, 0, sizeof(gd_options))
+    opt.lr = o.lr
+    opt.max_iter = o.max_iter
+    opt.max_fev = o.max_fev
+    opt.gtol = o.gtol
+    opt.ftol = o.ftol
+    opt.xtol = o.xtol
+    opt.callback_every = 1
+    opt.rule.update = o.update
+    opt.rule.step = o.step
+    opt.rule.momentum = o.momentum
+    opt.rule.dampening = o.dampening
+    opt.rule.weight_decay = o.weight_decay
+    opt.rule.nesterov = o.nesterov != 0
+    opt.rule.decoupled_wd = o.decoupled_wd != 0
+    opt.rule.amsgrad = o.amsgrad != 0
+    opt.rule.centered = o.centered != 0
+    opt.rule.maximize = o.maximize != 0
+    opt.rule.beta1 = o.beta1
+    opt.rule.beta2 = o.beta2
+    opt.rule.alpha = o.alpha
+    opt.rule.eps = o.eps
+    opt.rule.lr_decay = o.lr_decay
+    opt.rule.init_acc = o.initial_accumulator_value
+    opt.rule.gamma = o.gamma
+    opt.rule.eta_min = o.eta_min
+    opt.rule.period = o.period
+    opt.rule.rates = o.rates
+    opt.rule.n_rates = o.n_rates
+    opt.rule.c1 = o.c1
+    opt.rule.c2 = o.c2
+    opt.rule.shrink = o.shrink
+    opt.rule.max_backtracks = o.max_backtracks
+    opt.rule.lr_min = o.lr_min
+    opt.rule.lr_max = o.lr_max
+    opt.rule.lb = o.lb
+    opt.rule.ub = o.ub
+    opt.rule.clip_norm = o.clip_norm
+    opt.rule.clip_value = o.clip_value
     return 0
 
 
-cdef void _user_objective(gd_objective *obj, gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
-                          bint has_gradient) noexcept nogil:
-    memset(obj, 0, sizeof(gd_objective))          # fields appended later start at 0 / NULL
-    obj.eval = <gd_eval_fn>fun
-    obj.ctx = ctx
-    obj.n = n
-    obj.has_gradient = has_gradient
-    obj.has_value_with_gradient = True
-    obj.needs_gil = False
+# ---- the objective a C API run evaluates: the user's function, or finite differences of it ---
 
+cdef struct capi_objective:
+    gd_objective user             # fun with its ctx
+    gd_objective fdobj            # finite differences of user (fd_method != GDFAST_FD_NONE)
+    gd_fd_data fd
+    gd_fd_view view
+    const gd_objective *run       # &user or &fdobj: what the loop calls
+
+
+cdef int _objective_init(capi_objective *o, gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
+                         int fd_method) except -1 nogil:
+    """The run's objective (o must not move afterwards: its parts point at each other)."""
+    memset(o, 0, sizeof(capi_objective))
+    o.user.eval = <gd_eval_fn>fun
+    o.user.ctx = ctx
+    o.user.n = n
+    o.user.has_gradient = fd_method == GDFAST_FD_NONE
+    o.user.has_value_with_gradient = True
+    o.user.needs_gil = False
+    o.run = &o.user
+    if fd_method == GDFAST_FD_NONE:
+        return 0
+    fd_data_init(&o.fd, &o.user, fd_method,
+                 <double *>malloc(fd_work_size(&o.user, n, fd_method) * sizeof(double)))
+    if o.fd.work == NULL:
+        with gil:
+            raise MemoryError()
+    o.view.d = &o.fd
+    o.view.inner_ctx = ctx
+    o.fdobj.eval = fd_eval
+    o.fdobj.ctx = &o.view
+    o.fdobj.n = n
+    o.fdobj.has_gradient = True
+    o.fdobj.has_value_with_gradient = False
+    o.fdobj.needs_gil = False
+    o.run = &o.fdobj
+    return 0
+
+
+cdef void _objective_free(capi_objective *o) noexcept nogil:
+    free(o.fd.work)
+    free(o.fd.views)
+    o.fd.work = NULL
+    o.fd.views = NULL
+
+
+cdef int _objective_error(int rc) except -1 with gil:
+    raise RuntimeError(f"gdfast C API: the objective returned error code {rc}")
+
+
+cdef void _result(const gd_state *s, gdfast_result_v1 *r) noexcept nogil:
+    r.fun = s.f[0]
+    r.nit = s.nit
+    r.nfev = s.nfev[0]
+    r.njev = s.njev[0]
+    r.status = s.status
+    r.error_code = s.error_code
+
+
+# ---- the stepper ------------------------------------------------------------------------------
+
+cdef struct capi_stepper:
+    capi_objective obj
+    gd_state s
+    double *x0                    # the start, for reset
+    bint broken                   # an exception interrupted the last call
+
+
+cdef int _stepper_init(capi_stepper *r, gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
+                       const double *x0, const gdfast_options_v2 *options) except -1 nogil:
+    """Validate, set up the objective and the state, evaluate at x0.  On failure everything
+    is released."""
+    cdef gd_options opt
+    r.s.buffer = NULL                 # what gd_state_free frees, if anything fails first
+    r.s.ibuffer = NULL
+    r.s.hist_x = NULL
+    r.s.hist_f = NULL
+    r.s.hist_gnorm = NULL
+    r.x0 = NULL
+    r.obj.fd.work = NULL
+    r.obj.fd.views = NULL
+    r.broken = False
+    if fun == NULL or x0 == NULL:
+        return _invalid("fun and x0 must not be NULL")
+    if n < 1:
+        return _invalid("n must be >= 1")
+    _configure(options, n, &opt)
+    cdef bint done = False
+    try:
+        r.x0 = <double *>malloc(n * sizeof(double))
+        if r.x0 == NULL:
+            with gil:
+                raise MemoryError()
+        memcpy(r.x0, x0, n * sizeof(double))
+        _objective_init(&r.obj, fun, ctx, n, options.fd_method)
+        gd_state_init(&r.s, r.obj.run, n, x0, &opt)
+        if r.obj.run == &r.obj.fdobj:
+            r.s.fev_extra = &r.obj.fd.nfev
+        gd_start(&r.s)
+        done = True
+    finally:
+        if not done:
+            _stepper_release(r)
+    return 0
+
+
+cdef void _stepper_release(capi_stepper *r) noexcept nogil:
+    gd_state_free(&r.s)
+    _objective_free(&r.obj)
+    free(r.x0)
+    r.x0 = NULL
+
+
+# ---- one run ----------------------------------------------------------------------------------
 
 cdef int gdfast_minimize_v1(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, const double *x0,
                             double *x, const gdfast_options_v1 *options,
                             gdfast_result_v1 *result) except -1 nogil:
-    cdef gdfast_options_v1 o
-    cdef gd_objective user
-    cdef gd_objective fdobj
-    cdef gd_fd_data fd
-    cdef gd_fd_view fd_view
-    cdef const gd_objective *run_obj = &user
-    cdef gd_options opt
-    cdef gd_state s
-    cdef bint use_fd
-    if fun == NULL or x0 == NULL or x == NULL:
-        return _invalid("fun, x0 and x must not be NULL")
-    if n < 1:
-        return _invalid("n must be >= 1")
+    cdef gdfast_options_v2 o
     if options == NULL:
-        gdfast_options_init_v1(&o)
+        gdfast_options_init_v2(&o)
     else:
-        o = options[0]
-    _check_options(&o)
-    use_fd = o.fd_method != GDFAST_FD_NONE
-    _user_objective(&user, fun, ctx, n, not use_fd)
-    fd.work = NULL
-    s.buffer = NULL                                # what gd_state_free frees, if init fails
-    s.ibuffer = NULL
-    s.hist_x = NULL
-    s.hist_f = NULL
-    s.hist_gnorm = NULL
+        _v1_as_v2(options, &o)
+    return gdfast_minimize_v2(fun, ctx, n, x0, x, &o, result)
+
+
+cdef int gdfast_minimize_v2(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, const double *x0,
+                            double *x, const gdfast_options_v2 *options,
+                            gdfast_result_v1 *result) except -1 nogil:
+    cdef gdfast_options_v2 defaults
+    cdef capi_stepper r
+    if options == NULL:
+        gdfast_options_init_v2(&defaults)
+        options = &defaults
+    _stepper_init(&r, fun, ctx, n, x0, options)
     try:
-        if use_fd:
-            fd_data_init(&fd, &user, o.fd_method,
-                         <double *>malloc(fd_work_size(&user, n, o.fd_method) * sizeof(double)))
-            if fd.work == NULL:
-                with gil:
-                    raise MemoryError()
-            memset(&fdobj, 0, sizeof(gd_objective))
-            fd_view.d = &fd
-            fd_view.inner_ctx = user.ctx
-            fdobj.eval = fd_eval
-            fdobj.ctx = &fd_view
-            fdobj.n = n
-            fdobj.has_gradient = True
-            fdobj.has_value_with_gradient = False
-            fdobj.needs_gil = False
-            run_obj = &fdobj
-        memset(&opt, 0, sizeof(gd_options))        # fields added to gd_options later start at 0
-        opt.lr = o.lr
-        opt.max_iter = o.max_iter
-        opt.max_fev = o.max_fev
-        opt.gtol = o.gtol
-        opt.ftol = o.ftol
-        opt.xtol = o.xtol
-        opt.callback_every = 1
-        opt.record_history = False
-        gd_state_init(&s, run_obj, n, x0, &opt)
-        if use_fd:
-            s.fev_extra = &fd.nfev
-        gd_start(&s)
-        gd_iterate(&s, opt.max_iter)
-        gd_finish(&s)
-        memcpy(x, s.x, n * sizeof(double))
+        gd_iterate(&r.s, r.s.opt.max_iter)
+        gd_finish(&r.s)
+        memcpy(x, r.s.x, n * sizeof(double))
         if result != NULL:
-            result.fun = s.f[0]
-            result.nit = s.nit
-            result.nfev = s.nfev[0]
-            result.njev = s.njev[0]
-            result.status = s.status
-            result.error_code = s.error_code
+            _result(&r.s, result)
     finally:
-        gd_state_free(&s)
-        free(fd.work)
+        _stepper_release(&r)
     return 0
 
+
+cdef int gdfast_stepper_create_v2(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
+                                  const double *x0, const gdfast_options_v2 *options,
+                                  void **stepper) except -1 nogil:
+    cdef gdfast_options_v2 defaults
+    cdef capi_stepper *r
+    if stepper == NULL:
+        return _invalid("stepper must not be NULL")
+    stepper[0] = NULL
+    if options == NULL:
+        gdfast_options_init_v2(&defaults)
+        options = &defaults
+    r = <capi_stepper *>calloc(1, sizeof(capi_stepper))
+    if r == NULL:
+        with gil:
+            raise MemoryError()
+    cdef bint done = False
+    try:
+        _stepper_init(r, fun, ctx, n, x0, options)
+        done = True
+    finally:
+        if not done:
+            free(r)
+    stepper[0] = r
+    return 0
+
+
+cdef inline capi_stepper *_stepper(void *stepper) except NULL nogil:
+    if stepper == NULL:
+        _invalid("stepper must not be NULL")
+        return NULL
+    return <capi_stepper *>stepper
+
+
+cdef int gdfast_stepper_step_v2(void *stepper, Py_ssize_t k, int *status) except -1 nogil:
+    cdef capi_stepper *r = _stepper(stepper)
+    if k < 0:
+        return _invalid("k must be >= 0")
+    if r.broken:
+        return _invalid("the objective raised during the last step: reset the stepper first")
+    r.broken = True
+    gd_iterate(&r.s, k)
+    r.broken = False
+    if status != NULL:
+        status[0] = r.s.status
+    return 0
+
+
+cdef int gdfast_stepper_get_v2(void *stepper, double *x, double *f, double *g,
+                               gdfast_result_v1 *result) except -1 nogil:
+    cdef capi_stepper *r = _stepper(stepper)
+    cdef Py_ssize_t n = r.s.n
+    cdef double fx
+    cdef int rc
+    if x != NULL:
+        memcpy(x, r.s.x, n * sizeof(double))
+    if g != NULL:
+        memcpy(g, r.s.g, n * sizeof(double))
+    fx = r.s.f[0]
+    if (f != NULL or result != NULL) and not r.s.f_known:     # not counted, as Descent.fun
+        rc = r.obj.user.eval(r.obj.user.ctx, n, r.s.x, &fx, NULL)
+        if rc != 0:
+            _objective_error(rc)
+    if f != NULL:
+        f[0] = fx
+    if result != NULL:
+        _result(&r.s, result)
+        result.fun = fx
+    return 0
+
+
+cdef int gdfast_stepper_reset_v2(void *stepper, const double *x0) except -1 nogil:
+    cdef capi_stepper *r = _stepper(stepper)
+    cdef gd_options opt = r.s.opt
+    cdef Py_ssize_t n = r.s.n
+    if x0 != NULL:
+        memcpy(r.x0, x0, n * sizeof(double))
+    gd_state_free(&r.s)
+    if r.obj.run == &r.obj.fdobj:
+        r.obj.fd.nfev = 0
+    r.broken = True
+    gd_state_init(&r.s, r.obj.run, n, r.x0, &opt)
+    if r.obj.run == &r.obj.fdobj:
+        r.s.fev_extra = &r.obj.fd.nfev
+    gd_start(&r.s)
+    r.broken = False
+    return 0
+
+
+cdef int gdfast_stepper_free_v2(void *stepper) except -1 nogil:
+    if stepper != NULL:
+        _stepper_release(<capi_stepper *>stepper)
+        free(stepper)
+    return 0
+
+
+# ---- the batch --------------------------------------------------------------------------------
+
+cdef void *_ctx_of_start(void *ctx, Py_ssize_t start) noexcept nogil:
+    return (<void **>ctx)[start]
+
+
+cdef int gdfast_minimize_batch_v2(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m,
+                                  Py_ssize_t n, const double *X0, double *X,
+                                  const gdfast_options_v2 *options, gdfast_result_v1 *results,
+                                  int threads) except -1 nogil:
+    cdef gdfast_options_v2 defaults
+    cdef gd_options opt
+    if fun == NULL or X0 == NULL or X == NULL:
+        return _invalid("fun, X0 and X must not be NULL")
+    if m < 1 or n < 1:
+        return _invalid("m and n must be >= 1")
+    if threads < 1:
+        return _invalid("threads must be >= 1")
+    if options == NULL:
+        gdfast_options_init_v2(&defaults)
+        options = &defaults
+    _configure(options, n, &opt)
+    with gil:
+        _batch(fun, ctxs, m, n, X0, X, options.fd_method, &opt, results, min(threads, m))
+    return 0
+
+
+cdef int _batch(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m, Py_ssize_t n,
+                const double *X0, double *X, int fd_method, const gd_options *opt,
+                gdfast_result_v1 *results, int nt) except -1:
+    """The batch through minimize_batch's driver (gd_lanes_run): a capi_objective and a
+    state per worker, start i evaluated with ctxs[i]."""
+    cdef capi_objective *objs = <capi_objective *>calloc(nt, sizeof(capi_objective))
+    cdef gd_state *states = <gd_state *>calloc(nt, sizeof(gd_state))
+    cdef double *G = <double *>malloc(m * n * sizeof(double))
+    cdef double *F = <double *>malloc(m * sizeof(double))
+    cdef Py_ssize_t *counts = <Py_ssize_t *>malloc(3 * m * sizeof(Py_ssize_t))
+    cdef int *codes = <int *>malloc(3 * m * sizeof(int))
+    cdef Py_ssize_t w, i, B, ready = 0
+    cdef gd_fd_view *views
+    cdef gd_lane_out out
+    cdef gd_control control
+    try:
+        if objs == NULL or states == NULL or G == NULL or F == NULL or counts == NULL \
+                or codes == NULL:
+            raise MemoryError()
+        for w in range(nt):
+            _objective_init(&objs[w], fun, NULL, n, fd_method)
+            if ctxs != NULL:                  # start i's calls get ctxs[i]
+                objs[w].user.ctx = <void *>ctxs
+                objs[w].user.n_starts = m
+                objs[w].user.start_ctx = _ctx_of_start
+                if fd_method != GDFAST_FD_NONE:
+                    views = <gd_fd_view *>malloc(m * sizeof(gd_fd_view))
+                    if views == NULL:
+                        raise MemoryError()
+                    objs[w].fd.views = views
+                    for i in range(m):
+                        views[i].d = &objs[w].fd
+                        views[i].inner_ctx = ctxs[i]
+                    objs[w].fdobj.n_starts = m
+                    objs[w].fdobj.start_ctx = fd_start_ctx
+            objs[w].user.parallel_safe = True
+        B = gd_lanes_per_block(objs[0].run, m, n)
+        out.x = X
+        out.g = G
+        out.f = F
+        out.nit = counts
+        out.nfev = counts + m
+        out.njev = counts + 2 * m
+        out.status = codes
+        out.stop_test = codes + m
+        out.error_code = codes + 2 * m
+        for w in range(nt):
+            gd_state_init_lanes(&states[w], objs[w].run, n, gd_lanes_ld(B), opt)
+            ready += 1
+            states[w].out = &out
+            gd_pacer_init(&states[w].pacer, &control)
+            if fd_method != GDFAST_FD_NONE:
+                states[w].fev_extra = &objs[w].fd.nfev
+                gd_pacer_init(&objs[w].fd.pacer, &control)
+        gd_lanes_run(states, nt, X0, m, B, True, &control)
+        if results != NULL:
+            for i in range(m):
+                results[i].fun = F[i]
+                results[i].nit = counts[i]
+                results[i].nfev = counts[m + i]
+                results[i].njev = counts[2 * m + i]
+                results[i].status = codes[i]
+                results[i].error_code = codes[2 * m + i]
+    finally:
+        for w in range(ready):
+            gd_state_free(&states[w])
+        if objs != NULL:
+            for w in range(nt):
+                _objective_free(&objs[w])
+        free(objs)
+        free(states)
+        free(G)
+        free(F)
+        free(counts)
+        free(codes)
+    return 0
+
+
+# ---- finite differences -----------------------------------------------------------------------
 
 cdef int gdfast_fd_gradient_v1(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
                                const double *x, int method, double step,
@@ -241,7 +700,10 @@ cdef int gdfast_fd_gradient_v1(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
         return _invalid("method must be one of GDFAST_FD_FORWARD, BACKWARD, CENTRAL, CENTRAL4")
     if not (step >= 0.0 and isfinite(step)):
         return _invalid("step must be finite and >= 0 (0: the default relative step)")
-    _user_objective(&user, fun, ctx, n, False)
+    memset(&user, 0, sizeof(gd_objective))
+    user.eval = <gd_eval_fn>fun
+    user.ctx = ctx
+    user.n = n
     spec.method = method
     spec.abs_step = step
     spec.abs_steps = NULL
@@ -297,3 +759,140 @@ def _py_minimize_v1(const double[::1] x0, double lr=0.01, Py_ssize_t max_iter=10
                            &xv[0] if n > 0 else NULL, &o, &r)
     return x, {"fun": r.fun, "nit": r.nit, "nfev": r.nfev, "njev": r.njev,
                "status": r.status, "error_code": r.error_code}
+
+
+_V2_FIELDS = {
+    "lr": float, "max_iter": int, "max_fev": int, "gtol": float, "ftol": float, "xtol": float,
+    "fd_method": int, "update": int, "momentum": float, "dampening": float, "nesterov": int,
+    "weight_decay": float, "decoupled_wd": int, "amsgrad": int, "beta1": float,
+    "beta2": float, "eps": float, "alpha": float, "centered": int, "lr_decay": float,
+    "initial_accumulator_value": float, "maximize": int, "step": int, "gamma": float,
+    "eta_min": float, "period": int, "n_rates": int, "c1": float, "c2": float,
+    "shrink": float, "max_backtracks": int, "lr_min": float, "lr_max": float,
+    "clip_norm": float, "clip_value": float}
+
+
+def _py_capi_v2(X0, dict options, str mode="minimize", int threads=1, list steps=None,
+                bint per_start_scale=False):
+    """The v2 entries on the shim objective sum_i (i+1) x_i^2 (times (1 + row) per start with
+    per_start_scale, through the batch's ctxs), options given by field name (and "rates",
+    "lb", "ub" as arrays), as called from C.  mode: "minimize" (row by row), "batch" or
+    "stepper" (``steps``: iterations per step call).  Returns (X, list of result dicts) and,
+    for the stepper, the statuses after each call.  Not part of the API: the C API's test
+    hook."""
+    import numpy as np
+    cdef gdfast_options_v2 o
+    cdef double[:, ::1] X = np.array(X0, dtype=np.float64, ndmin=2)
+    cdef Py_ssize_t m = X.shape[0], n = X.shape[1], i, k
+    cdef const double[::1] arr
+    cdef double[::1] scales = np.arange(1.0, m + 1.0)
+    cdef void **ctxs = NULL
+    cdef void *st = NULL
+    cdef int status
+    out = np.empty((m, n))
+    cdef double[:, ::1] ov = out
+    cdef gdfast_result_v1 *res = <gdfast_result_v1 *>malloc(m * sizeof(gdfast_result_v1))
+    keep = []
+    gdfast_options_init_v2(&o)
+    for key, value in options.items():
+        if key in ("rates", "lb", "ub"):
+            arr = np.ascontiguousarray(value, dtype=np.float64)
+            keep.append(arr)
+            if key == "rates":
+                o.rates = &arr[0]
+            elif key == "lb":
+                o.lb = &arr[0]
+            else:
+                o.ub = &arr[0]
+        elif key in _V2_FIELDS:
+            setattr_field(&o, key, value)
+        else:
+            raise KeyError(key)
+    statuses = []
+    try:
+        if per_start_scale:
+            ctxs = <void **>malloc(m * sizeof(void *))
+            for i in range(m):
+                ctxs[i] = &scales[i]
+        if mode == "batch":
+            with nogil:
+                gdfast_minimize_batch_v2(_shim_scaled if per_start_scale else _shim_quadratic,
+                                         ctxs, m, n, &X[0, 0], &ov[0, 0], &o, res, threads)
+        elif mode == "minimize":
+            for i in range(m):
+                with nogil:
+                    gdfast_minimize_v2(_shim_scaled if per_start_scale else _shim_quadratic,
+                                       &scales[i] if per_start_scale else NULL, n, &X[i, 0],
+                                       &ov[i, 0], &o, &res[i])
+        else:
+            for i in range(m):
+                gdfast_stepper_create_v2(_shim_quadratic, NULL, n, &X[i, 0], &o, &st)
+                try:
+                    for k in steps:
+                        gdfast_stepper_step_v2(st, k, &status)
+                        statuses.append(status)
+                    gdfast_stepper_get_v2(st, &ov[i, 0], NULL, NULL, &res[i])
+                finally:
+                    gdfast_stepper_free_v2(st)
+        rows = [{"fun": res[i].fun, "nit": res[i].nit, "nfev": res[i].nfev,
+                 "njev": res[i].njev, "status": res[i].status,
+                 "error_code": res[i].error_code} for i in range(m)]
+    finally:
+        free(res)
+        free(ctxs)
+    return out, rows, statuses
+
+
+cdef int setattr_field(gdfast_options_v2 *o, str key, value) except -1:
+    cdef double v = float(value)
+    cdef Py_ssize_t k = int(value) if _V2_FIELDS[key] is int else 0
+    if key == "lr": o.lr = v
+    elif key == "max_iter": o.max_iter = k
+    elif key == "max_fev": o.max_fev = k
+    elif key == "gtol": o.gtol = v
+    elif key == "ftol": o.ftol = v
+    elif key == "xtol": o.xtol = v
+    elif key == "fd_method": o.fd_method = <int>k
+    elif key == "update": o.update = <int>k
+    elif key == "momentum": o.momentum = v
+    elif key == "dampening": o.dampening = v
+    elif key == "nesterov": o.nesterov = <int>k
+    elif key == "weight_decay": o.weight_decay = v
+    elif key == "decoupled_wd": o.decoupled_wd = <int>k
+    elif key == "amsgrad": o.amsgrad = <int>k
+    elif key == "beta1": o.beta1 = v
+    elif key == "beta2": o.beta2 = v
+    elif key == "eps": o.eps = v
+    elif key == "alpha": o.alpha = v
+    elif key == "centered": o.centered = <int>k
+    elif key == "lr_decay": o.lr_decay = v
+    elif key == "initial_accumulator_value": o.initial_accumulator_value = v
+    elif key == "maximize": o.maximize = <int>k
+    elif key == "step": o.step = <int>k
+    elif key == "gamma": o.gamma = v
+    elif key == "eta_min": o.eta_min = v
+    elif key == "period": o.period = k
+    elif key == "n_rates": o.n_rates = k
+    elif key == "c1": o.c1 = v
+    elif key == "c2": o.c2 = v
+    elif key == "shrink": o.shrink = v
+    elif key == "max_backtracks": o.max_backtracks = k
+    elif key == "lr_min": o.lr_min = v
+    elif key == "lr_max": o.lr_max = v
+    elif key == "clip_norm": o.clip_norm = v
+    elif key == "clip_value": o.clip_value = v
+    return 0
+
+
+cdef int _shim_scaled(void *ctx, Py_ssize_t n, const double *x, double *f,
+                      double *g) except -1 nogil:
+    """(*ctx) sum_i (i + 1) x_i^2: the shim objective with a scale per start."""
+    cdef double scale = (<double *>ctx)[0]
+    cdef Py_ssize_t i
+    _shim_quadratic(NULL, n, x, f, g)
+    if f != NULL:
+        f[0] = scale * f[0]
+    if g != NULL:
+        for i in range(n):
+            g[i] = scale * g[i]
+    return 0

@@ -29,6 +29,13 @@ import consumer
 assert status == 0 and abs(x) < 1e-9 and abs(y) < 1e-9 and fun < 1e-18 and nit > 2, (x, y, nit)
 (x2, y2), _, nit2, status2 = consumer.solve(3.0, 1.0, 1.0, 1.0, True)
 assert status2 == 0 and abs(x2) < 1e-8 and abs(y2) < 1e-8, (x2, y2)
+(xs, ys), fs, status_s = consumer.simulate(3.0, 1.0, 100, 10)
+assert status_s == -1 and abs(xs) < 1e-2 and abs(ys) < 1e-2, (xs, ys, status_s)
+rows = consumer.batch(8, 2)
+assert rows == consumer.batch(8, 1) and len(rows) == 8
+for (xb, yb), nit_b, status_b in rows:
+    assert status_b == 0 and abs(xb) < 1e-8 and abs(yb) < 1e-8 and nit_b > 0, rows
+assert len({nit_b for _, nit_b, _ in rows}) > 1      # each start its own data
 g = consumer.gradient(3.0, 1.0, 1.0, 1.0)
 assert math.isclose(g[0], 6.0, rel_tol=1e-8) and math.isclose(g[1], 2.0, rel_tol=1e-8), g
 assert consumer.error_code() == (True, 7)
