@@ -675,6 +675,50 @@ HIMMELBLAU_BATCH = Workload(
         Impl("Numba @njit loop (one start after the other)", "Numba",
              _batch_numba,
              pytest_rounds=5),
+        Impl("C loop, 64-start SoA blocks, gradient inlined", "C",
+             lambda p: _baseline("himmelblau_soa", p.X0, p.lr, p.steps), pytest_rounds=5),
+        Impl("C loop, 64-start SoA blocks (vs 2 threads)", "C",
+             lambda p: _baseline("himmelblau_soa", p.X0, p.lr, p.steps),
+             vs="gdfast minimize_batch, all threads", pytest_rounds=3),
+    ],
+    rtol=1e-12, atol=1e-12,
+    pytest_file="test_bench_batch.py",
+)
+
+
+def _baseline(name, *args):
+    """A plain C loop of gdfast._baselines, called with args."""
+    from gdfast import _baselines
+    fn = getattr(_baselines, name)
+    return lambda: fn(*args)
+
+
+def _adam_batch_gdfast(threads):
+    """The maker of minimize_batch rows with Adam (torch's defaults, lr 0.01)."""
+    def make(p):
+        """minimize_batch with method="adam" on the built-in Himmelblau, tolerances off."""
+        import gdfast
+        h = gdfast.objectives.Himmelblau()
+        return lambda: gdfast.minimize_batch(h, p.X0, method="adam", lr=p.lr,
+                                             max_iter=p.steps, gtol=0, threads=threads)
+    return make
+
+
+HIMMELBLAU_BATCH_ADAM = Workload(
+    group="himmelblau-batch-adam",
+    title="multi-start on Himmelblau with Adam (torch's defaults, lr 0.01): 1,000 steps from "
+          "each start, all tolerances off",
+    sizes=("10^5 starts", "10^4 starts"),
+    setup=_batch_setup,
+    reference="C loop, 64-start SoA blocks, gradient inlined",
+    impls=[
+        Impl("gdfast minimize_batch, 1 thread", "gdfast", _adam_batch_gdfast(1),
+             pytest_rounds=3),
+        Impl("gdfast minimize_batch, all threads", "gdfast", _adam_batch_gdfast(None),
+             pytest_rounds=3),
+        Impl("C loop, 64-start SoA blocks, gradient inlined", "C",
+             lambda p: _baseline("adam_himmelblau_soa", p.X0, p.lr, p.steps),
+             pytest_rounds=3),
     ],
     rtol=1e-12, atol=1e-12,
     pytest_file="test_bench_batch.py",
@@ -854,5 +898,5 @@ LANDSCAPE = Workload(
 )
 
 
-WORKLOADS = [QUADRATIC, QUADRATIC_SOLVE, FD_100, FD_1000, F10, HIMMELBLAU_BATCH, LOWLEVEL, ADAM,
-             LANDSCAPE]
+WORKLOADS = [QUADRATIC, QUADRATIC_SOLVE, FD_100, FD_1000, F10, HIMMELBLAU_BATCH,
+             HIMMELBLAU_BATCH_ADAM, LOWLEVEL, ADAM, LANDSCAPE]
