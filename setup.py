@@ -2,8 +2,9 @@
 
 Environment switches (read at build time):
 
-* ``GDFAST_DEBUG=1``  -- bounds checking, wraparound and initialization checks back on,
-  ``-O0 -g``: for running the test suite against a checked build now and then.
+* ``GDFAST_DEBUG=1``  -- bounds and initialization checks back on, ``-O0 -g``: for running
+  the test suite against a checked build now and then (negative indices never wrap around,
+  in either build: the checks only add checks).
 * ``GDFAST_NATIVE=1`` -- add ``-march=native`` (faster on the machine that builds it,
   not portable: never for wheels you distribute).
 * ``GDFAST_SANITIZE=address,undefined`` -- compile and link with ``-fsanitize=...``.
@@ -27,7 +28,7 @@ OPENMP = os.environ.get("GDFAST_OPENMP", "1") not in ("", "0")
 directives = {
     "language_level": 3,
     "boundscheck": DEBUG,
-    "wraparound": DEBUG,
+    "wraparound": False,
     "initializedcheck": DEBUG,
     "cdivision": True,
     "embedsignature": True,

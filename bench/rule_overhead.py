@@ -4,7 +4,7 @@
 
 with gdfast importable (installed, or ``PYTHONPATH=.`` after an in-place build).
 
-The rules and their plain C loops are those of test_bench_rules.py (bit-identical iterates,
+The rules and their plain C loops are those of rule_table.py (bit-identical iterates,
 10^6 iterations each).  Each run is timed R times, interleaved with the others so that drift
 of a shared machine touches all alike; the minimum is kept.  Overhead of a rule = (gdfast - C)
 for it minus (gdfast - C) for plain descent: what the rule costs beyond its own arithmetic.
@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import test_bench_rules as T  # noqa: E402
+import rule_table as T  # noqa: E402
 
 
 def main(argv=None):
@@ -30,7 +30,7 @@ def main(argv=None):
     best = {}
     for _ in range(args.rounds):
         for name in names:
-            for side, run in (("gdfast", lambda: T._gdfast_rule(name, T.QITERS)),
+            for side, run in (("gdfast", lambda: T.gdfast_rule(name, T.QITERS)),
                               ("C", lambda: T.RULES[name][1](T.QITERS))):
                 t0 = time.perf_counter()
                 run()

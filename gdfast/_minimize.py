@@ -11,12 +11,11 @@ from gdfast._adapt import make_objective
 from gdfast._result import History, OptimizeResult
 from gdfast._typing import ArrayLike, Bounds, Fun, Jac, Method, StepRule
 from gdfast import optimizers
-from gdfast._validate import (as_matrix, as_point, as_real_array, nonneg_float, nonneg_int,
-                              positive_float, positive_int)
+from gdfast._validate import (MAX_COUNT as _MAX_COUNT, as_matrix, as_point, as_real_array,
+                              nonneg_float, nonneg_int, positive_float, positive_int)
 
 __all__ = ["minimize"]
 
-_MAX_COUNT = 2 ** 62          # "unlimited" for counts that C stores as Py_ssize_t
 
 
 def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = None,

@@ -4,7 +4,7 @@ ctypedef int (*gd_eval_fn)(void *ctx, Py_ssize_t n, const double *x,
                            double *f, double *g) except -1 nogil
 # f(x) into *f and/or grad f(x) into g[0:n]; either pointer may be NULL (not wanted).
 # Returns 0 on success, -1 with a Python exception set, or a positive error code
-# of a C objective (the run then stops with status C_ERROR).
+# of a C objective (the run then stops with status OBJECTIVE_ERROR).
 
 ctypedef int (*gd_eval_many_fn)(void *ctx, Py_ssize_t m, Py_ssize_t n, const double *X,
                                 double *F, const Py_ssize_t *starts) except -1 nogil

@@ -11,6 +11,8 @@ import numpy as np
 
 from gdfast._objective import all_finite    # one C pass, no warnings
 
+MAX_COUNT = 2 ** 62         # "unlimited" for counts that C stores as Py_ssize_t
+
 __all__ = ["as_point", "as_vector", "as_matrix", "as_real_array", "positive_float",
            "nonneg_float", "nonneg_int", "positive_int", "choice"]
 

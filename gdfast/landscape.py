@@ -355,11 +355,9 @@ def _objective(fun, n, name, args, vectorized, threads):
 
 
 def _thread_safe(objective):
-    """Built-ins hold no scratch state; a Cython Objective subclass may opt in with a class
-    attribute ``thread_safe = True`` (its evaluate must then never take the GIL)."""
-    from gdfast._builtins import BuiltinObjective
-    return isinstance(objective, BuiltinObjective) or \
-        getattr(type(objective), "thread_safe", False) is True
+    """The objective's own word (``Objective.parallel_safe``), as for batches: built-ins and
+    low-level pointers; a Cython subclass with a class attribute ``thread_safe = True``."""
+    return objective.parallel_safe
 
 
 def _available_cores():

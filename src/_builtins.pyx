@@ -299,13 +299,6 @@ cdef object _kernel_shim(const double[::1] x, bint dispatched, bint log1p):
             for i in range(k):
                 o[i] = gd_log1p_unit(x[i]) if log1p else gd_exp(x[i])
     return out
-    with nogil:
-        if dispatched:
-            gd_log1p_unit_array(&x[0], &o[0], k)
-        else:
-            for i in range(k):
-                o[i] = gd_log1p_unit(x[i])
-    return out
 
 
 # ---- (c) classes ----------------------------------------------------------------------------

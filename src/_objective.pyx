@@ -66,9 +66,16 @@ cdef class Objective:
         self.obj.has_value_with_gradient = True
         self.obj.needs_gil = False
         self.obj.eval_block = NULL
-        self.obj.parallel_safe = False
+        # a Cython subclass opts in with a class attribute thread_safe = True (its evaluate
+        # must then never take the GIL nor keep scratch state)
+        self.obj.parallel_safe = getattr(type(self), "thread_safe", False) is True
         self.obj.n_starts = 0
         self.obj.start_ctx = NULL
+
+    @property
+    def parallel_safe(self):
+        """Whether batches and landscapes may evaluate it on several threads at once."""
+        return bool(self.obj.parallel_safe)
 
     @property
     def n_starts(self):

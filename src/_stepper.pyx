@@ -15,12 +15,12 @@ from gdfast._descent cimport (gd_state, gd_options, gd_state_init, gd_state_free
 from gdfast._fdiff cimport FiniteDifference
 
 from gdfast._descent import MESSAGES, STOP_TESTS, Status
+from gdfast._validate import MAX_COUNT as _MAX_COUNT
 
 cnp.import_array()
 
 __all__ = ["Descent"]
 
-_MAX_COUNT = 2 ** 62
 
 
 
