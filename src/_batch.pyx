@@ -36,7 +36,7 @@ cnp.import_array()
 
 __all__ = ["minimize_batch", "openmp_available"]
 
-cdef Py_ssize_t MAX_LANES = 64      # lanes per block at most (a multiple of the vector width)
+cdef Py_ssize_t MAX_LANES = 256      # lanes per block at most (a multiple of the vector width)
 
 
 def openmp_available():
