@@ -182,15 +182,18 @@ def _check_state(state, n):
     return out
 
 
-def configure(fun, x0, args=(), *, jac=None, vectorized=False, fd_step=None, state=None,
-              **settings):
+def configure(fun, x0, args=(), *, jac=None, method="gd", lr=None, max_iter=10_000,
+              gtol=1e-5, ftol=0.0, xtol=0.0, max_fev=None, callback_every=1, history=False,
+              vectorized=False, fd_step=None, step_rule=None, options=None, bounds=None,
+              clip_norm=None, clip_value=None, maximize=None, state=None):
     """Validate minimize's arguments (all of them, before any objective call) and return
     ``(x, objective, options)``: x0 as a fresh array (clipped into the bounds), the Objective
     the loop runs on, and the options dict of ``gdfast._descent.Options``.  Shared by
     minimize and the stepper, so that both configure the one loop identically."""
     x = as_point(x0, "x0")
     n = x.shape[0]
-    opts = _options(n, **settings)
+    opts = _options(n, method, lr, max_iter, gtol, ftol, xtol, max_fev, callback_every,
+                    history, step_rule, options, bounds, clip_norm, clip_value, maximize)
     opts["state"] = _check_state(state, n)
     if "lb" in opts["rule"]:
         np.clip(x, opts["rule"]["lb"], opts["rule"]["ub"], out=x)
@@ -216,7 +219,7 @@ def configure_batch(fun, X0, args=(), *, jac=None, vectorized=False, fd_step=Non
     return X, objective, fd, opts
 
 
-def _options(n, *, method="gd", lr=None, max_iter=10_000, gtol=1e-5, ftol=0.0, xtol=0.0,
+def _options(n, method="gd", lr=None, max_iter=10_000, gtol=1e-5, ftol=0.0, xtol=0.0,
              max_fev=None, callback_every=1, history=False, step_rule=None, options=None,
              bounds=None, clip_norm=None, clip_value=None, maximize=None):
     """The options dict of ``gdfast._descent.Options`` for points of length n (the rule's
