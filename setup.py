@@ -68,13 +68,14 @@ MODULES = {
     "gdfast._landscape": "src/_landscape.pyx",   # grid evaluation (line / plane landscapes)
 }
 
-# modules whose prange loops run on OpenMP threads when the compiler supports it
+# modules whose parallel items (src/gd_parallel.h) run on OpenMP threads when the compiler
+# supports it
 OPENMP_MODULES = {"gdfast._landscape", "gdfast._batch"}
 
 
 def openmp_flags():
     """``-fopenmp`` if a small OpenMP program compiles and links with it, else no flags
-    (Cython's prange then compiles to a serial loop)."""
+    (the parallel items then run serially)."""
     import shutil
     import sys
     import tempfile

@@ -1,4 +1,5 @@
 # Stub of the compiled module src/_batch.pyx (checked against it by tests/test_typing.py).
+from collections.abc import Callable
 from typing import Any
 
 from numpy.typing import ArrayLike
@@ -13,7 +14,9 @@ def default_threads() -> int: ...
 def minimize_batch(fun: Fun, X0: ArrayLike, args: tuple[Any, ...] = (), *,
                    jac: Jac = None, method: Method = "gd", lr: float | None = None,
                    max_iter: int = 10_000, gtol: float = 1e-5, ftol: float = 0.0,
-                   xtol: float = 0.0, max_fev: int | None = None, threads: int | None = None,
+                   xtol: float = 0.0, max_fev: int | None = None,
+                   callback: Callable[..., Any] | None = None, callback_every: int = 1,
+                   history: bool = False, threads: int | None = None,
                    vectorized: bool = False, fd_step: ArrayLike | None = None,
                    step_rule: StepRule = None, options: dict[str, Any] | None = None,
                    bounds: Bounds = None, clip_norm: float | None = None,

@@ -34,6 +34,18 @@ cdef struct gd_options:
     bint record_history           # keep every iterate, value and gradient norm
     gd_rule rule                  # update rule, step rule, bounds, clipping
 
+ctypedef int (*gd_lanes_callback_fn)(void *ctx, void *state) except -1 nogil
+# (many lanes) called every callback_every iterations with the gd_state: it may set the pend of
+# running lanes to CALLBACK_STOP to stop them; returns 0, 1 to stop every lane, -1 on exception.
+
+cdef struct gd_history:
+    # one start's recorded iterates (record_history): len rows of x (n each), f, gnorm
+    double *x
+    double *f
+    double *gnorm
+    Py_ssize_t len
+    Py_ssize_t cap
+
 cdef struct gd_lane_out:
     # where a run of many lanes saves each lane's final data when it stops, at the row
     # lane[i] (the start it runs): x and g (m, n), the rest (m,)
@@ -46,6 +58,7 @@ cdef struct gd_lane_out:
     int *status
     int *stop_test
     int *error_code
+    gd_history *hist              # NULL, or each start's history (record_history)
 
 cdef struct gd_state:
     # A run of L lanes (starting points) at once, structure-of-arrays: coordinate j of lane i
@@ -89,6 +102,7 @@ cdef struct gd_state:
     int stop_test                 # a StopTest, when status is CONVERGED
     int error_code                # the C objective's code, when status is OBJECTIVE_ERROR
     gd_callback_fn callback       # (one lane)
+    gd_lanes_callback_fn lanes_callback   # (many lanes)
     void *callback_ctx
     gd_pacer pacer                # Ctrl-C checks, a tick per iteration (its own signal checks
                                   # unless a parallel driver gives it the run's gd_control)

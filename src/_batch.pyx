@@ -18,15 +18,17 @@ Design:
 * A lane's arithmetic is independent of the others, of its place in the block and of the
   thread that runs it: each row equals ``minimize`` from that start, whatever ``threads`` is.
 """
-from libc.stdlib cimport malloc, free
+from libc.stdlib cimport malloc, calloc, free
+from libc.string cimport memcpy
 
 cimport numpy as cnp
 import numpy as np
 
 from gdfast._objective cimport Objective, gd_objective
-from gdfast._descent cimport (gd_state, gd_options, gd_lane_out, gd_state_init_lanes,
-                              gd_state_load_lanes, gd_state_free, gd_run_lanes, Options,
-                              CONVERGED, OBJECTIVE_ERROR)
+from gdfast._descent cimport (gd_state, gd_options, gd_lane_out, gd_history,
+                              gd_state_init_lanes, gd_state_load_lanes, gd_state_free,
+                              gd_run_lanes, Options, CONVERGED, OBJECTIVE_ERROR, CALLBACK_STOP)
+from gdfast._objective cimport fresh_vector
 from gdfast._fdiff cimport FiniteDifference
 from gdfast._pacer cimport gd_control, gd_pacer_init, GD_ABORTED
 from gdfast._parallel cimport (gd_item_fn, gd_parallel_items, gd_openmp_available,
@@ -113,15 +115,58 @@ cdef int gd_lanes_run(gd_state *states, int nt, const double *X0, Py_ssize_t m,
     return 0
 
 
-def _run_lanes(const double[:, ::1] X0, Options options, list objectives, int nt):
+cdef int _lanes_callback(void *ctx, void *state) except -1 nogil:
+    with gil:
+        return _call_lanes_callback(<object>ctx, <gd_state *>state)
+
+
+cdef int _call_lanes_callback(object callback, gd_state *s) except -1:
+    """The Python callback of a batch (in the calling thread), with the block's running lanes:
+    ``callback(OptimizeResult(x, fun, jac, nit, start))``, x (L, n), fun (L,), start the rows
+    of X0 they run.  True (or StopIteration) stops every start; an array of L booleans stops
+    those starts."""
+    cdef Py_ssize_t i, j, L = s.live, n = s.n, ld = s.ld
+    cdef double[:, ::1] xv, gv
+    from gdfast._result import OptimizeResult
+    x = np.empty((L, n))
+    jac = np.empty((L, n))
+    xv = x
+    gv = jac
+    for i in range(L):
+        for j in range(n):
+            xv[i, j] = s.x[j * ld + i]
+            gv[i, j] = s.g[j * ld + i]
+    fun = fresh_vector(L, s.f)
+    start = np.array([s.lane[i] for i in range(L)], dtype=np.int64)
+    try:
+        answer = callback(OptimizeResult(x=x, fun=fun, jac=jac, nit=s.nit, start=start))
+    except StopIteration:
+        return 1
+    if answer is True or answer is np.True_:
+        return 1
+    if answer is None or answer is False or answer is np.False_:
+        return 0
+    stop = np.asarray(answer)
+    if stop.dtype != np.bool_ or stop.shape != (L,):
+        raise TypeError(f"callback must return None, a bool, or an array of {L} booleans (one "
+                        f"per start in intermediate_result.start), got {answer!r}")
+    for i in range(L):
+        if stop[i]:
+            s.pend[i] = CALLBACK_STOP
+    return 0
+
+
+def _run_lanes(const double[:, ::1] X0, Options options, list objectives, int nt,
+               callback=None):
     """Every row of X0 through THE loop, blocks over nt workers (objectives: one per worker).
-    Returns the per-start result arrays."""
-    cdef Py_ssize_t m = X0.shape[0], n = X0.shape[1], w, ready = 0, B
+    Returns the per-start result arrays, and the histories (or None)."""
+    cdef Py_ssize_t m = X0.shape[0], n = X0.shape[1], w, ready = 0, B, ld, i
     cdef Objective first = objectives[0]
     cdef bint release = not first.obj.needs_gil
     cdef gd_state *states = <gd_state *>malloc(nt * sizeof(gd_state))
     cdef gd_control control
     cdef gd_lane_out out
+    out.hist = NULL
     if states == NULL:
         raise MemoryError()
     x = np.empty((m, n))
@@ -143,31 +188,62 @@ def _run_lanes(const double[:, ::1] X0, Options options, list objectives, int nt
     out.stop_test = <int *>cnp.PyArray_DATA(stop_test)
     out.error_code = <int *>cnp.PyArray_DATA(code)
     B = gd_lanes_per_block(&first.obj, m, n)
+    ld = gd_lanes_ld(B)
+    if callback is not None:
+        ld = max(ld, 8)         # the many-lane loop: its callback sees a block
+    histories = None
     try:
+        if options.opt.record_history:
+            out.hist = <gd_history *>calloc(m, sizeof(gd_history))
+            if out.hist == NULL:
+                raise MemoryError()
         for w in range(nt):
             obj = <Objective>objectives[w]
-            gd_state_init_lanes(&states[w], &(<Objective>obj).obj, n, gd_lanes_ld(B),
-                                &options.opt)
+            gd_state_init_lanes(&states[w], &(<Objective>obj).obj, n, ld, &options.opt)
             ready += 1
             states[w].out = &out
+            if callback is not None:
+                states[w].lanes_callback = _lanes_callback
+                states[w].callback_ctx = <void *>callback
             gd_pacer_init(&states[w].pacer, &control)
             if isinstance(obj, FiniteDifference):   # its stencils: counted, Ctrl-C checks
                 states[w].fev_extra = &(<FiniteDifference>obj).data.nfev
                 gd_pacer_init(&(<FiniteDifference>obj).data.pacer, &control)
         gd_lanes_run(states, nt, &X0[0, 0], m, B, release, &control)
+        if out.hist != NULL:
+            histories = [_history_arrays(&out.hist[i], n) for i in range(m)]
     finally:
         for w in range(ready):
             gd_state_free(&states[w])
         free(states)
-    return x, fun, jac, nit, nfev, njev, status, stop_test, code
+        if out.hist != NULL:
+            for i in range(m):
+                free(out.hist[i].x)
+                free(out.hist[i].f)
+                free(out.hist[i].gnorm)
+            free(out.hist)
+    return x, fun, jac, nit, nfev, njev, status, stop_test, code, histories
+
+
+cdef tuple _history_arrays(const gd_history *h, Py_ssize_t n):
+    """(x (len, n), fun, gnorm) of a start's history, as new arrays."""
+    x = np.empty((h.len, n))
+    fun = np.empty(h.len)
+    gn = np.empty(h.len)
+    if h.len > 0:
+        memcpy(cnp.PyArray_DATA(x), h.x, h.len * n * sizeof(double))
+        memcpy(cnp.PyArray_DATA(fun), h.f, h.len * sizeof(double))
+        memcpy(cnp.PyArray_DATA(gn), h.gnorm, h.len * sizeof(double))
+    return x, fun, gn
 
 
 # ---- the Python entry point -----------------------------------------------------------------
 
 def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter=10_000,
-                   gtol=1e-5, ftol=0.0, xtol=0.0, max_fev=None, threads=None,
-                   vectorized=False, fd_step=None, step_rule=None, options=None, bounds=None,
-                   clip_norm=None, clip_value=None, maximize=None):
+                   gtol=1e-5, ftol=0.0, xtol=0.0, max_fev=None, callback=None,
+                   callback_every=1, history=False, threads=None, vectorized=False,
+                   fd_step=None, step_rule=None, options=None, bounds=None, clip_norm=None,
+                   clip_value=None, maximize=None):
     """Run one descent per row of ``X0`` (multi-start) and return every result and the best.
 
     Parameters are those of :func:`gdfast.minimize` (``fun`` a built-in objective, a low-level
@@ -179,6 +255,16 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
     threads : int >= 1 or None
         OpenMP threads for C-level and low-level objectives (default: all cores).  A build
         without OpenMP runs single-threaded.  Results do not depend on it.
+    callback : callable, optional
+        Called every ``callback_every`` iterations, in the calling thread (the run is then on
+        one thread), once per block of starts: ``callback(intermediate_result)`` with ``x``
+        (L, n), ``fun`` (L,), ``jac`` (L, n) of the block's running starts, ``nit``, and
+        ``start``, their rows of X0.  Return True (or raise StopIteration) to stop every
+        start, an array of L booleans to stop those starts (status 99); any other exception
+        reaches the caller.
+    history : bool
+        Record every start's iterates: ``result.history`` is a list of m ``History`` objects
+        (``x`` (nit + 1, n), ``fun``, ``gnorm``).
 
     The starts advance as lanes of the one descent loop, in blocks: built-in objectives with a
     block kernel (Quadratic, Himmelblau, Rastrigin) are evaluated for a whole block at once,
@@ -202,9 +288,11 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
     from gdfast._validate import positive_int
     X, objective, fd, opts = configure_batch(
         fun, X0, args, jac=jac, method=method, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
-        xtol=xtol, max_fev=max_fev, vectorized=vectorized, fd_step=fd_step,
-        step_rule=step_rule, options=options, bounds=bounds, clip_norm=clip_norm,
-        clip_value=clip_value, maximize=maximize)
+        xtol=xtol, max_fev=max_fev, callback_every=callback_every, history=history,
+        vectorized=vectorized, fd_step=fd_step, step_rule=step_rule, options=options,
+        bounds=bounds, clip_norm=clip_norm, clip_value=clip_value, maximize=maximize)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     cdef Py_ssize_t m = X.shape[0], n = X.shape[1], r
     cdef int nt
     cdef Objective obj_c = objective
@@ -213,7 +301,7 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
         nt = gd_max_threads()
     else:
         nt = min(positive_int(threads, "threads"), 4096)
-    if not gd_openmp_available() or not base.obj.parallel_safe:
+    if not gd_openmp_available() or not base.obj.parallel_safe or callback is not None:
         nt = 1
     nt = max(1, min(nt, m))
     if fd is None:
@@ -223,14 +311,18 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
         for r in range(nt - 1):
             objectives.append(make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
                                              fd_step=fd_step, n_starts=m)[0])
-    x, fval, g, nit, nfev, njev, status, stop_test, code = _run_lanes(
-        X, Options(opts), objectives, nt)
+    x, fval, g, nit, nfev, njev, status, stop_test, code, histories = _run_lanes(
+        X, Options(opts), objectives, nt, callback)
     status = status.astype(np.int64)
     finite = np.isfinite(fval)
     best = int(np.argmin(np.where(finite, fval, np.inf))) if finite.any() else -1
-    return OptimizeResult(
+    res = OptimizeResult(
         x=x, fun=fval, jac=g, nit=nit.astype(np.int64), nfev=nfev.astype(np.int64),
         njev=njev.astype(np.int64), status=status, success=status == CONVERGED,
         error_code=code.astype(np.int64), best=best,
         x_best=x[best].copy() if best >= 0 else None,
         fun_best=float(fval[best]) if best >= 0 else None)
+    if histories is not None:
+        from gdfast._result import History
+        res.history = [History(*h) for h in histories]
+    return res

@@ -394,16 +394,11 @@ cdef void memset_state(gd_state *s) noexcept nogil:
     s.hist_len = 0
     s.hist_cap = 0
     s.callback = NULL
+    s.lanes_callback = NULL
     s.callback_ctx = NULL
     s.fev_extra = NULL
     s.out = NULL
-    s.live = 0
-    s.nit = 0
-    s.f_known = False
-    s.prev_valid = False
-    s.status = RUNNING
-    s.stop_test = BY_NONE
-    s.error_code = 0
+    s.live = 0                  # no lanes until gd_state_load_lanes
 
 
 cdef void gd_state_free(gd_state *s) noexcept nogil:
@@ -439,6 +434,36 @@ cdef int _history_reserve(gd_state *s, Py_ssize_t cap) noexcept nogil:
 
 
 cdef int _history_record(gd_state *s) except -1 nogil:
+    """The current iterate of every running lane into its history: the run's own for one lane
+    in place, else each start's (s.out.hist)."""
+    cdef Py_ssize_t i, j, n = s.n, ld = s.ld, cap
+    cdef gd_history *h
+    cdef double *p
+    if s.out != NULL:
+        if s.out.hist == NULL:
+            return 0
+        for i in range(s.live):
+            h = &s.out.hist[s.lane[i]]
+            if h.len == h.cap:
+                cap = 2 * h.cap if h.cap > 0 else 16
+                p = <double *>realloc(h.x, cap * n * sizeof(double))
+                if p != NULL:
+                    h.x = p
+                    p = <double *>realloc(h.f, cap * sizeof(double))
+                if p != NULL:
+                    h.f = p
+                    p = <double *>realloc(h.gnorm, cap * sizeof(double))
+                if p == NULL:
+                    with gil:
+                        raise MemoryError("gdfast: cannot grow a history")
+                h.gnorm = p
+                h.cap = cap
+            for j in range(n):
+                h.x[h.len * n + j] = s.x[j * ld + i]
+            h.f[h.len] = s.f[i]
+            h.gnorm[h.len] = s.gnorm[i]
+            h.len += 1
+        return 0
     if s.hist_len == s.hist_cap:
         if _history_reserve(s, 2 * s.hist_cap) != 0:
             with gil:
@@ -774,7 +799,7 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
     cdef bint f_known = s.f_known, need_f, any_stop, flagged
     cdef bint need_f_always = s.need_f
     cdef bint prev_valid = s.prev_valid
-    cdef bint has_callback = s.callback != NULL
+    cdef bint has_callback = s.callback != NULL or s.lanes_callback != NULL
     cdef Py_ssize_t callback_every = s.opt.callback_every
     cdef bint record_history = s.opt.record_history
     cdef bint need_gnorm = gtol > 0.0 or record_history or has_callback
@@ -973,12 +998,24 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
                         break
             elif stop != RUNNING:
                 break
-        elif any_stop:
+        elif any_stop or record_history or has_callback:
             _writeback(s, x, g, x_new, g_new, F, Fn, f_known, nit)
-            _retire_pending(s, True)
-            L = s.live
-            if L == 0:
-                break
+            if record_history:
+                _history_record(s)
+            if any_stop:
+                _retire_pending(s, True)
+                L = s.live
+                if L == 0:
+                    break
+            if has_callback and nit % callback_every == 0:
+                rc = s.lanes_callback(s.callback_ctx, s)
+                if rc != 0:
+                    _retire_all(s, CALLBACK_STOP, 0, True)
+                    break
+                _retire_pending(s, True)        # the lanes the callback stopped
+                L = s.live
+                if L == 0:
+                    break
 
         # ---- Ctrl-C (gd_pacer_tick, with the countdown in a local)
         countdown -= 1

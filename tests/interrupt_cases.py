@@ -230,9 +230,9 @@ def _cases():
         if kind != "builtin":
             out.append(Case("gradient", kind, None, fd_n[kind]))
     # minimize_batch: threads=1 and threads=2 for C-level objectives (built-in with analytic
-    # gradient: the lockstep block path; built-in with jac='central', ctypes, Numba: the
-    # per-start path over OpenMP threads).  Python and vectorized callables have no threaded
-    # path (plain callables run start after start, a vectorized one is called once per
+    # gradient: blocks of lanes evaluated by its block kernel; built-in with jac='central',
+    # ctypes, Numba: lanes evaluated one by one; both over OpenMP threads).  Python and
+    # vectorized callables run in the calling thread (a vectorized one is called once per
     # iteration for all starts), so threads= does not apply to them.
     for kind in KINDS:
         if kind in ("python", "vectorized"):

@@ -119,3 +119,52 @@ def test_python_objective_every_lane_equals_minimize(X0):
     kw = dict(method="adam", lr=0.05, step_rule="armijo", max_iter=40, gtol=1e-8)
     res = gdfast.minimize_batch(f, X0[:9], **kw)
     _assert_rows_equal_minimize(res, f, X0, range(9), **kw)
+
+
+def test_history_per_start_equals_minimize(X0):
+    fun = Himmelblau()
+    for kw in [dict(lr=0.01, max_iter=60, gtol=1e-6),
+               dict(method="adam", lr=0.05, step_rule="armijo", max_iter=40, gtol=1e-8)]:
+        res = gdfast.minimize_batch(fun, X0, history=True, **kw)
+        assert len(res.history) == len(X0)
+        for i in range(0, len(X0), 5):
+            r = gdfast.minimize(fun, X0[i], history=True, **kw)
+            h = res.history[i]
+            assert len(h) == res.nit[i] + 1
+            np.testing.assert_array_equal(h.x, r.history.x)
+            np.testing.assert_array_equal(h.fun, r.history.fun)
+            np.testing.assert_array_equal(h.gnorm, r.history.gnorm)
+
+
+def test_callback_sees_the_block_and_stops_single_starts(X0):
+    fun = Himmelblau()
+    seen = []
+
+    def cb(res):
+        seen.append((res.nit, res.start.copy()))
+        assert res.x.shape == (len(res.start), 2) and res.fun.shape == (len(res.start),)
+        np.testing.assert_array_equal(res.fun, [fun(x) for x in res.x])
+        return res.start % 2 == 1 if res.nit == 3 else None    # stop the odd starts at 3
+
+    res = gdfast.minimize_batch(fun, X0, lr=0.01, max_iter=50, gtol=0, callback=cb)
+    odd = np.arange(len(X0)) % 2 == 1
+    assert np.all(res.status[odd] == Status.CALLBACK_STOP) and np.all(res.nit[odd] == 3)
+    assert np.all(res.status[~odd] == Status.MAX_ITER) and np.all(res.nit[~odd] == 50)
+    assert seen[0][0] == 1 and sorted(seen[0][1]) == list(range(len(X0)))
+    for i in np.flatnonzero(odd)[:3]:                        # stopped where minimize is at 3
+        np.testing.assert_array_equal(res.x[i], gdfast.minimize(fun, X0[i], lr=0.01,
+                                                                max_iter=3, gtol=0).x)
+    res = gdfast.minimize_batch(fun, X0, lr=0.01, max_iter=50, gtol=0,
+                                callback=lambda r: r.nit == 5, callback_every=5)
+    assert np.all(res.status == Status.CALLBACK_STOP) and np.all(res.nit == 5)
+
+
+def test_callback_errors_reach_the_caller(X0):
+    def boom(res):
+        raise KeyError("from the callback")
+    with pytest.raises(KeyError, match="from the callback"):
+        gdfast.minimize_batch(Himmelblau(), X0, callback=boom)
+    with pytest.raises(TypeError, match="booleans"):
+        gdfast.minimize_batch(Himmelblau(), X0, callback=lambda r: [1, 2])
+    with pytest.raises(TypeError, match="callable"):
+        gdfast.minimize_batch(Himmelblau(), X0, callback=3)
