@@ -638,14 +638,14 @@ def _batch_numba_kernel(X, lr, steps):
 _batch_numba = _numba_row(_batch_numba_kernel, "X0", "lr", "steps")
 
 
-def _batch_gdfast(threads):
+def _batch_gdfast(threads, method="gd"):
     """The maker of gdfast.minimize_batch rows on ``threads`` threads (None: all cores)."""
     def make(p):
-        """minimize_batch on the built-in Himmelblau, tolerances off."""
+        """minimize_batch with this method on the built-in Himmelblau, tolerances off."""
         import gdfast
         h = gdfast.objectives.Himmelblau()
-        return lambda: gdfast.minimize_batch(h, p.X0, lr=p.lr, max_iter=p.steps, gtol=0,
-                                             threads=threads)
+        return lambda: gdfast.minimize_batch(h, p.X0, method=method, lr=p.lr,
+                                             max_iter=p.steps, gtol=0, threads=threads)
     return make
 
 
@@ -693,17 +693,6 @@ def _baseline(name, *args):
     return lambda: fn(*args)
 
 
-def _adam_batch_gdfast(threads):
-    """The maker of minimize_batch rows with Adam (torch's defaults, lr 0.01)."""
-    def make(p):
-        """minimize_batch with method="adam" on the built-in Himmelblau, tolerances off."""
-        import gdfast
-        h = gdfast.objectives.Himmelblau()
-        return lambda: gdfast.minimize_batch(h, p.X0, method="adam", lr=p.lr,
-                                             max_iter=p.steps, gtol=0, threads=threads)
-    return make
-
-
 HIMMELBLAU_BATCH_ADAM = Workload(
     group="himmelblau-batch-adam",
     title="multi-start on Himmelblau with Adam (torch's defaults, lr 0.01): 1,000 steps from "
@@ -712,9 +701,9 @@ HIMMELBLAU_BATCH_ADAM = Workload(
     setup=_batch_setup,
     reference="C loop, 64-start SoA blocks, gradient inlined",
     impls=[
-        Impl("gdfast minimize_batch, 1 thread", "gdfast", _adam_batch_gdfast(1),
+        Impl("gdfast minimize_batch, 1 thread", "gdfast", _batch_gdfast(1, "adam"),
              pytest_rounds=3),
-        Impl("gdfast minimize_batch, all threads", "gdfast", _adam_batch_gdfast(None),
+        Impl("gdfast minimize_batch, all threads", "gdfast", _batch_gdfast(None, "adam"),
              pytest_rounds=3),
         Impl("C loop, 64-start SoA blocks, gradient inlined", "C",
              lambda p: _baseline("adam_himmelblau_soa", p.X0, p.lr, p.steps),
