@@ -59,6 +59,7 @@ MODULES = {
     "gdfast._fdiff": "src/_fdiff.pyx",           # finite-difference gradient kernels
     "gdfast._update": "src/_update.pyx",         # update rules (SGD, momentum, Adam, ...)
     "gdfast._stepsize": "src/_stepsize.pyx",     # step rules (schedules, line searches, BB)
+    "gdfast._config": "src/_config.pyx",         # one configuration: settings -> gd_options
     "gdfast._descent": "src/_descent.pyx",       # THE descent loop
     "gdfast._lowlevel": "src/_lowlevel.pyx",     # C function pointers (LowLevelCallable, ...)
     "gdfast._stepper": "src/_stepper.pyx",       # Descent: the loop a few steps at a time

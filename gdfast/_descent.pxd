@@ -130,10 +130,5 @@ cdef int gd_finish(gd_state *s) except -1 nogil
 cdef int gd_run_lanes(gd_state *s) except -1 nogil
 
 
-cdef class Options:
-    cdef gd_options opt
-    cdef readonly object state        # the rule state to start from (dict) or None
-    cdef list _keep                   # arrays behind opt.rule's pointers
-
 cdef dict save_state(const gd_state *s)
 cdef int load_state(gd_state *s, dict state) except -1

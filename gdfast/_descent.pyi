@@ -7,6 +7,7 @@ import numpy as np
 from numpy.typing import NDArray
 from typing_extensions import disjoint_base
 
+from gdfast._config import Config
 from gdfast._objective import Objective
 
 class Status(enum.IntEnum):
@@ -28,16 +29,12 @@ class StopTest(enum.IntEnum):
 
 MESSAGES: dict[Status, str]
 STOP_TESTS: dict[StopTest, str]
-RULE_DEFAULTS: dict[str, float | int | bool]
 STATE_VECTORS: tuple[str, ...]
 
 def _use_fused_kernels(enabled: bool) -> bool: ...
 
-@disjoint_base
-class Options:
-    state: dict[str, Any] | None
-    def __init__(self, o: dict[str, Any]) -> None: ...
+def message(status: int, stop_test: int, error_code: int) -> str: ...
 
-def run(objective: Objective, x0: NDArray[np.float64], options: dict[str, Any],
+def run(objective: Objective, x0: NDArray[np.float64], config: Config,
         callback: Callable[[int, NDArray[np.float64], float, NDArray[np.float64]], bool]
-        | None = None) -> dict[str, Any]: ...
+        | None = None) -> tuple[Any, ...]: ...

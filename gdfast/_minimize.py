@@ -10,9 +10,8 @@ from gdfast._descent import Status
 from gdfast._adapt import make_objective
 from gdfast._result import History, OptimizeResult
 from gdfast._typing import ArrayLike, Bounds, Fun, Jac, Method, StepRule
-from gdfast import optimizers
-from gdfast._validate import (MAX_COUNT as _MAX_COUNT, as_matrix, as_point, as_real_array,
-                              nonneg_float, nonneg_int, positive_float, positive_int)
+from gdfast import _config
+from gdfast._validate import as_matrix, as_point
 
 __all__ = ["minimize"]
 
@@ -109,151 +108,55 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
     """
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-    x, objective, options = configure(
+    x, objective, config = configure(
         fun, x0, args, jac=jac, method=method, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
         xtol=xtol, max_fev=max_fev, callback_every=callback_every, history=history,
         vectorized=vectorized, fd_step=fd_step, step_rule=step_rule, options=options,
         bounds=bounds, clip_norm=clip_norm, clip_value=clip_value, maximize=maximize,
         state=state)
-    raw = _descent.run(objective, x, options,
-                       None if callback is None else _adapt_callback(callback))
-    status = raw["status"]
-    if raw["failed_at_x0"] and status in (Status.NONFINITE, Status.DIVERGED):
-        raise ValueError(f"fun or its gradient is not finite at x0 (f(x0) = {raw['fun']!r}); "
+    (x, fun_x, jac_x, nit, nfev, njev, status, stop_test, error_code, failed_at_x0, state,
+     recorded) = _descent.run(objective, x, config,
+                              None if callback is None else _adapt_callback(callback))
+    if failed_at_x0 and status in (Status.NONFINITE, Status.DIVERGED):
+        raise ValueError(f"fun or its gradient is not finite at x0 (f(x0) = {fun_x!r}); "
                          "choose another x0")
-    message = _descent.MESSAGES[status]
-    if status == Status.CONVERGED and raw["stop_test"]:
-        message += f" ({raw['stop_test']} test passed)"
-    if status == Status.OBJECTIVE_ERROR:
-        message += f" (code {raw['error_code']})"
     res = OptimizeResult(
-        x=raw["x"], fun=raw["fun"], jac=raw["jac"], nit=raw["nit"],
-        nfev=raw["nfev"], njev=raw["njev"],
-        status=status, success=status == Status.CONVERGED, message=message)
-    if "state" in raw:
-        res.state = raw["state"]
+        x=x, fun=fun_x, jac=jac_x, nit=nit, nfev=nfev, njev=njev, status=status,
+        success=status == 0, message=_descent.message(status, stop_test, error_code))
+    if state is not None:
+        res.state = state
     if history:
-        res.history = History(*raw["history"])
+        res.history = History(*recorded)
     return res
 
 
-def _bounds(bounds, n):
-    """(lb, ub) as float64 arrays of length n.  Accepted: an object with ``lb`` and ``ub``
-    (``scipy.optimize.Bounds``); a pair (lb, ub) of scalars or arrays; or, for n != 2, SciPy's
-    n pairs (min, max) with None for no bound.  For n == 2 a pair is always (lb, ub)."""
-    if hasattr(bounds, "lb") and hasattr(bounds, "ub"):
-        lb, ub = bounds.lb, bounds.ub
-    elif isinstance(bounds, (list, tuple)) and len(bounds) == 2:
-        lb, ub = bounds
-    elif isinstance(bounds, (list, tuple)) and len(bounds) == n and all(
-            isinstance(p, (list, tuple)) and len(p) == 2 for p in bounds):
-        lb = [-np.inf if p[0] is None else p[0] for p in bounds]
-        ub = [np.inf if p[1] is None else p[1] for p in bounds]
-    else:
-        raise ValueError(f"bounds must be (lb, ub), an object with lb and ub, or {n} pairs "
-                         "(min, max)")
-    out = []
-    for value, name, fill in ((lb, "bounds lb", -np.inf), (ub, "bounds ub", np.inf)):
-        arr = as_real_array(fill if value is None else value, name)
-        if arr.ndim == 0:
-            arr = np.full(n, float(arr))
-        if arr.shape != (n,):
-            raise ValueError(f"{name} must have length {n} (that of x0), got shape {arr.shape}")
-        if np.any(np.isnan(arr)):
-            raise ValueError(f"{name} must not contain NaN")
-        out.append(np.ascontiguousarray(arr))
-    if np.any(out[0] > out[1]):
-        raise ValueError("bounds are inconsistent: lb > ub for some coordinate")
-    return out[0], out[1]
-
-
-def _check_state(state, n):
-    if state is None:
-        return None
-    if not isinstance(state, dict) or not {"t", "lr_bb", "buf_ready", "m", "v", "w"} <= set(state):
-        raise ValueError("state must be the `state` of an earlier result")
-    out = dict(state)
-    for key in ("m", "v", "w"):
-        arr = as_real_array(state[key], f"state[{key!r}]")
-        if arr.shape != (n,):
-            raise ValueError(f"state[{key!r}] must have length {n}, got shape {arr.shape}")
-        out[key] = arr
-    out["t"] = nonneg_int(state["t"], "state['t']")
-    return out
-
-
-def configure(fun, x0, args=(), *, jac=None, method="gd", lr=None, max_iter=10_000,
-              gtol=1e-5, ftol=0.0, xtol=0.0, max_fev=None, callback_every=1, history=False,
-              vectorized=False, fd_step=None, step_rule=None, options=None, bounds=None,
-              clip_norm=None, clip_value=None, maximize=None, state=None):
+def configure(fun, x0, args=(), *, jac=None, vectorized=False, fd_step=None, **settings):
     """Validate minimize's arguments (all of them, before any objective call) and return
-    ``(x, objective, options)``: x0 as a fresh array (clipped into the bounds), the Objective
-    the loop runs on, and the options dict of ``gdfast._descent.Options``.  Shared by
-    minimize and the stepper, so that both configure the one loop identically."""
+    ``(x, objective, config)``: x0 as a fresh array (clipped into the bounds), the Objective
+    the loop runs on, and the loop's :class:`gdfast._config.Config` (``settings``: the rest
+    of minimize's keywords).  Shared by minimize and the stepper, so that both configure the
+    one loop identically."""
     x = as_point(x0, "x0")
-    n = x.shape[0]
-    opts = _options(n, method, lr, max_iter, gtol, ftol, xtol, max_fev, callback_every,
-                    history, step_rule, options, bounds, clip_norm, clip_value, maximize)
-    opts["state"] = _check_state(state, n)
-    if "lb" in opts["rule"]:
-        np.clip(x, opts["rule"]["lb"], opts["rule"]["ub"], out=x)
-    objective, _ = make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
+    config = _config.configure(x.shape[0], **settings)
+    _config.clip_into_bounds(config, x)
+    objective, _ = make_objective(fun, x.shape[0], args=args, jac=jac, vectorized=vectorized,
                                   fd_step=fd_step)
-    return x, objective, opts
+    return x, objective, config
 
 
 def configure_batch(fun, X0, args=(), *, jac=None, vectorized=False, fd_step=None,
                     **settings):
-    """``configure`` for minimize_batch: ``(X, objective, fd, options)``, X0 as a fresh
+    """``configure`` for minimize_batch: ``(X, objective, fd, config)``, X0 as a fresh
     (m, n) array (each row clipped into the bounds) and fd the FiniteDifference wrapper in
     the objective, or None."""
     X = as_matrix(X0, "X0")
     n = X.shape[1]
-    opts = _options(n, **settings)
-    opts["state"] = None
-    if "lb" in opts["rule"]:
-        np.clip(X, opts["rule"]["lb"], opts["rule"]["ub"], out=X)
+    config = _config.configure(n, **settings)
+    _config.clip_into_bounds(config, X)
     objective, fd = make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
                                    fd_step=fd_step, point_name="X0's rows",
                                    n_starts=X.shape[0])
-    return X, objective, fd, opts
-
-
-def _options(n, method="gd", lr=None, max_iter=10_000, gtol=1e-5, ftol=0.0, xtol=0.0,
-             max_fev=None, callback_every=1, history=False, step_rule=None, options=None,
-             bounds=None, clip_norm=None, clip_value=None, maximize=None):
-    """The options dict of ``gdfast._descent.Options`` for points of length n (the rule's
-    fields, bounds as float64 arrays, validated counts and tolerances)."""
-    update = optimizers.update_rule(method, options)
-    steps = optimizers.step_rule(step_rule)
-    lr = positive_float(lr, "lr") if lr is not None else (
-        update.lr if update.lr is not None else update.default_lr)
-    rule = dict(update.fields())
-    rule.update(steps.fields())
-    if maximize is not None:
-        rule["maximize"] = optimizers._flag(maximize, "maximize")
-    if rule["maximize"] and getattr(steps, "line_search", False):
-        raise ValueError("maximize cannot be combined with a line search step_rule")
-    if clip_norm is not None:
-        rule["clip_norm"] = positive_float(clip_norm, "clip_norm")
-    if clip_value is not None:
-        rule["clip_value"] = positive_float(clip_value, "clip_value")
-    if bounds is not None:
-        if isinstance(steps, optimizers.StrongWolfe):
-            raise ValueError("bounds cannot be combined with the Wolfe line search; "
-                             "use step_rule='armijo'")
-        rule["lb"], rule["ub"] = _bounds(bounds, n)
-    return {
-        "rule": rule,
-        "lr": lr,
-        "max_iter": min(nonneg_int(max_iter, "max_iter"), _MAX_COUNT),
-        "max_fev": 0 if max_fev is None else min(positive_int(max_fev, "max_fev"), _MAX_COUNT),
-        "gtol": nonneg_float(gtol, "gtol"),
-        "ftol": nonneg_float(ftol, "ftol"),
-        "xtol": nonneg_float(xtol, "xtol"),
-        "callback_every": min(positive_int(callback_every, "callback_every"), _MAX_COUNT),
-        "history": bool(history),
-    }
+    return X, objective, fd, config
 
 
 def _adapt_callback(callback):

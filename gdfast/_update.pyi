@@ -1,3 +1,1 @@
 # Stub of the compiled module src/_update.pyx (checked against it by tests/test_typing.py).
-STEP_RULE_CODES: dict[str, int]
-UPDATE_RULE_CODES: dict[str, int]

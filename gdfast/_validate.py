@@ -13,7 +13,7 @@ from gdfast._objective import all_finite    # one C pass, no warnings
 
 MAX_COUNT = 2 ** 62         # "unlimited" for counts that C stores as Py_ssize_t
 
-__all__ = ["as_point", "as_vector", "as_matrix", "as_real_array", "positive_float",
+__all__ = ["as_point", "as_vector", "as_matrix", "as_real_array", "as_bounds", "positive_float",
            "nonneg_float", "nonneg_int", "positive_int", "choice"]
 
 
@@ -134,3 +134,33 @@ def choice(value, name, options):
     if not isinstance(value, str) or value not in options:
         raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(map(repr, options))}")
     return value
+
+
+def as_bounds(bounds, n):
+    """(lb, ub) as float64 arrays of length n.  Accepted: an object with ``lb`` and ``ub``
+    (``scipy.optimize.Bounds``); a pair (lb, ub) of scalars or arrays; or, for n != 2, SciPy's
+    n pairs (min, max) with None for no bound.  For n == 2 a pair is always (lb, ub)."""
+    if hasattr(bounds, "lb") and hasattr(bounds, "ub"):
+        lb, ub = bounds.lb, bounds.ub
+    elif isinstance(bounds, (list, tuple)) and len(bounds) == 2:
+        lb, ub = bounds
+    elif isinstance(bounds, (list, tuple)) and len(bounds) == n and all(
+            isinstance(p, (list, tuple)) and len(p) == 2 for p in bounds):
+        lb = [-np.inf if p[0] is None else p[0] for p in bounds]
+        ub = [np.inf if p[1] is None else p[1] for p in bounds]
+    else:
+        raise ValueError(f"bounds must be (lb, ub), an object with lb and ub, or {n} pairs "
+                         "(min, max)")
+    out = []
+    for value, name, fill in ((lb, "bounds lb", -np.inf), (ub, "bounds ub", np.inf)):
+        arr = as_real_array(fill if value is None else value, name)
+        if arr.ndim == 0:
+            arr = np.full(n, float(arr))
+        if arr.shape != (n,):
+            raise ValueError(f"{name} must have length {n} (that of x0), got shape {arr.shape}")
+        if np.any(np.isnan(arr)):
+            raise ValueError(f"{name} must not contain NaN")
+        out.append(np.ascontiguousarray(arr))
+    if np.any(out[0] > out[1]):
+        raise ValueError("bounds are inconsistent: lb > ub for some coordinate")
+    return out[0], out[1]

@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 
-from gdfast._update import STEP_RULE_CODES as _STEP, UPDATE_RULE_CODES as _UPDATE
 from gdfast._validate import (as_vector, nonneg_float, positive_float, positive_int,
                               choice)
 
@@ -49,7 +48,8 @@ def _flag(value, name):
 
 
 class _Rule:
-    """Base: ``fields()`` gives the gd_rule fields this object sets."""
+    """Base of the rules: validated parameters as attributes, which gdfast._config copies
+    into the loop's gd_rule."""
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -79,10 +79,6 @@ class SGD(_Rule):
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError("nesterov needs momentum > 0 and dampening = 0")
 
-    def fields(self):
-        return dict(update=_UPDATE["sgd"], momentum=self.momentum,
-                    dampening=self.dampening, weight_decay=self.weight_decay,
-                    nesterov=self.nesterov, maximize=self.maximize)
 
 
 class Adam(_Rule):
@@ -106,10 +102,6 @@ class Adam(_Rule):
         self.amsgrad = _flag(amsgrad, "amsgrad")
         self.maximize = _flag(maximize, "maximize")
 
-    def fields(self):
-        return dict(update=_UPDATE["adam"], beta1=self.betas[0], beta2=self.betas[1],
-                    eps=self.eps, weight_decay=self.weight_decay, amsgrad=self.amsgrad,
-                    maximize=self.maximize, decoupled_wd=self._decoupled)
 
 
 class AdamW(Adam):
@@ -143,10 +135,6 @@ class RMSprop(_Rule):
         self.centered = _flag(centered, "centered")
         self.maximize = _flag(maximize, "maximize")
 
-    def fields(self):
-        return dict(update=_UPDATE["rmsprop"], alpha=self.alpha, eps=self.eps,
-                    weight_decay=self.weight_decay, momentum=self.momentum,
-                    centered=self.centered, maximize=self.maximize)
 
 
 class Adagrad(_Rule):
@@ -168,10 +156,6 @@ class Adagrad(_Rule):
         self.eps = nonneg_float(eps, "eps")
         self.maximize = _flag(maximize, "maximize")
 
-    def fields(self):
-        return dict(update=_UPDATE["adagrad"], lr_decay=self.lr_decay,
-                    weight_decay=self.weight_decay, eps=self.eps, maximize=self.maximize,
-                    init_acc=self.initial_accumulator_value)
 
 
 UPDATE_RULES = {
@@ -208,8 +192,6 @@ def update_rule(method, options=None):
 class Fixed(_Rule):
     """x_k+1 = x_k - lr d_k: the lecture's constant step."""
 
-    def fields(self):
-        return dict(step=_STEP["fixed"])
 
 
 class ExponentialLR(_Rule):
@@ -219,8 +201,6 @@ class ExponentialLR(_Rule):
     def __init__(self, gamma: float) -> None:
         self.gamma = positive_float(gamma, "gamma")
 
-    def fields(self):
-        return dict(step=_STEP["exponential"], gamma=self.gamma)
 
 
 class InverseTimeLR(_Rule):
@@ -229,8 +209,6 @@ class InverseTimeLR(_Rule):
     def __init__(self, gamma: float) -> None:
         self.gamma = nonneg_float(gamma, "gamma")
 
-    def fields(self):
-        return dict(step=_STEP["inverse_time"], gamma=self.gamma)
 
 
 class StepLR(_Rule):
@@ -240,8 +218,6 @@ class StepLR(_Rule):
         self.step_size = positive_int(step_size, "step_size")
         self.gamma = positive_float(gamma, "gamma")
 
-    def fields(self):
-        return dict(step=_STEP["step"], gamma=self.gamma, period=self.step_size)
 
 
 class CosineLR(_Rule):
@@ -254,8 +230,6 @@ class CosineLR(_Rule):
         self.T_max = positive_int(T_max, "T_max")
         self.eta_min = nonneg_float(eta_min, "eta_min")
 
-    def fields(self):
-        return dict(step=_STEP["cosine"], period=self.T_max, eta_min=self.eta_min)
 
 
 class Rates(_Rule):
@@ -267,8 +241,6 @@ class Rates(_Rule):
             raise ValueError("rates must all be > 0")
         self.rates = r
 
-    def fields(self):
-        return dict(step=_STEP["array"], rates=self.rates)
 
     def __eq__(self, other):
         return type(other) is Rates and np.array_equal(self.rates, other.rates)
@@ -290,9 +262,6 @@ class Armijo(_Rule):
             raise ValueError(f"shrink must be in (0, 1), got {shrink!r}")
         self.max_backtracks = positive_int(max_backtracks, "max_backtracks")
 
-    def fields(self):
-        return dict(step=_STEP["armijo"], c1=self.c1, shrink=self.shrink,
-                    max_backtracks=self.max_backtracks)
 
 
 class StrongWolfe(_Rule):
@@ -308,9 +277,6 @@ class StrongWolfe(_Rule):
             raise ValueError(f"need 0 < c1 < c2 < 1, got c1={c1!r}, c2={c2!r}")
         self.max_evals = positive_int(max_evals, "max_evals")
 
-    def fields(self):
-        return dict(step=_STEP["wolfe"], c1=self.c1, c2=self.c2,
-                    max_backtracks=self.max_evals)
 
 
 class BarzilaiBorwein(_Rule):
@@ -328,9 +294,6 @@ class BarzilaiBorwein(_Rule):
         if self.lr_min > self.lr_max:
             raise ValueError("lr_min must be <= lr_max")
 
-    def fields(self):
-        return dict(step=_STEP["bb1"] if self.variant == 1 else _STEP["bb2"],
-                    lr_min=self.lr_min, lr_max=self.lr_max)
 
 
 STEP_RULES = {"fixed": Fixed, "armijo": Armijo, "wolfe": StrongWolfe, "bb": BarzilaiBorwein,

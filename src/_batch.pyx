@@ -27,9 +27,10 @@ import numpy as np
 from gdfast._objective cimport Objective, gd_objective
 from gdfast._descent cimport (gd_state, gd_options, gd_lane_out, gd_history,
                               gd_state_init_lanes, gd_state_load_lanes, gd_state_free,
-                              gd_run_lanes, Options, CONVERGED, OBJECTIVE_ERROR, CALLBACK_STOP)
+                              gd_run_lanes, CONVERGED, OBJECTIVE_ERROR, CALLBACK_STOP)
 from gdfast._objective cimport fresh_vector
 from gdfast._fdiff cimport FiniteDifference
+from gdfast._config cimport Config
 from gdfast._pacer cimport gd_control, gd_pacer_init, GD_ABORTED
 from gdfast._parallel cimport (gd_item_fn, gd_parallel_items, gd_openmp_available,
                                gd_max_threads)
@@ -156,7 +157,7 @@ cdef int _call_lanes_callback(object callback, gd_state *s) except -1:
     return 0
 
 
-def _run_lanes(const double[:, ::1] X0, Options options, list objectives, int nt,
+def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
                callback=None):
     """Every row of X0 through THE loop, blocks over nt workers (objectives: one per worker).
     Returns the per-start result arrays, and the histories (or None)."""
@@ -286,7 +287,7 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
     from gdfast._adapt import make_objective
     from gdfast._result import OptimizeResult
     from gdfast._validate import positive_int
-    X, objective, fd, opts = configure_batch(
+    X, objective, fd, config = configure_batch(
         fun, X0, args, jac=jac, method=method, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
         xtol=xtol, max_fev=max_fev, callback_every=callback_every, history=history,
         vectorized=vectorized, fd_step=fd_step, step_rule=step_rule, options=options,
@@ -312,7 +313,7 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
             objectives.append(make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
                                              fd_step=fd_step, n_starts=m)[0])
     x, fval, g, nit, nfev, njev, status, stop_test, code, histories = _run_lanes(
-        X, Options(opts), objectives, nt, callback)
+        X, config, objectives, nt, callback)
     status = status.astype(np.int64)
     finite = np.isfinite(fval)
     best = int(np.argmin(np.where(finite, fval, np.inf))) if finite.any() else -1

@@ -23,6 +23,7 @@ import numpy as np
 
 from gdfast._objective cimport Objective, gd_objective, fresh_vector, gd_eval_fn
 from gdfast._fdiff cimport FiniteDifference
+from gdfast._config cimport Config
 from gdfast._pacer cimport gd_pacer_init, gd_pacer_read, GD_ABORTED
 from gdfast._rules cimport (STEP_EXPONENTIAL, gd_rule, gd_rule_state, RULE_SGD, RULE_ADAM, RULE_RMSPROP,
                             RULE_ADAGRAD, STEP_FIXED, STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE,
@@ -1268,106 +1269,40 @@ cdef int _python_callback(void *ctx, Py_ssize_t nit, Py_ssize_t n, const double 
 
 
 
-RULE_DEFAULTS = dict(update=0, step=0, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                     nesterov=False, decoupled_wd=False, amsgrad=False, centered=False,
-                     maximize=False, beta1=0.9, beta2=0.999, alpha=0.99, eps=1e-8, lr_decay=0.0,
-                     init_acc=0.0,
-                     gamma=1.0, eta_min=0.0, period=1, c1=1e-4, c2=0.9, shrink=0.5,
-                     max_backtracks=50, lr_min=1e-10, lr_max=1e10, clip_norm=0.0,
-                     clip_value=0.0)
 STATE_VECTORS = ("m", "v", "w")
 
 
-cdef gd_rule _rule(dict given):
-    """A gd_rule from a dict of its fields (missing ones take RULE_DEFAULTS); the arrays
-    (rates, lb, ub) are set by the caller, who keeps them alive."""
-    cdef gd_rule r
-    cdef dict d = dict(RULE_DEFAULTS)
-    d.update({k: v for k, v in given.items() if k in RULE_DEFAULTS})
-    r.update = d["update"]
-    r.step = d["step"]
-    r.momentum = d["momentum"]
-    r.dampening = d["dampening"]
-    r.weight_decay = d["weight_decay"]
-    r.nesterov = d["nesterov"]
-    r.decoupled_wd = d["decoupled_wd"]
-    r.amsgrad = d["amsgrad"]
-    r.centered = d["centered"]
-    r.maximize = d["maximize"]
-    r.beta1 = d["beta1"]
-    r.beta2 = d["beta2"]
-    r.alpha = d["alpha"]
-    r.eps = d["eps"]
-    r.lr_decay = d["lr_decay"]
-    r.init_acc = d["init_acc"]
-    r.gamma = d["gamma"]
-    r.eta_min = d["eta_min"]
-    r.period = d["period"]
-    r.c1 = d["c1"]
-    r.c2 = d["c2"]
-    r.shrink = d["shrink"]
-    r.max_backtracks = d["max_backtracks"]
-    r.lr_min = d["lr_min"]
-    r.lr_max = d["lr_max"]
-    r.clip_norm = d["clip_norm"]
-    r.clip_value = d["clip_value"]
-    r.rates = NULL
-    r.n_rates = 0
-    r.lb = NULL
-    r.ub = NULL
-    return r
+def message(int status, int stop_test, int error_code):
+    """The result message of a run that ended with ``status`` (SciPy's wording)."""
+    msg = MESSAGES[status]
+    if status == CONVERGED and stop_test != BY_NONE:
+        msg += f" ({STOP_TESTS[stop_test]} test passed)"
+    elif status == OBJECTIVE_ERROR:
+        msg += f" (code {error_code})"
+    return msg
 
 
-cdef class Options:
-    """A gd_options built from the options dict of ``gdfast._minimize.configure``; it keeps
-    the arrays its pointers refer to (rates, bounds) alive."""
-
-    def __init__(self, dict o):
-        cdef const double[::1] v
-        rule = o.get("rule", {})
-        self.opt.rule = _rule(rule)
-        self.opt.lr = o["lr"]
-        self.opt.max_iter = o["max_iter"]
-        self.opt.max_fev = o["max_fev"]
-        self.opt.gtol = o["gtol"]
-        self.opt.ftol = o["ftol"]
-        self.opt.xtol = o["xtol"]
-        self.opt.callback_every = o["callback_every"]
-        self.opt.record_history = o["history"]
-        self.state = o.get("state")
-        self._keep = []
-        if rule.get("rates") is not None:
-            v = rule["rates"]
-            self._keep.append(v)
-            self.opt.rule.rates = &v[0]
-            self.opt.rule.n_rates = v.shape[0]
-        if rule.get("lb") is not None:
-            v = rule["lb"]
-            self._keep.append(v)
-            self.opt.rule.lb = &v[0]
-            v = rule["ub"]
-            self._keep.append(v)
-            self.opt.rule.ub = &v[0]
-
-
-def run(Objective objective not None, const double[::1] x0, dict options, callback=None):
-    """Drive one descent from x0 (not modified) with validated ``options``.
+def run(Objective objective not None, const double[::1] x0, Config config not None,
+        callback=None):
+    """Drive one descent from x0 (not modified) with a validated configuration.
 
     ``callback(nit, x, f, g) -> bool`` (already adapted by the Python layer; True stops).
-    Returns a dict of the raw results.  Exceptions from user code propagate unchanged.
+    Returns ``(x, fun, jac, nit, nfev, njev, status, stop_test, error_code, failed_at_x0,
+    state, history)``: state None for plain fixed-step descent, history None unless
+    recorded.  Exceptions from user code propagate unchanged.
     """
     cdef gd_state s
-    cdef Options o = Options(options)
-    cdef gd_options opt = o.opt
+    cdef const gd_options *opt = &config.opt
     cdef const gd_objective *obj = &objective.obj
     cdef Py_ssize_t n = x0.shape[0]
     cdef bint release = not obj.needs_gil
-    gd_state_init(&s, obj, n, &x0[0], &opt)
-    if o.state is not None:
-        load_state(&s, o.state)
-    if isinstance(objective, FiniteDifference):
-        s.fev_extra = &(<FiniteDifference>objective).data.nfev
+    cdef bint failed_at_x0
+    gd_state_init(&s, obj, n, &x0[0], opt)
     try:
+        if config.state is not None:
+            load_state(&s, config.state)
+        if isinstance(objective, FiniteDifference):
+            s.fev_extra = &(<FiniteDifference>objective).data.nfev
         if callback is not None:
             s.callback = _python_callback
             s.callback_ctx = <void *>callback
@@ -1375,37 +1310,19 @@ def run(Objective objective not None, const double[::1] x0, dict options, callba
         if release:
             with nogil:
                 gd_start(&s)
-        else:
-            gd_start(&s)
-        failed_at_x0 = s.status != RUNNING
-        if release:
-            with nogil:
+                failed_at_x0 = s.status != RUNNING
                 gd_iterate(&s, opt.max_iter)
                 gd_finish(&s)
         else:
+            gd_start(&s)
+            failed_at_x0 = s.status != RUNNING
             gd_iterate(&s, opt.max_iter)
             gd_finish(&s)
-        out = {
-            "x": fresh_vector(n, s.x),
-            "fun": s.f[0],
-            "jac": fresh_vector(n, s.g),
-            "nit": s.nit,
-            "nfev": s.nfev[0],
-            "njev": s.njev[0],
-            "status": s.status,
-            "stop_test": STOP_TESTS.get(s.stop_test),
-            "error_code": s.error_code,
-            "failed_at_x0": failed_at_x0,
-        }
-        if not s.plain:
-            out["state"] = save_state(&s)
-        if opt.record_history:
-            out["history"] = (
-                _copy_rows(s.hist_x, s.hist_len, n),
-                _copy_rows(s.hist_f, s.hist_len, 0),
-                _copy_rows(s.hist_gnorm, s.hist_len, 0),
-            )
-        return out
+        return (fresh_vector(n, s.x), s.f[0], fresh_vector(n, s.g), s.nit, s.nfev[0],
+                s.njev[0], s.status, s.stop_test, s.error_code, failed_at_x0,
+                None if s.plain else save_state(&s),
+                (_copy_rows(s.hist_x, s.hist_len, n), _copy_rows(s.hist_f, s.hist_len, 0),
+                 _copy_rows(s.hist_gnorm, s.hist_len, 0)) if opt.record_history else None)
     finally:
         gd_state_free(&s)
 

@@ -10,11 +10,12 @@ import numpy as np
 
 from gdfast._objective cimport Objective, gd_objective, fresh_vector
 from gdfast._descent cimport (gd_state, gd_options, gd_state_init, gd_state_free, gd_start,
-                              gd_iterate, Options, load_state, save_state, RUNNING,
+                              gd_iterate, load_state, save_state, RUNNING,
                               NONFINITE, DIVERGED, CONVERGED, OBJECTIVE_ERROR)
 from gdfast._fdiff cimport FiniteDifference
+from gdfast._config cimport Config
 
-from gdfast._descent import MESSAGES, STOP_TESTS, Status
+from gdfast._descent import Status, message
 from gdfast._validate import MAX_COUNT as _MAX_COUNT
 
 cnp.import_array()
@@ -55,7 +56,7 @@ cdef class Descent:
     cdef bint broken             # a user exception interrupted the last step
     cdef Objective objective
     cdef object fd               # the FiniteDifference wrapper, or None
-    cdef Options options         # the loop's configuration (owns the arrays it points to)
+    cdef Config config           # the loop's configuration (owns the arrays it points to)
     cdef Py_ssize_t n
     cdef object x0
 
@@ -68,13 +69,12 @@ cdef class Descent:
                  step_rule=None, options=None, bounds=None, clip_norm=None, clip_value=None,
                  maximize=None, state=None):
         from gdfast._minimize import configure
-        x, self.objective, opts = configure(
+        x, self.objective, self.config = configure(
             fun, x0, args, jac=jac, method=method, lr=lr,
             max_iter=_MAX_COUNT if max_iter is None else max_iter, gtol=gtol, ftol=ftol,
             xtol=xtol, max_fev=max_fev, vectorized=vectorized, fd_step=fd_step,
             step_rule=step_rule, options=options, bounds=bounds, clip_norm=clip_norm,
             clip_value=clip_value, maximize=maximize, state=state)
-        self.options = Options(opts)
         self.fd = self.objective if isinstance(self.objective, FiniteDifference) else None
         self.n = x.shape[0]
         self._start(x)
@@ -88,10 +88,10 @@ cdef class Descent:
             self.alive = False
         if self.fd is not None:
             (<FiniteDifference>self.fd).data.nfev = 0
-        gd_state_init(&self.s, obj, self.n, &xv[0], &self.options.opt)
+        gd_state_init(&self.s, obj, self.n, &xv[0], &self.config.opt)
         self.alive = True
-        if self.options.state is not None:
-            load_state(&self.s, self.options.state)
+        if self.config.state is not None:
+            load_state(&self.s, self.config.state)
         if self.fd is not None:
             self.s.fev_extra = &(<FiniteDifference>self.fd).data.nfev
         self.broken = True
@@ -199,12 +199,7 @@ cdef class Descent:
 
     @property
     def message(self):
-        msg = MESSAGES[self.s.status]
-        if self.s.status == CONVERGED and STOP_TESTS.get(self.s.stop_test):
-            msg += f" ({STOP_TESTS[self.s.stop_test]} test passed)"
-        if self.s.status == OBJECTIVE_ERROR:
-            msg += f" (code {self.s.error_code})"
-        return msg
+        return message(self.s.status, self.s.stop_test, self.s.error_code)
 
     def __repr__(self):
         return (f"Descent(n={self.n}, nit={self.nit}, fun={self.fun!r}, "

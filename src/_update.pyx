@@ -19,17 +19,6 @@ from libc.math cimport sqrt, pow, fabs, fmin, fmax
 
 from gdfast._rules cimport (gd_rule, gd_rule_state, RULE_SGD, RULE_ADAM, RULE_RMSPROP,
                             RULE_ADAGRAD)
-from gdfast._rules cimport (STEP_FIXED, STEP_EXPONENTIAL, STEP_INVERSE_TIME, STEP_STEP,
-                            STEP_COSINE, STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, STEP_BB1, STEP_BB2)
-
-# the C enums' values, for the Python layer (gdfast.optimizers)
-UPDATE_RULE_CODES = {"sgd": RULE_SGD, "adam": RULE_ADAM, "rmsprop": RULE_RMSPROP,
-                     "adagrad": RULE_ADAGRAD}
-STEP_RULE_CODES = {"fixed": STEP_FIXED, "exponential": STEP_EXPONENTIAL,
-                   "inverse_time": STEP_INVERSE_TIME, "step": STEP_STEP, "cosine": STEP_COSINE,
-                   "array": STEP_ARRAY, "armijo": STEP_ARMIJO, "wolfe": STEP_WOLFE,
-                   "bb1": STEP_BB1, "bb2": STEP_BB2}
-
 
 cdef inline double _clamp(double v, double lo, double hi) noexcept nogil:
     return fmin(fmax(v, lo), hi)

@@ -1,0 +1,234 @@
+"""One configuration: ``minimize``'s settings validated once, into the loop's ``gd_options``.
+
+``configure(n, method, lr, ...)`` returns a :class:`Config` holding the C struct THE loop
+runs on, built field by field from the update-rule and step-rule objects of
+``gdfast.optimizers`` (which validate their own parameters) and the validated tolerances and
+counts.  ``minimize``, ``Descent`` and ``minimize_batch`` all take their configuration from
+here; the C API translates its public options struct onto the same defaults
+(``default_options``).  The common case (a named method without options, no step rule, no
+bounds) takes no Python objects at all: about 0.2 us.
+"""
+from libc.math cimport isfinite
+from libc.string cimport memset
+
+import numpy as np
+
+from gdfast._descent cimport gd_options
+from gdfast._rules cimport (gd_rule, RULE_SGD, RULE_ADAM, RULE_RMSPROP, RULE_ADAGRAD, STEP_FIXED,
+                            STEP_EXPONENTIAL, STEP_INVERSE_TIME, STEP_STEP, STEP_COSINE,
+                            STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, STEP_BB1, STEP_BB2)
+from gdfast import optimizers as _opt
+from gdfast._validate import (MAX_COUNT, as_bounds, as_real_array, nonneg_float, nonneg_int,
+                              positive_float, positive_int)
+
+__all__ = ["Config", "configure", "check_state"]
+
+cdef Py_ssize_t _MAX = MAX_COUNT
+
+
+cdef void default_options(gd_options *opt) noexcept nogil:
+    memset(opt, 0, sizeof(gd_options))
+    opt.lr = 0.01
+    opt.max_iter = 10000
+    opt.gtol = 1e-5
+    opt.callback_every = 1
+    opt.rule.update = RULE_SGD
+    opt.rule.step = STEP_FIXED
+    opt.rule.beta1 = 0.9
+    opt.rule.beta2 = 0.999
+    opt.rule.alpha = 0.99
+    opt.rule.eps = 1e-8
+    opt.rule.gamma = 1.0
+    opt.rule.period = 1
+    opt.rule.c1 = 1e-4
+    opt.rule.c2 = 0.9
+    opt.rule.shrink = 0.5
+    opt.rule.max_backtracks = 50
+    opt.rule.lr_min = 1e-10
+    opt.rule.lr_max = 1e10
+
+
+cdef class Config:
+    """A validated configuration of THE loop (make one with :func:`configure`)."""
+
+    def __repr__(self):
+        return (f"Config(update={self.opt.rule.update}, step={self.opt.rule.step}, "
+                f"lr={self.opt.lr!r}, max_iter={self.opt.max_iter})")
+
+
+# ---- the validators' fast paths: the common types inline, the rest (conversions, errors) in
+#      gdfast._validate, so that the messages are the same everywhere
+
+cdef inline double _positive(object v, str name) except? -1.0:
+    cdef double d
+    if type(v) is float:
+        d = v
+        if d > 0.0 and isfinite(d):
+            return d
+    return positive_float(v, name)
+
+
+cdef inline double _nonneg(object v, str name) except? -1.0:
+    cdef double d
+    if type(v) is float:
+        d = v
+        if d >= 0.0:
+            return d
+    return nonneg_float(v, name)
+
+
+cdef inline Py_ssize_t _count(object v, str name, bint positive) except? -1:
+    """A count >= 0 (>= 1 when positive), capped at MAX_COUNT ("unlimited")."""
+    v = positive_int(v, name) if positive else nonneg_int(v, name)
+    return _MAX if v > _MAX else v
+
+
+cdef inline bint _is_name(object v, str a, str b) except -1:
+    return type(v) is str and (v == a or v == b)
+
+
+cdef double _set_update(gd_rule *r, object method, object options) except -1.0:
+    """The update rule's fields; returns its lr (its own, or its default)."""
+    if options is None and _is_name(method, "gd", "sgd"):
+        return 0.01                                 # SGD(): every field at its default
+    rule = _opt.update_rule(method, options)
+    t = type(rule)
+    r.maximize = rule.maximize
+    r.weight_decay = rule.weight_decay
+    if t is _opt.SGD:
+        r.update = RULE_SGD
+        r.momentum = rule.momentum
+        r.dampening = rule.dampening
+        r.nesterov = rule.nesterov
+    elif t is _opt.Adam or t is _opt.AdamW:
+        r.update = RULE_ADAM
+        r.beta1, r.beta2 = rule.betas
+        r.eps = rule.eps
+        r.amsgrad = rule.amsgrad
+        r.decoupled_wd = t is _opt.AdamW
+    elif t is _opt.RMSprop:
+        r.update = RULE_RMSPROP
+        r.alpha = rule.alpha
+        r.eps = rule.eps
+        r.momentum = rule.momentum
+        r.centered = rule.centered
+    elif t is _opt.Adagrad:
+        r.update = RULE_ADAGRAD
+        r.lr_decay = rule.lr_decay
+        r.eps = rule.eps
+        r.init_acc = rule.initial_accumulator_value
+    else:
+        raise TypeError(f"method must be a name or one of gdfast's update rules, got {t.__name__}")
+    return rule.default_lr if rule.lr is None else rule.lr
+
+
+cdef object _set_step(gd_rule *r, object value):
+    """The step rule's fields; returns the step-rule object (None for a fixed step)."""
+    if value is None:
+        return None
+    rule = _opt.step_rule(value)
+    t = type(rule)
+    if t is _opt.Fixed:
+        r.step = STEP_FIXED
+    elif t is _opt.ExponentialLR:
+        r.step = STEP_EXPONENTIAL
+        r.gamma = rule.gamma
+    elif t is _opt.InverseTimeLR:
+        r.step = STEP_INVERSE_TIME
+        r.gamma = rule.gamma
+    elif t is _opt.StepLR:
+        r.step = STEP_STEP
+        r.gamma = rule.gamma
+        r.period = rule.step_size
+    elif t is _opt.CosineLR:
+        r.step = STEP_COSINE
+        r.period = rule.T_max
+        r.eta_min = rule.eta_min
+    elif t is _opt.Rates:
+        r.step = STEP_ARRAY                # the caller points r.rates at rule.rates
+    elif t is _opt.Armijo:
+        r.step = STEP_ARMIJO
+        r.c1 = rule.c1
+        r.shrink = rule.shrink
+        r.max_backtracks = rule.max_backtracks
+    elif t is _opt.StrongWolfe:
+        r.step = STEP_WOLFE
+        r.c1 = rule.c1
+        r.c2 = rule.c2
+        r.max_backtracks = rule.max_evals
+    elif t is _opt.BarzilaiBorwein:
+        r.step = STEP_BB1 if rule.variant == 1 else STEP_BB2
+        r.lr_min = rule.lr_min
+        r.lr_max = rule.lr_max
+    else:
+        raise TypeError(f"step_rule must be a name, one of gdfast's step rules or an array "
+                        f"of rates, got {t.__name__}")
+    return rule
+
+
+def configure(Py_ssize_t n, method="gd", lr=None, max_iter=10_000, gtol=1e-5, ftol=0.0,
+              xtol=0.0, max_fev=None, callback_every=1, history=False, step_rule=None,
+              options=None, bounds=None, clip_norm=None, clip_value=None, maximize=None,
+              state=None):
+    """The Config of ``minimize``'s settings for points of length n (every check made here,
+    each error naming its argument).  ``state``: an earlier ``result.state`` to resume."""
+    cdef Config c = Config.__new__(Config)
+    cdef gd_options *o = &c.opt
+    cdef double rule_lr
+    default_options(o)
+    rule_lr = _set_update(&o.rule, method, options)
+    steps = _set_step(&o.rule, step_rule)
+    o.lr = rule_lr if lr is None else _positive(lr, "lr")
+    if maximize is not None:
+        o.rule.maximize = _opt._flag(maximize, "maximize")
+    if o.rule.maximize and o.rule.step in (STEP_ARMIJO, STEP_WOLFE):
+        raise ValueError("maximize cannot be combined with a line search step_rule")
+    if clip_norm is not None:
+        o.rule.clip_norm = _positive(clip_norm, "clip_norm")
+    if clip_value is not None:
+        o.rule.clip_value = _positive(clip_value, "clip_value")
+    o.max_iter = _count(max_iter, "max_iter", False)
+    o.max_fev = 0 if max_fev is None else _count(max_fev, "max_fev", True)
+    o.gtol = _nonneg(gtol, "gtol")
+    o.ftol = _nonneg(ftol, "ftol")
+    o.xtol = _nonneg(xtol, "xtol")
+    o.callback_every = _count(callback_every, "callback_every", True)
+    o.record_history = bool(history)
+    cdef const double[::1] v
+    if o.rule.step == STEP_ARRAY:
+        c._rates = steps.rates
+        v = c._rates
+        o.rule.rates = &v[0]
+        o.rule.n_rates = v.shape[0]
+    if bounds is not None:
+        if o.rule.step == STEP_WOLFE:
+            raise ValueError("bounds cannot be combined with the Wolfe line search; "
+                             "use step_rule='armijo'")
+        c._lb, c._ub = as_bounds(bounds, n)
+        v = c._lb
+        o.rule.lb = &v[0]
+        v = c._ub
+        o.rule.ub = &v[0]
+    c.state = None if state is None else check_state(state, n)
+    return c
+
+
+def clip_into_bounds(Config c, x):
+    """Clip x (a fresh array of points, (n,) or (m, n)) into c's bounds, in place."""
+    if c._lb is not None:
+        np.clip(x, c._lb, c._ub, out=x)
+
+
+def check_state(state, Py_ssize_t n):
+    """``state=``: the ``state`` of an earlier result, its vectors of length n (copies)."""
+    if not isinstance(state, dict) or not {"t", "lr_bb", "buf_ready", "m", "v", "w"} <= set(state):
+        raise ValueError("state must be the `state` of an earlier result")
+    cdef object key
+    out = dict(state)
+    for key in ("m", "v", "w"):
+        arr = as_real_array(state[key], f"state[{key!r}]")
+        if arr.shape != (n,):
+            raise ValueError(f"state[{key!r}] must have length {n}, got shape {arr.shape}")
+        out[key] = arr
+    out["t"] = nonneg_int(state["t"], "state['t']")
+    return out
