@@ -5,7 +5,7 @@ import numpy as np
 from numpy.typing import NDArray
 from typing_extensions import disjoint_base
 
-__all__ = ["Config", "configure", "check_state"]
+__all__ = ["Config", "configure", "prepare", "prepare_batch", "check_state"]
 
 @disjoint_base
 class Config:
@@ -18,5 +18,16 @@ def configure(n: int, method: Any = "gd", lr: float | None = None, max_iter: int
               step_rule: Any = None, options: dict[str, Any] | None = None, bounds: Any = None,
               clip_norm: float | None = None, clip_value: float | None = None,
               maximize: bool | None = None, state: dict[str, Any] | None = None) -> Config: ...
-def clip_into_bounds(c: Config, x: NDArray[np.float64]) -> None: ...
+def prepare(fun: Any, x0: Any, args: tuple[Any, ...], jac: Any, vectorized: bool, fd_step: Any,
+            method: Any, lr: float | None, max_iter: int, gtol: float, ftol: float,
+            xtol: float, max_fev: int | None, callback_every: int, history: bool,
+            step_rule: Any, options: dict[str, Any] | None, bounds: Any,
+            clip_norm: float | None, clip_value: float | None, maximize: bool | None,
+            state: dict[str, Any] | None) -> tuple[NDArray[np.float64], Any, Config]: ...
+def prepare_batch(fun: Any, X0: Any, args: tuple[Any, ...], jac: Any, vectorized: bool,
+                  fd_step: Any, method: Any, lr: float | None, max_iter: int, gtol: float,
+                  ftol: float, xtol: float, max_fev: int | None, callback_every: int,
+                  history: bool, step_rule: Any, options: dict[str, Any] | None, bounds: Any,
+                  clip_norm: float | None, clip_value: float | None,
+                  maximize: bool | None) -> tuple[NDArray[np.float64], Any, Any, Config]: ...
 def check_state(state: Any, n: int) -> dict[str, Any]: ...

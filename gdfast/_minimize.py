@@ -7,11 +7,9 @@ import numpy as np
 
 from gdfast import _descent
 from gdfast._descent import Status
-from gdfast._adapt import make_objective
 from gdfast._result import History, OptimizeResult
 from gdfast._typing import ArrayLike, Bounds, Fun, Jac, Method, StepRule
 from gdfast import _config
-from gdfast._validate import as_matrix, as_point
 
 __all__ = ["minimize"]
 
@@ -108,12 +106,10 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
     """
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-    x, objective, config = configure(
-        fun, x0, args, jac=jac, method=method, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
-        xtol=xtol, max_fev=max_fev, callback_every=callback_every, history=history,
-        vectorized=vectorized, fd_step=fd_step, step_rule=step_rule, options=options,
-        bounds=bounds, clip_norm=clip_norm, clip_value=clip_value, maximize=maximize,
-        state=state)
+    x, objective, config = _config.prepare(
+        fun, x0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol, ftol, xtol,
+        max_fev, callback_every, history, step_rule, options, bounds, clip_norm, clip_value,
+        maximize, state)
     (x, fun_x, jac_x, nit, nfev, njev, status, stop_test, error_code, failed_at_x0, state,
      recorded) = _descent.run(objective, x, config,
                               None if callback is None else _adapt_callback(callback))
@@ -128,35 +124,6 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
     if history:
         res.history = History(*recorded)
     return res
-
-
-def configure(fun, x0, args=(), *, jac=None, vectorized=False, fd_step=None, **settings):
-    """Validate minimize's arguments (all of them, before any objective call) and return
-    ``(x, objective, config)``: x0 as a fresh array (clipped into the bounds), the Objective
-    the loop runs on, and the loop's :class:`gdfast._config.Config` (``settings``: the rest
-    of minimize's keywords).  Shared by minimize and the stepper, so that both configure the
-    one loop identically."""
-    x = as_point(x0, "x0")
-    config = _config.configure(x.shape[0], **settings)
-    _config.clip_into_bounds(config, x)
-    objective, _ = make_objective(fun, x.shape[0], args=args, jac=jac, vectorized=vectorized,
-                                  fd_step=fd_step)
-    return x, objective, config
-
-
-def configure_batch(fun, X0, args=(), *, jac=None, vectorized=False, fd_step=None,
-                    **settings):
-    """``configure`` for minimize_batch: ``(X, objective, fd, config)``, X0 as a fresh
-    (m, n) array (each row clipped into the bounds) and fd the FiniteDifference wrapper in
-    the objective, or None."""
-    X = as_matrix(X0, "X0")
-    n = X.shape[1]
-    config = _config.configure(n, **settings)
-    _config.clip_into_bounds(config, X)
-    objective, fd = make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
-                                   fd_step=fd_step, point_name="X0's rows",
-                                   n_starts=X.shape[0])
-    return X, objective, fd, config
 
 
 def _adapt_callback(callback):

@@ -66,7 +66,7 @@ def as_matrix(value, name):
         raise ValueError(f"{name} must be 2-D, got an array of shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
+    if not all_finite(arr):
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return arr
 

@@ -20,6 +20,7 @@ Design:
 """
 from libc.stdlib cimport malloc, calloc, free
 from libc.string cimport memcpy
+from libc.math cimport isfinite
 
 cimport numpy as cnp
 import numpy as np
@@ -31,6 +32,11 @@ from gdfast._descent cimport (gd_state, gd_options, gd_lane_out, gd_history,
 from gdfast._objective cimport fresh_vector
 from gdfast._fdiff cimport FiniteDifference
 from gdfast._config cimport Config
+
+from gdfast._adapt import make_objective
+from gdfast._config import prepare_batch
+from gdfast._result import History, OptimizeResult
+from gdfast._validate import positive_int
 from gdfast._pacer cimport gd_control, gd_pacer_init, GD_ABORTED
 from gdfast._parallel cimport (gd_item_fn, gd_parallel_items, gd_openmp_available,
                                gd_max_threads)
@@ -164,30 +170,33 @@ def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
     cdef Py_ssize_t m = X0.shape[0], n = X0.shape[1], w, ready = 0, B, ld, i
     cdef Objective first = objectives[0]
     cdef bint release = not first.obj.needs_gil
-    cdef gd_state *states = <gd_state *>malloc(nt * sizeof(gd_state))
     cdef gd_control control
     cdef gd_lane_out out
     out.hist = NULL
-    if states == NULL:
+    x = _empty(m, n, cnp.NPY_FLOAT64)
+    jac = _empty(m, n, cnp.NPY_FLOAT64)
+    fun = _empty(m, 0, cnp.NPY_FLOAT64)
+    nit = _empty(m, 0, cnp.NPY_INTP)         # Py_ssize_t (int64 on 64-bit platforms)
+    nfev = _empty(m, 0, cnp.NPY_INTP)
+    njev = _empty(m, 0, cnp.NPY_INTP)
+    status = _empty(m, 0, cnp.NPY_INT64)
+    stop_test = _empty(m, 0, cnp.NPY_INT)
+    code = _empty(m, 0, cnp.NPY_INT64)
+    cdef int *codes = <int *>malloc(2 * m * sizeof(int))        # status, error_code as int
+    cdef gd_state *states = <gd_state *>malloc(nt * sizeof(gd_state))
+    if states == NULL or codes == NULL:
+        free(states)
+        free(codes)
         raise MemoryError()
-    x = np.empty((m, n))
-    jac = np.empty((m, n))
-    fun = np.empty(m)
-    nit = np.empty(m, dtype=np.intp)
-    nfev = np.empty(m, dtype=np.intp)
-    njev = np.empty(m, dtype=np.intp)
-    status = np.empty(m, dtype=np.intc)
-    stop_test = np.empty(m, dtype=np.intc)
-    code = np.empty(m, dtype=np.intc)
     out.x = <double *>cnp.PyArray_DATA(x)
     out.g = <double *>cnp.PyArray_DATA(jac)
     out.f = <double *>cnp.PyArray_DATA(fun)
     out.nit = <Py_ssize_t *>cnp.PyArray_DATA(nit)
     out.nfev = <Py_ssize_t *>cnp.PyArray_DATA(nfev)
     out.njev = <Py_ssize_t *>cnp.PyArray_DATA(njev)
-    out.status = <int *>cnp.PyArray_DATA(status)
+    out.status = codes
     out.stop_test = <int *>cnp.PyArray_DATA(stop_test)
-    out.error_code = <int *>cnp.PyArray_DATA(code)
+    out.error_code = codes + m
     B = gd_lanes_per_block(&first.obj, m, n)
     ld = gd_lanes_ld(B)
     if callback is not None:
@@ -211,12 +220,16 @@ def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
                 states[w].fev_extra = &(<FiniteDifference>obj).data.nfev
                 gd_pacer_init(&(<FiniteDifference>obj).data.pacer, &control)
         gd_lanes_run(states, nt, &X0[0, 0], m, B, release, &control)
+        for i in range(m):          # as int64, the dtype of the result's integer arrays
+            (<long long *>cnp.PyArray_DATA(status))[i] = codes[i]
+            (<long long *>cnp.PyArray_DATA(code))[i] = codes[m + i]
         if out.hist != NULL:
             histories = [_history_arrays(&out.hist[i], n) for i in range(m)]
     finally:
         for w in range(ready):
             gd_state_free(&states[w])
         free(states)
+        free(codes)
         if out.hist != NULL:
             for i in range(m):
                 free(out.hist[i].x)
@@ -224,6 +237,14 @@ def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
                 free(out.hist[i].gnorm)
             free(out.hist)
     return x, fun, jac, nit, nfev, njev, status, stop_test, code, histories
+
+
+cdef cnp.ndarray _empty(Py_ssize_t m, Py_ssize_t n, int typenum):
+    """A new (m, n) array, or (m,) when n is 0, of the NumPy type typenum."""
+    cdef cnp.npy_intp dims[2]
+    dims[0] = m
+    dims[1] = n
+    return cnp.PyArray_EMPTY(2 if n > 0 else 1, dims, typenum, 0)
 
 
 cdef tuple _history_arrays(const gd_history *h, Py_ssize_t n):
@@ -283,15 +304,10 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
         ``error_code`` (m,), and the best start: ``best`` (its row index, or -1 when no f is
         finite), ``x_best``, ``fun_best``.
     """
-    from gdfast._minimize import configure_batch
-    from gdfast._adapt import make_objective
-    from gdfast._result import OptimizeResult
-    from gdfast._validate import positive_int
-    X, objective, fd, config = configure_batch(
-        fun, X0, args, jac=jac, method=method, lr=lr, max_iter=max_iter, gtol=gtol, ftol=ftol,
-        xtol=xtol, max_fev=max_fev, callback_every=callback_every, history=history,
-        vectorized=vectorized, fd_step=fd_step, step_rule=step_rule, options=options,
-        bounds=bounds, clip_norm=clip_norm, clip_value=clip_value, maximize=maximize)
+    X, objective, fd, config = prepare_batch(
+        fun, X0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol, ftol, xtol,
+        max_fev, callback_every, history, step_rule, options, bounds, clip_norm, clip_value,
+        maximize)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     cdef Py_ssize_t m = X.shape[0], n = X.shape[1], r
@@ -314,16 +330,19 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
                                              fd_step=fd_step, n_starts=m)[0])
     x, fval, g, nit, nfev, njev, status, stop_test, code, histories = _run_lanes(
         X, config, objectives, nt, callback)
-    status = status.astype(np.int64)
-    finite = np.isfinite(fval)
-    best = int(np.argmin(np.where(finite, fval, np.inf))) if finite.any() else -1
+    cdef const double *F = <const double *>cnp.PyArray_DATA(fval)
+    cdef const long long *codes = <const long long *>cnp.PyArray_DATA(status)
+    cdef cnp.ndarray success = _empty(m, 0, cnp.NPY_BOOL)
+    cdef Py_ssize_t best = -1
+    for r in range(m):              # the least finite f (NaN and inf are never best)
+        (<cnp.npy_bool *>cnp.PyArray_DATA(success))[r] = codes[r] == CONVERGED
+        if isfinite(F[r]) and (best < 0 or F[r] < F[best]):
+            best = r
     res = OptimizeResult(
-        x=x, fun=fval, jac=g, nit=nit.astype(np.int64), nfev=nfev.astype(np.int64),
-        njev=njev.astype(np.int64), status=status, success=status == CONVERGED,
-        error_code=code.astype(np.int64), best=best,
+        x=x, fun=fval, jac=g, nit=nit, nfev=nfev, njev=njev, status=status,
+        success=success, error_code=code, best=best,
         x_best=x[best].copy() if best >= 0 else None,
         fun_best=float(fval[best]) if best >= 0 else None)
     if histories is not None:
-        from gdfast._result import History
         res.history = [History(*h) for h in histories]
     return res

@@ -10,18 +10,24 @@ bounds) takes no Python objects at all: about 0.2 us.
 """
 from libc.math cimport isfinite
 from libc.string cimport memset
+from cpython.long cimport PyLong_AsLongAndOverflow
 
+cimport numpy as cnp
 import numpy as np
 
 from gdfast._descent cimport gd_options
+from gdfast._objective cimport Objective
 from gdfast._rules cimport (gd_rule, RULE_SGD, RULE_ADAM, RULE_RMSPROP, RULE_ADAGRAD, STEP_FIXED,
                             STEP_EXPONENTIAL, STEP_INVERSE_TIME, STEP_STEP, STEP_COSINE,
                             STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, STEP_BB1, STEP_BB2)
 from gdfast import optimizers as _opt
-from gdfast._validate import (MAX_COUNT, as_bounds, as_real_array, nonneg_float, nonneg_int,
-                              positive_float, positive_int)
+from gdfast._adapt import make_objective
+from gdfast._validate import (MAX_COUNT, as_bounds, as_matrix, as_point, as_real_array,
+                              nonneg_float, nonneg_int, positive_float, positive_int)
 
-__all__ = ["Config", "configure", "check_state"]
+cnp.import_array()
+
+__all__ = ["Config", "configure", "prepare", "prepare_batch", "check_state"]
 
 cdef Py_ssize_t _MAX = MAX_COUNT
 
@@ -79,6 +85,12 @@ cdef inline double _nonneg(object v, str name) except? -1.0:
 
 cdef inline Py_ssize_t _count(object v, str name, bint positive) except? -1:
     """A count >= 0 (>= 1 when positive), capped at MAX_COUNT ("unlimited")."""
+    cdef int overflow = 0
+    cdef long c
+    if type(v) is int:
+        c = PyLong_AsLongAndOverflow(v, &overflow)
+        if overflow == 0 and c >= positive and c <= _MAX:
+            return c
     v = positive_int(v, name) if positive else nonneg_int(v, name)
     return _MAX if v > _MAX else v
 
@@ -172,6 +184,14 @@ def configure(Py_ssize_t n, method="gd", lr=None, max_iter=10_000, gtol=1e-5, ft
               state=None):
     """The Config of ``minimize``'s settings for points of length n (every check made here,
     each error naming its argument).  ``state``: an earlier ``result.state`` to resume."""
+    return _configure(n, method, lr, max_iter, gtol, ftol, xtol, max_fev, callback_every,
+                      history, step_rule, options, bounds, clip_norm, clip_value, maximize,
+                      state)
+
+
+cdef Config _configure(Py_ssize_t n, method, lr, max_iter, gtol, ftol, xtol, max_fev,
+                       callback_every, history, step_rule, options, bounds, clip_norm,
+                       clip_value, maximize, state):
     cdef Config c = Config.__new__(Config)
     cdef gd_options *o = &c.opt
     cdef double rule_lr
@@ -213,10 +233,76 @@ def configure(Py_ssize_t n, method="gd", lr=None, max_iter=10_000, gtol=1e-5, ft
     return c
 
 
-def clip_into_bounds(Config c, x):
-    """Clip x (a fresh array of points, (n,) or (m, n)) into c's bounds, in place."""
-    if c._lb is not None:
-        np.clip(x, c._lb, c._ub, out=x)
+def prepare(fun, x0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol, ftol, xtol,
+            max_fev, callback_every, history, step_rule, options, bounds, clip_norm,
+            clip_value, maximize, state):
+    """Validate minimize's arguments (all of them, before any objective call) and return
+    ``(x, objective, config)``: x0 as a fresh array (clipped into the bounds), the Objective
+    the loop runs on (gdfast._adapt) and the Config.  minimize and the stepper both start
+    here, so that they configure the one loop identically."""
+    x = _point(x0)
+    cdef Py_ssize_t n = cnp.PyArray_DIM(x, 0)
+    cdef Config config = _configure(n, method, lr, max_iter, gtol, ftol, xtol, max_fev,
+                                    callback_every, history, step_rule, options, bounds,
+                                    clip_norm, clip_value, maximize, state)
+    if config._lb is not None:
+        np.clip(x, config._lb, config._ub, out=x)
+    if _ready(fun, n, args, jac, fd_step, 0):
+        return x, fun, config
+    objective, _ = make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
+                                  fd_step=fd_step)
+    return x, objective, config
+
+
+def prepare_batch(fun, X0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol, ftol,
+                  xtol, max_fev, callback_every, history, step_rule, options, bounds,
+                  clip_norm, clip_value, maximize):
+    """``prepare`` for minimize_batch: ``(X, objective, fd, config)``, X0 as a fresh (m, n)
+    array (each row clipped into the bounds) and fd the FiniteDifference wrapper in the
+    objective, or None."""
+    X = as_matrix(X0, "X0")
+    cdef Py_ssize_t m = X.shape[0], n = X.shape[1]
+    cdef Config config = _configure(n, method, lr, max_iter, gtol, ftol, xtol, max_fev,
+                                    callback_every, history, step_rule, options, bounds,
+                                    clip_norm, clip_value, maximize, None)
+    if config._lb is not None:
+        np.clip(X, config._lb, config._ub, out=X)
+    if _ready(fun, n, args, jac, fd_step, m):
+        return X, fun, None, config
+    objective, fd = make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
+                                   fd_step=fd_step, point_name="X0's rows", n_starts=m)
+    return X, objective, fd, config
+
+
+cdef bint _ready(fun, Py_ssize_t n, args, jac, fd_step, Py_ssize_t n_starts) except -1:
+    """fun needs no adapting (make_objective would return it as it is): an Objective with its
+    own gradient, of dimension n, holding no per-start data but n_starts', with no extras."""
+    cdef Objective o
+    if jac is not None or fd_step is not None or args or not isinstance(fun, Objective):
+        return False
+    o = fun
+    return (o.obj.has_gradient and (o.obj.n_starts == 0 or o.obj.n_starts == n_starts)
+            and (o.obj.n == -1 or o.obj.n == n))
+
+
+cdef object _point(object x0):
+    """as_point(x0, "x0"), a finite non-empty float64 vector as a fresh copy, without its
+    conversions and messages for the common case (a float64 vector already)."""
+    cdef cnp.ndarray a, x
+    cdef const double *v
+    cdef Py_ssize_t i
+    if type(x0) is np.ndarray:
+        a = x0
+        if (cnp.PyArray_NDIM(a) == 1 and cnp.PyArray_TYPE(a) == cnp.NPY_FLOAT64
+                and cnp.PyArray_DIM(a, 0) > 0):
+            x = cnp.PyArray_NewCopy(a, cnp.NPY_CORDER)
+            v = <const double *>cnp.PyArray_DATA(x)
+            for i in range(cnp.PyArray_DIM(x, 0)):
+                if not isfinite(v[i]):
+                    break
+            else:
+                return x
+    return as_point(x0, "x0")
 
 
 def check_state(state, Py_ssize_t n):

@@ -1282,7 +1282,7 @@ def message(int status, int stop_test, int error_code):
     return msg
 
 
-def run(Objective objective not None, const double[::1] x0, Config config not None,
+def run(Objective objective not None, cnp.ndarray x0 not None, Config config not None,
         callback=None):
     """Drive one descent from x0 (not modified) with a validated configuration.
 
@@ -1294,10 +1294,13 @@ def run(Objective objective not None, const double[::1] x0, Config config not No
     cdef gd_state s
     cdef const gd_options *opt = &config.opt
     cdef const gd_objective *obj = &objective.obj
-    cdef Py_ssize_t n = x0.shape[0]
+    cdef Py_ssize_t n = cnp.PyArray_DIM(x0, 0)
     cdef bint release = not obj.needs_gil
     cdef bint failed_at_x0
-    gd_state_init(&s, obj, n, &x0[0], opt)
+    if (cnp.PyArray_NDIM(x0) != 1 or cnp.PyArray_TYPE(x0) != cnp.NPY_FLOAT64 or n == 0
+            or not cnp.PyArray_IS_C_CONTIGUOUS(x0)):
+        raise ValueError("x0 must be a non-empty contiguous float64 vector")
+    gd_state_init(&s, obj, n, <const double *>cnp.PyArray_DATA(x0), opt)
     try:
         if config.state is not None:
             load_state(&s, config.state)

@@ -14,6 +14,7 @@ from gdfast._descent cimport (gd_state, gd_options, gd_state_init, gd_state_free
                               NONFINITE, DIVERGED, CONVERGED, OBJECTIVE_ERROR)
 from gdfast._fdiff cimport FiniteDifference
 from gdfast._config cimport Config
+from gdfast._config import prepare
 
 from gdfast._descent import Status, message
 from gdfast._validate import MAX_COUNT as _MAX_COUNT
@@ -68,13 +69,10 @@ cdef class Descent:
                  gtol=1e-5, ftol=0.0, xtol=0.0, max_fev=None, vectorized=False, fd_step=None,
                  step_rule=None, options=None, bounds=None, clip_norm=None, clip_value=None,
                  maximize=None, state=None):
-        from gdfast._minimize import configure
-        x, self.objective, self.config = configure(
-            fun, x0, args, jac=jac, method=method, lr=lr,
-            max_iter=_MAX_COUNT if max_iter is None else max_iter, gtol=gtol, ftol=ftol,
-            xtol=xtol, max_fev=max_fev, vectorized=vectorized, fd_step=fd_step,
-            step_rule=step_rule, options=options, bounds=bounds, clip_norm=clip_norm,
-            clip_value=clip_value, maximize=maximize, state=state)
+        x, self.objective, self.config = prepare(
+            fun, x0, args, jac, vectorized, fd_step, method, lr,
+            _MAX_COUNT if max_iter is None else max_iter, gtol, ftol, xtol, max_fev, 1, False,
+            step_rule, options, bounds, clip_norm, clip_value, maximize, state)
         self.fd = self.objective if isinstance(self.objective, FiniteDifference) else None
         self.n = x.shape[0]
         self._start(x)
