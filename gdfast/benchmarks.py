@@ -171,7 +171,8 @@ def check(workload, impl, problem, out):
     """Compare the answer ``out`` of ``impl`` with the reference:
     ``|answer - reference| <= atol + rtol |reference|`` element-wise (on the masked entries)."""
     if not impl.checked:
-        return Check(None, float("nan"), "not checked: a lower bound that computes no answer")
+        return Check(None, float("nan"), "not checked: " + (
+            impl.note or "a lower bound that computes no answer"))
     ref = reference(workload, problem)
     got = _answer(out)
     if got.shape != ref.shape:
@@ -288,6 +289,79 @@ QUADRATIC = Workload(
         Impl("Numba @njit loop (gradient, then step)", "Numba", _quadratic_numba, rtol=1e-12),
     ],
     rtol=0.0, atol=0.0,          # gdfast: bit for bit the C loop's iterates
+    pytest_file="test_bench_core.py",
+)
+
+
+# ---------------------------------------------------------------- the cost of one call
+CALLS = 1000
+
+
+def _call_setup(quick):
+    """1,000 calls (either size), each one step of lr 0.01 on Himmelblau from (1, 1)."""
+    return SimpleNamespace(x0=np.array([1.0, 1.0]), lr=0.01, calls=CALLS)
+
+
+def _call_minimize(p):
+    """gdfast.minimize(Himmelblau(), x0, max_iter=1), 1,000 times."""
+    import gdfast
+    f = gdfast.objectives.Himmelblau()
+    return lambda: [gdfast.minimize(f, p.x0, lr=p.lr, max_iter=1) for _ in range(p.calls)][-1]
+
+
+def _call_batch(p):
+    """gdfast.minimize_batch with one start, 1,000 times (its x: the (1, 2) row)."""
+    import gdfast
+    f = gdfast.objectives.Himmelblau()
+    X0 = p.x0[None, :].copy()
+    return lambda: [gdfast.minimize_batch(f, X0, lr=p.lr, max_iter=1)
+                    for _ in range(p.calls)][-1].x[0]
+
+
+def _himmelblau_grad(x):
+    a = x[0] * x[0] + x[1] - 11.0
+    b = x[0] + x[1] * x[1] - 7.0
+    return np.array([4.0 * x[0] * a + 2.0 * b, 2.0 * a + 4.0 * x[1] * b])
+
+
+def _call_numpy(p):
+    """The step a user writes instead, x0 - lr * grad(x0) with a NumPy gradient, 1,000
+    times."""
+    return lambda: [p.x0 - p.lr * _himmelblau_grad(p.x0) for _ in range(p.calls)][-1]
+
+
+def _call_scipy(p):
+    """scipy.optimize.minimize(method="L-BFGS-B", options={"maxiter": 1}) on the same
+    function with its gradient (jac=True), 1,000 times: SciPy's cost of a call (its one
+    iteration is a line search, not this step: not checked)."""
+    from scipy.optimize import minimize
+
+    def fun(x):
+        a = x[0] * x[0] + x[1] - 11.0
+        b = x[0] + x[1] * x[1] - 7.0
+        return a * a + b * b, _himmelblau_grad(x)
+
+    return lambda: [minimize(fun, p.x0, jac=True, method="L-BFGS-B", options={"maxiter": 1})
+                    for _ in range(p.calls)][-1]
+
+
+CALL_OVERHEAD = Workload(
+    group="call-overhead",
+    title="the cost of a call: one step on 2-D Himmelblau (max_iter=1), 1,000 calls (divide "
+          "the times by 1,000 for one call)",
+    sizes=("1,000 calls", "1,000 calls"),
+    setup=_call_setup,
+    reference="NumPy: x0 - lr * grad(x0)",
+    impls=[
+        Impl("gdfast minimize", "gdfast", _call_minimize),
+        Impl("gdfast minimize_batch, one start", "gdfast", _call_batch),
+        Impl("NumPy: x0 - lr * grad(x0)", "NumPy", _call_numpy),
+        Impl("NumPy step (vs minimize_batch)", "NumPy", _call_numpy,
+             vs="gdfast minimize_batch, one start"),
+        Impl("SciPy minimize L-BFGS-B, maxiter=1", "SciPy", _call_scipy, checked=False,
+             note="its one iteration is a line search, another answer"),
+    ],
+    rtol=1e-15, atol=0.0,
     pytest_file="test_bench_core.py",
 )
 
@@ -887,5 +961,5 @@ LANDSCAPE = Workload(
 )
 
 
-WORKLOADS = [QUADRATIC, QUADRATIC_SOLVE, FD_100, FD_1000, F10, HIMMELBLAU_BATCH,
+WORKLOADS = [QUADRATIC, CALL_OVERHEAD, QUADRATIC_SOLVE, FD_100, FD_1000, F10, HIMMELBLAU_BATCH,
              HIMMELBLAU_BATCH_ADAM, LOWLEVEL, ADAM, LANDSCAPE]
