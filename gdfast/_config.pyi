@@ -11,6 +11,7 @@ __all__ = ["Config", "configure", "prepare", "prepare_batch", "check_state"]
 class Config:
     @property
     def state(self) -> dict[str, Any] | None: ...
+    fused: bool
 
 def configure(n: int, method: Any = "gd", lr: float | None = None, max_iter: int = 10_000,
               gtol: float = 1e-5, ftol: float = 0.0, xtol: float = 0.0,

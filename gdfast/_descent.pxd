@@ -32,6 +32,8 @@ cdef struct gd_options:
     double xtol                   # stop when max_i |x_i - x_prev_i| <= xtol (0: off)
     Py_ssize_t callback_every     # call the callback every so many iterations
     bint record_history           # keep every iterate, value and gradient norm
+    bint fused                    # fast rules may run a fused kernel (False: the general
+                                  # path, which the tests hold them to)
     gd_rule rule                  # update rule, step rule, bounds, clipping
 
 ctypedef int (*gd_lanes_callback_fn)(void *ctx, void *state) except -1 nogil

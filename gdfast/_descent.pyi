@@ -31,8 +31,6 @@ MESSAGES: dict[Status, str]
 STOP_TESTS: dict[StopTest, str]
 STATE_VECTORS: tuple[str, ...]
 
-def _use_fused_kernels(enabled: bool) -> bool: ...
-
 def message(status: int, stop_test: int, error_code: int) -> str: ...
 
 def run(objective: Objective, x0: NDArray[np.float64], config: Config,

@@ -38,6 +38,7 @@ cdef void default_options(gd_options *opt) noexcept nogil:
     opt.max_iter = 10000
     opt.gtol = 1e-5
     opt.callback_every = 1
+    opt.fused = True
     opt.rule.update = RULE_SGD
     opt.rule.step = STEP_FIXED
     opt.rule.beta1 = 0.9
@@ -56,6 +57,17 @@ cdef void default_options(gd_options *opt) noexcept nogil:
 
 cdef class Config:
     """A validated configuration of THE loop (make one with :func:`configure`)."""
+
+    @property
+    def fused(self):
+        """Whether fast rules may run the fused kernels (the default); False holds the run to
+        the general path (update_direction / apply_step), which must give the same bits: the
+        tests' switch, per run."""
+        return bool(self.opt.fused)
+
+    @fused.setter
+    def fused(self, bint value):
+        self.opt.fused = value
 
     def __repr__(self):
         return (f"Config(update={self.opt.rule.update}, step={self.opt.rule.step}, "

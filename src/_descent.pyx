@@ -159,7 +159,7 @@ cdef int gd_state_init_lanes(gd_state *s, const gd_objective *obj, Py_ssize_t n,
     s.pend = <int *>(s.lane_ctx + ld)
     s.pend_aux = s.pend + ld
     s.plain = _is_plain(&opt.rule)
-    s.fused = _fused_kernels
+    s.fused = opt.fused
     # f at every iterate, so that a divergence is caught at the first infinite value; only
     # objectives whose value costs extra work skip it when no test needs it: finite
     # differences (an extra call; their gradient already turns non-finite when f does at a
@@ -251,19 +251,6 @@ cdef bint _rewrites_gradient(const gd_rule *r) noexcept nogil:
     weight decay (AdamW's decoupled decay is the Adam kernel's)."""
     return (r.clip_norm > 0.0 or r.clip_value > 0.0 or r.maximize
             or (r.weight_decay != 0.0 and not r.decoupled_wd))
-
-
-# the fused kernels can be switched off, for the tests that hold them to the general path
-cdef bint _fused_kernels = True
-
-
-def _use_fused_kernels(bint enabled):
-    """Run fast rules through the fused kernels (the default) or the general path, in runs
-    set up from now on; returns the previous setting.  For tests only: not thread-safe."""
-    global _fused_kernels
-    previous = _fused_kernels
-    _fused_kernels = enabled
-    return previous
 
 
 # ---- the step kernels: the loop is compiled once per kernel (a fused type of empty tags, as

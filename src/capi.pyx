@@ -163,6 +163,7 @@ from libc.stdlib cimport malloc, calloc, free
 from libc.string cimport memcpy, memset
 
 from gdfast._objective cimport gd_objective, gd_eval_fn
+from gdfast._config cimport default_options
 from gdfast._descent cimport (gd_state, gd_options, gd_lane_out, gd_state_init,
                               gd_state_init_lanes, gd_state_free, gd_start, gd_iterate,
                               gd_finish, RUNNING)
@@ -292,7 +293,7 @@ cdef int _configure(const gdfast_options_v2 *o, Py_ssize_t n, gd_options *opt) e
                 return _invalid_at("options.lb[{0}] <= options.ub[{0}] is needed (not NaN)", i)
     if o.maximize and o.step >= GDFAST_STEP_ARMIJO:
         return _invalid("options.maximize cannot be combined with a line search")
-    memset(opt, 0, sizeof(gd_options))
+    default_options(opt)
     opt.lr = o.lr
     opt.max_iter = o.max_iter
     opt.max_fev = o.max_fev

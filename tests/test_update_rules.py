@@ -1,13 +1,35 @@
 """Update rules, step rules, bounds, clipping and state, against independent NumPy
 transcriptions of the published (torch.optim) formulas."""
+import contextlib
 import math
 
 import numpy as np
 import pytest
 
 import gdfast
-from gdfast import Status, _descent
+from gdfast import Status, _config, _descent
 from gdfast.objectives import Quadratic, Rosenbrock
+
+
+@contextlib.contextmanager
+def kernels(fused):
+    """Runs set up inside use the fused kernels (True, the default) or are held to the
+    general path (False): the per-run switch Config.fused, set on what minimize prepares."""
+    prepare = _config.prepare
+    calls = []
+
+    def prepared(*args):
+        x, objective, config = prepare(*args)
+        config.fused = fused
+        calls.append(config)
+        return x, objective, config
+
+    _config.prepare = prepared
+    try:
+        yield
+    finally:
+        _config.prepare = prepare
+    assert calls and all(c.fused == fused for c in calls), "the switch did not reach the run"
 
 A = np.diag([3.0, 1.0, 0.5, 2.0]) + 0.1
 C = np.array([1.0, -2.0, 0.5, 0.0])
@@ -205,12 +227,9 @@ def test_schedule_blocks_equal_the_general_path_from_any_step(rule, rates, start
     for t0 in starts:
         runs = []
         for fused_kernels in (True, False):
-            previous = _descent._use_fused_kernels(fused_kernels)
-            try:
+            with kernels(fused_kernels):
                 runs.append(gdfast.minimize(Quadratic(A, C), X0, lr=0.2, step_rule=rule,
                                             max_iter=300, gtol=0, state=dict(state, t=t0)).x)
-            finally:
-                _descent._use_fused_kernels(previous)
         np.testing.assert_array_equal(runs[0], runs[1])
         x = X0.copy()
         for k in range(t0, t0 + 300):
@@ -385,12 +404,9 @@ def test_fused_kernels_equal_general_rule_path(kw, gtol):
         kw_n = {key: (tuple(b[:n] for b in v) if key == "bounds" else v) for key, v in kw.items()}
         runs = []
         for fused_kernels in (True, False):
-            previous = _descent._use_fused_kernels(fused_kernels)
-            try:
+            with kernels(fused_kernels):
                 runs.append(gdfast.minimize(fun, x0, jac=jac, lr=lr, max_iter=200, gtol=gtol,
                                             max_fev=10 ** 9, **kw_n))
-            finally:
-                _descent._use_fused_kernels(previous)
         fused, general = runs
         for key in ("x", "jac"):
             np.testing.assert_array_equal(fused[key], general[key], err_msg=f"{name} {key}")
