@@ -5,7 +5,7 @@ import numpy as np
 from numpy.typing import NDArray
 from typing_extensions import disjoint_base
 
-__all__ = ["Config", "configure", "prepare", "prepare_batch", "check_state"]
+__all__ = ["Config", "configure", "prepare", "prepare_batch", "check_state", "all_finite"]
 
 @disjoint_base
 class Config:
@@ -32,3 +32,4 @@ def prepare_batch(fun: Any, X0: Any, args: tuple[Any, ...], jac: Any, vectorized
                   clip_norm: float | None, clip_value: float | None,
                   maximize: bool | None) -> tuple[NDArray[np.float64], Any, Any, Config]: ...
 def check_state(state: Any, n: int) -> dict[str, Any]: ...
+def all_finite(v: NDArray[Any]) -> bool: ...

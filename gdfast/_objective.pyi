@@ -12,7 +12,6 @@ class JacMode(enum.IntEnum):
     JAC_CALLABLE = 1
     JAC_WITH_VALUE = 2
 
-def all_finite(v: NDArray[Any]) -> bool: ...
 
 @disjoint_base
 class Objective:

@@ -1,4 +1,6 @@
-"""Input validation: every check happens here, with the GIL, before the first objective call.
+"""Input validation: every check and its message, made with the GIL before the first
+objective call (gdfast._config takes the common cases, a float64 array or a float, on fast
+paths of its own that fall back to these).
 
 Each function names the argument it checks in its error message, raises ``TypeError`` for a
 wrong type and ``ValueError`` for a wrong value or shape, and returns a fresh float64 array
@@ -9,7 +11,6 @@ import numbers
 
 import numpy as np
 
-from gdfast._objective import all_finite    # one C pass, no warnings
 
 MAX_COUNT = 2 ** 62         # "unlimited" for counts that C stores as Py_ssize_t
 
@@ -45,7 +46,7 @@ def as_vector(value, name, *, allow_empty=False):
         raise ValueError(f"{name} must be 1-D, got an array of shape {arr.shape}")
     if arr.shape[0] == 0 and not allow_empty:
         raise ValueError(f"{name} must not be empty")
-    if not all_finite(arr):
+    if not np.isfinite(arr).all():
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return arr
 
@@ -66,7 +67,7 @@ def as_matrix(value, name):
         raise ValueError(f"{name} must be 2-D, got an array of shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
-    if not all_finite(arr):
+    if not np.isfinite(arr).all():
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return arr
 

@@ -319,6 +319,7 @@ def _call_batch(p):
 
 
 def _himmelblau_grad(x):
+    """Himmelblau's gradient at x, in NumPy."""
     a = x[0] * x[0] + x[1] - 11.0
     b = x[0] + x[1] * x[1] - 7.0
     return np.array([4.0 * x[0] * a + 2.0 * b, 2.0 * a + 4.0 * x[1] * b])

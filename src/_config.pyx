@@ -27,7 +27,7 @@ from gdfast._validate import (MAX_COUNT, as_bounds, as_matrix, as_point, as_real
 
 cnp.import_array()
 
-__all__ = ["Config", "configure", "prepare", "prepare_batch", "check_state"]
+__all__ = ["Config", "configure", "prepare", "prepare_batch", "check_state", "all_finite"]
 
 cdef Py_ssize_t _MAX = MAX_COUNT
 
@@ -272,7 +272,7 @@ def prepare_batch(fun, X0, args, jac, vectorized, fd_step, method, lr, max_iter,
     """``prepare`` for minimize_batch: ``(X, objective, fd, config)``, X0 as a fresh (m, n)
     array (each row clipped into the bounds) and fd the FiniteDifference wrapper in the
     objective, or None."""
-    X = as_matrix(X0, "X0")
+    X = _matrix(X0)
     cdef Py_ssize_t m = X.shape[0], n = X.shape[1]
     cdef Config config = _configure(n, method, lr, max_iter, gtol, ftol, xtol, max_fev,
                                     callback_every, history, step_rule, options, bounds,
@@ -297,24 +297,45 @@ cdef bint _ready(fun, Py_ssize_t n, args, jac, fd_step, Py_ssize_t n_starts) exc
             and (o.obj.n == -1 or o.obj.n == n))
 
 
+def all_finite(cnp.ndarray v not None):
+    """Whether every entry of the array ``v`` is finite: one pass in C (sum of x_i * 0, which
+    is NaN exactly when some x_i is NaN or inf, and cannot overflow) for a C-contiguous
+    float64 array, NumPy otherwise.  Emits no warnings."""
+    if cnp.PyArray_TYPE(v) != cnp.NPY_DOUBLE or not cnp.PyArray_IS_C_CONTIGUOUS(v):
+        return bool(np.isfinite(v).all())
+    cdef const double *p = <const double *>cnp.PyArray_DATA(v)
+    cdef Py_ssize_t i, n = cnp.PyArray_SIZE(v)
+    cdef double acc = 0.0
+    for i in range(n):
+        acc += p[i] * 0.0
+    return acc == 0.0
+
+
 cdef object _point(object x0):
     """as_point(x0, "x0"), a finite non-empty float64 vector as a fresh copy, without its
     conversions and messages for the common case (a float64 vector already)."""
     cdef cnp.ndarray a, x
-    cdef const double *v
-    cdef Py_ssize_t i
     if type(x0) is np.ndarray:
         a = x0
         if (cnp.PyArray_NDIM(a) == 1 and cnp.PyArray_TYPE(a) == cnp.NPY_FLOAT64
                 and cnp.PyArray_DIM(a, 0) > 0):
             x = cnp.PyArray_NewCopy(a, cnp.NPY_CORDER)
-            v = <const double *>cnp.PyArray_DATA(x)
-            for i in range(cnp.PyArray_DIM(x, 0)):
-                if not isfinite(v[i]):
-                    break
-            else:
+            if all_finite(x):
                 return x
     return as_point(x0, "x0")
+
+
+cdef object _matrix(object X0):
+    """as_matrix(X0, "X0") likewise: a finite, non-empty (m, n) float64 array, a fresh copy."""
+    cdef cnp.ndarray a, X
+    if type(X0) is np.ndarray:
+        a = X0
+        if (cnp.PyArray_NDIM(a) == 2 and cnp.PyArray_TYPE(a) == cnp.NPY_FLOAT64
+                and cnp.PyArray_SIZE(a) > 0):
+            X = cnp.PyArray_NewCopy(a, cnp.NPY_CORDER)
+            if all_finite(X):
+                return X
+    return as_matrix(X0, "X0")
 
 
 def check_state(state, Py_ssize_t n):

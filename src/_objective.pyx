@@ -21,22 +21,7 @@ cimport numpy as cnp
 import numpy as np
 cnp.import_array()
 
-cdef object _as_point = None          # gdfast._validate.as_point, fetched on first use (that
-                                      # module imports this one: no import at the top)
-
-
-def all_finite(cnp.ndarray v not None):
-    """Whether every entry of the array ``v`` is finite: one pass in C (sum of x_i * 0, which
-    is NaN exactly when some x_i is NaN or inf, and cannot overflow) for a C-contiguous
-    float64 array, NumPy otherwise.  Emits no warnings."""
-    if cnp.PyArray_TYPE(v) != cnp.NPY_DOUBLE or not cnp.PyArray_IS_C_CONTIGUOUS(v):
-        return bool(np.isfinite(v).all())
-    cdef const double *p = <const double *>cnp.PyArray_DATA(v)
-    cdef Py_ssize_t i, n = cnp.PyArray_SIZE(v)
-    cdef double acc = 0.0
-    for i in range(n):
-        acc += p[i] * 0.0
-    return acc == 0.0
+from gdfast._validate import as_point
 
 
 cdef int _evaluate_trampoline(void *ctx, Py_ssize_t n, const double *x,
@@ -100,11 +85,7 @@ cdef class Objective:
 
     def _point(self, x):
         """``x`` validated as a point (a fresh float64 copy) of this objective's dimension."""
-        global _as_point
-        if _as_point is None:
-            from gdfast._validate import as_point
-            _as_point = as_point
-        xx = _as_point(x, "x")
+        xx = as_point(x, "x")
         if self.obj.n >= 0 and xx.shape[0] != self.obj.n:
             raise ValueError(f"x must have length {self.obj.n} for {type(self).__name__}, "
                              f"got length {xx.shape[0]}")

@@ -143,7 +143,7 @@ def test_zero_d_nan_tolerance_rejected():
 def test_finiteness_check_without_warnings():
     """Huge finite x0 is accepted without a warning; NaN and inf anywhere are rejected."""
     import warnings
-    from gdfast._objective import all_finite
+    from gdfast._config import all_finite
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert all_finite(np.array([1e300, -1e300, 5e-324, 0.0]))
