@@ -37,6 +37,8 @@ cdef struct gd_objective:
                                   # it may run on several threads at once (batch, OpenMP)
     Py_ssize_t n_starts           # 0, or the starts it holds data for (one row each: batch)
     gd_start_ctx_fn start_ctx     # NULL (n_starts 0), or the ctx of start i < n_starts
+    const Py_ssize_t *own_fev     # NULL, or the count of evaluations eval makes on its own
+                                  # (a finite-difference stencil's), which runs add to nfev
 
 
 cdef class Objective:

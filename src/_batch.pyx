@@ -216,8 +216,7 @@ def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
                 states[w].lanes_callback = _lanes_callback
                 states[w].callback_ctx = <void *>callback
             gd_pacer_init(&states[w].pacer, &control)
-            if isinstance(obj, FiniteDifference):   # its stencils: counted, Ctrl-C checks
-                states[w].fev_extra = &(<FiniteDifference>obj).data.nfev
+            if isinstance(obj, FiniteDifference):   # its stencils' Ctrl-C checks
                 gd_pacer_init(&(<FiniteDifference>obj).data.pacer, &control)
         gd_lanes_run(states, nt, &X0[0, 0], m, B, release, &control)
         for i in range(m):          # as int64, the dtype of the result's integer arrays

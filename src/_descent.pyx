@@ -22,7 +22,6 @@ cimport numpy as cnp
 import numpy as np
 
 from gdfast._objective cimport Objective, gd_objective, fresh_vector, gd_eval_fn
-from gdfast._fdiff cimport FiniteDifference
 from gdfast._config cimport Config
 from gdfast._pacer cimport gd_pacer_init, gd_pacer_read, GD_ABORTED
 from gdfast._rules cimport (STEP_EXPONENTIAL, gd_rule, gd_rule_state, RULE_SGD, RULE_ADAM, RULE_RMSPROP,
@@ -158,6 +157,7 @@ cdef int gd_state_init_lanes(gd_state *s, const gd_objective *obj, Py_ssize_t n,
     s.lane_ctx = <void **>(s.bb_count + ld)
     s.pend = <int *>(s.lane_ctx + ld)
     s.pend_aux = s.pend + ld
+    s.fev_extra = obj.own_fev
     s.plain = _is_plain(&opt.rule)
     s.fused = opt.fused
     # f at every iterate, so that a divergence is caught at the first infinite value; only
@@ -1291,8 +1291,6 @@ def run(Objective objective not None, cnp.ndarray x0 not None, Config config not
     try:
         if config.state is not None:
             load_state(&s, config.state)
-        if isinstance(objective, FiniteDifference):
-            s.fev_extra = &(<FiniteDifference>objective).data.nfev
         if callback is not None:
             s.callback = _python_callback
             s.callback_ctx = <void *>callback

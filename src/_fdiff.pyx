@@ -362,6 +362,7 @@ cdef class FiniteDifference(Objective):
         if self.data.work == NULL:
             raise MemoryError()
         self.obj.eval = fd_eval
+        self.obj.own_fev = &self.data.nfev
         self._shared.d = &self.data
         self._shared.inner_ctx = inner.obj.ctx
         self.obj.ctx = <void *>&self._shared

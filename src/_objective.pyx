@@ -56,6 +56,7 @@ cdef class Objective:
         self.obj.parallel_safe = getattr(type(self), "thread_safe", False) is True
         self.obj.n_starts = 0
         self.obj.start_ctx = NULL
+        self.obj.own_fev = NULL
 
     @property
     def parallel_safe(self):

@@ -90,8 +90,6 @@ cdef class Descent:
         self.alive = True
         if self.config.state is not None:
             load_state(&self.s, self.config.state)
-        if self.fd is not None:
-            self.s.fev_extra = &(<FiniteDifference>self.fd).data.nfev
         self.broken = True
         if obj.needs_gil:
             gd_start(&self.s)

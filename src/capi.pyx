@@ -366,6 +366,7 @@ cdef int _objective_init(capi_objective *o, gdfast_objective_v1 fun, void *ctx, 
     o.view.d = &o.fd
     o.view.inner_ctx = ctx
     o.fdobj.eval = fd_eval
+    o.fdobj.own_fev = &o.fd.nfev
     o.fdobj.ctx = &o.view
     o.fdobj.n = n
     o.fdobj.has_gradient = True
@@ -432,8 +433,6 @@ cdef int _stepper_init(capi_stepper *r, gdfast_objective_v1 fun, void *ctx, Py_s
         memcpy(r.x0, x0, n * sizeof(double))
         _objective_init(&r.obj, fun, ctx, n, options.fd_method)
         gd_state_init(&r.s, r.obj.run, n, x0, &opt)
-        if r.obj.run == &r.obj.fdobj:
-            r.s.fev_extra = &r.obj.fd.nfev
         gd_start(&r.s)
         done = True
     finally:
@@ -563,8 +562,6 @@ cdef int gdfast_stepper_reset_v2(void *stepper, const double *x0) except -1 nogi
         r.obj.fd.nfev = 0
     r.broken = True
     gd_state_init(&r.s, r.obj.run, n, r.x0, &opt)
-    if r.obj.run == &r.obj.fdobj:
-        r.s.fev_extra = &r.obj.fd.nfev
     gd_start(&r.s)
     r.broken = False
     return 0
@@ -656,7 +653,6 @@ cdef int _batch(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m, Py_ssize_t n
             states[w].out = &out
             gd_pacer_init(&states[w].pacer, &control)
             if fd_method != GDFAST_FD_NONE:
-                states[w].fev_extra = &objs[w].fd.nfev
                 gd_pacer_init(&objs[w].fd.pacer, &control)
         gd_lanes_run(states, nt, X0, m, B, True, &control)
         if results != NULL:
