@@ -20,6 +20,16 @@ ctypedef int (*gd_eval_block_fn)(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize
 # fail.  Lets the loop vectorize across starting points, or make one call for all of them
 # (vectorized Python objectives).
 
+ctypedef int (*gd_step_eval_block_fn)(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
+                                      double step, const double *X, const double *D,
+                                      double *Xn, double *F, double *G,
+                                      int *finite) except -1 nogil
+# eval_block with the plain step fused in, so that the loop makes one pass over a block where
+# it would make three (step, evaluation, finiteness test): with D not NULL, Xn = X - step D
+# first (the fixed-step kernel's arithmetic), else Xn holds the points; then f (F not NULL)
+# and grad f at Xn into F and G; *finite = 1 when every value written is finite, 0 when one
+# may not be (the loop then tests lane by lane).  Same return codes as eval.
+
 ctypedef void *(*gd_start_ctx_fn)(void *ctx, Py_ssize_t start) noexcept nogil
 # per-start data: the ctx that eval (and eval_many with starts NULL) take for that start
 
@@ -39,6 +49,7 @@ cdef struct gd_objective:
     gd_start_ctx_fn start_ctx     # NULL (n_starts 0), or the ctx of start i < n_starts
     const Py_ssize_t *own_fev     # NULL, or the count of evaluations eval makes on its own
                                   # (a finite-difference stencil's), which runs add to nfev
+    gd_step_eval_block_fn step_eval_block   # optional (NULL), with eval_block (built-ins)
 
 
 cdef class Objective:

@@ -17,6 +17,11 @@ cdef extern from "gd_block.h" nogil:
                                  const double *c, const double *X, double *F, double *G)
     void gd_block_quadratic_dense(Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld, const double *A,
                                   const double *c, const double *X, double *F, double *G)
+    int gd_himmelblau_step_eval(Py_ssize_t m, Py_ssize_t ld, double step, const double *X,
+                                const double *D, double *Xn, double *F, double *G)
+    int gd_quadratic_diag_step_eval(Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld, const double *a,
+                                    const double *c, double step, const double *X,
+                                    const double *D, double *Xn, double *F, double *G)
 from gdfast._validate import as_matrix, as_vector
 
 cdef extern from "gd_kernels.h" nogil:
@@ -224,6 +229,21 @@ cdef int _himmelblau_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
     return 0
 
 
+cdef int _himmelblau_step_eval(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
+                               double step, const double *X, const double *D, double *Xn,
+                               double *F, double *G, int *finite) except -1 nogil:
+    finite[0] = gd_himmelblau_step_eval(m, ld, step, X, D, Xn, F, G)
+    return 0
+
+
+cdef int _quadratic_diag_step_eval(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
+                                   double step, const double *X, const double *D,
+                                   double *Xn, double *F, double *G, int *finite) except -1 nogil:
+    cdef builtin_data *d = <builtin_data *>ctx
+    finite[0] = gd_quadratic_diag_step_eval(m, n, ld, d.a, d.b, step, X, D, Xn, F, G)
+    return 0
+
+
 cdef int _quadratic_diag_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
                                const double *X, double *F, double *G,
                                const Py_ssize_t *starts) except -1 nogil:
@@ -334,6 +354,7 @@ cdef class BuiltinObjective(Objective):
         self.obj.n_starts = m
         self.obj.start_ctx = _builtin_start_ctx
         self.obj.eval_block = NULL
+        self.obj.step_eval_block = NULL
         return 0
 
     def __repr__(self):
@@ -354,6 +375,7 @@ cdef class Quadratic(BuiltinObjective):
             a = as_vector(A, "A")
             self.obj.eval = _quadratic_diag_eval
             self.obj.eval_block = _quadratic_diag_block
+            self.obj.step_eval_block = _quadratic_diag_step_eval
             self.data.rows = 0
         else:
             a = as_matrix(A, "A")
@@ -410,6 +432,7 @@ cdef class Himmelblau(BuiltinObjective):
     def __init__(self):
         self.obj.eval = _himmelblau_eval
         self.obj.eval_block = _himmelblau_block
+        self.obj.step_eval_block = _himmelblau_step_eval
         self.obj.n = 2
 
 

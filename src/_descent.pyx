@@ -21,7 +21,8 @@ from libc.string cimport memcpy
 cimport numpy as cnp
 import numpy as np
 
-from gdfast._objective cimport Objective, gd_objective, fresh_vector, gd_eval_fn
+from gdfast._objective cimport (Objective, gd_objective, fresh_vector, gd_eval_fn,
+                                gd_step_eval_block_fn)
 from gdfast._config cimport Config
 from gdfast._pacer cimport gd_pacer_init, gd_pacer_read, GD_ABORTED
 from gdfast._rules cimport (STEP_EXPONENTIAL, gd_rule, gd_rule_state, RULE_SGD, RULE_ADAM, RULE_RMSPROP,
@@ -521,6 +522,24 @@ cdef int _eval_lanes(gd_state *s, const double *X, double *F, double *G, Py_ssiz
     return flagged
 
 
+cdef int _step_eval_lanes(gd_state *s, gd_step_eval_block_fn step_eval, double step,
+                          const double *X, const double *D, double *Xn, double *F, double *G,
+                          Py_ssize_t L, int *all_finite) except -1 nogil:
+    """The block's step and evaluation in one call (gd_step_eval_block_fn; D NULL: the
+    evaluation at Xn alone), counted as _eval_lanes counts a block's.  0, 1 (the objective
+    returned an error code: every lane's pend is set), or -1 with an exception set."""
+    cdef Py_ssize_t i
+    cdef int rc = step_eval(s.obj.ctx, L, s.n, s.ld, step, X, D, Xn, F, G, all_finite)
+    s.nfev_all += F != NULL
+    s.njev_all += 1
+    if rc != 0:
+        for i in range(L):
+            s.pend[i] = OBJECTIVE_ERROR
+            s.pend_aux[i] = rc
+        return 1
+    return 0
+
+
 cdef int _values_lanes(gd_state *s, const double *X, double *F, Py_ssize_t L) except -1 nogil:
     """f alone at the lanes i < L of X, counted: one eval_many call for them all when the
     objective has it, else lane by lane.  A lane whose evaluation returns an error code gets
@@ -812,6 +831,14 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
     cdef bint bounded = rule.lb != NULL
     cdef double wd_l2 = 0.0 if rule.decoupled_wd else rule.weight_decay
     cdef double sign = -1.0 if rule.maximize else 1.0
+    # (many lanes, a fused kernel) the objective's evaluation with the finiteness test, and
+    # for plain descent the step too, in one pass over the block: step_eval_block
+    cdef gd_step_eval_block_fn step_eval = (
+        s.obj.step_eval_block if lanes is many_lanes and kernel is not general_kernel else NULL)
+    cdef bint fused_step = (step_eval != NULL and not rewrite_g and not bounded
+                            and (kernel is sgd_kernel or kernel is blocked_sgd_kernel))
+    cdef bint evaluated
+    cdef int all_finite
     cdef int rc
     if lanes is one_lane:
         L = 1
@@ -859,8 +886,14 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
         prev_valid = False
         flagged = False                 # (many lanes) a lane's pend was set on the way
         need_f = need_f_always or (has_callback and (nit + 1) % callback_every == 0)
+        evaluated = False
+        all_finite = 0
         if kernel is not general_kernel:
-            if rewrite_g:
+            if fused_step:
+                flagged = _step_eval_lanes(s, step_eval, sc.step, x, g, x_new,
+                                           Fn if need_f else NULL, g_new, L, &all_finite)
+                evaluated = True
+            elif rewrite_g:
                 gd_lanes_effective_gradient(x, g, s.rs.gc, rule.clip_norm, rule.clip_value,
                                             sign, wd_l2, n, L, ld, s.scratch)
                 _kernel_step(k, &s.rs, rule, &sc, n, L, ld, x, s.rs.gc, x_new)
@@ -889,7 +922,7 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
         else:
             _writeback(s, x, g, x_new, g_new, F, Fn, f_known, nit)
             flagged = _general_step(s, g_at_trials)
-        if not g_done:
+        if not g_done and not evaluated:
             if lanes is one_lane:   # the call itself, no per-lane bookkeeping
                 rc = evaluate(ctx, n, x_new, &f_new if need_f and not f_done else NULL, g_new)
                 nfev += need_f and not f_done
@@ -898,6 +931,9 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
                     stop = OBJECTIVE_ERROR
                     aux = rc
                     break
+            elif step_eval != NULL:
+                flagged = _step_eval_lanes(s, step_eval, 0.0, NULL, NULL, x_new,
+                                           Fn if need_f else NULL, g_new, L, &all_finite)
             else:
                 flagged = _eval_lanes(s, x_new, Fn if need_f and not f_done else NULL, g_new,
                                       L, flagged)
@@ -906,7 +942,7 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
                 stop = _nonfinite_status(f_new, need_f, g_new, n, 1)
                 break
         else:
-            if not _finite_lanes(s, g_new, Fn, need_f, L, ok):
+            if not all_finite and not _finite_lanes(s, g_new, Fn, need_f, L, ok):
                 for i in range(L):
                     if s.pend[i] == RUNNING and not ok[i]:
                         s.pend[i] = _nonfinite_status(Fn[i], need_f, g_new + i, n, ld)

@@ -57,6 +57,7 @@ cdef class Objective:
         self.obj.n_starts = 0
         self.obj.start_ctx = NULL
         self.obj.own_fev = NULL
+        self.obj.step_eval_block = NULL
 
     @property
     def parallel_safe(self):

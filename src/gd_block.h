@@ -10,6 +10,14 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* the loop's finiteness flag from the OR of the bits of (a sum of values) * 0 (gd_step.h
+ * gd_all_finite): a finite sum times 0 is +-0 */
+#define GD_BLOCK_FINITE(acc) (((acc) & 0x7ff0000000000000ULL) != 0x7ff0000000000000ULL)
+#define GD_BLOCK_ACC(acc, z) do { double z0_ = (z) * 0.0; uint64_t b_; \
+                                  memcpy(&b_, &z0_, sizeof b_); (acc) |= b_; } while (0)
 
 static inline void gd_block_himmelblau(ptrdiff_t m, ptrdiff_t ld, const double *restrict X,
                                        double *restrict F, double *restrict G)
@@ -25,6 +33,56 @@ static inline void gd_block_himmelblau(ptrdiff_t m, ptrdiff_t ld, const double *
         g0[i] = 4.0 * x0[i] * a + 2.0 * b;
         g1[i] = 2.0 * a + 4.0 * x1[i] * b;
     }
+}
+
+/* The step and the evaluation in one pass (gd_step_eval_block_fn, _objective.pxd): with
+ * has_step, Xn = X - step D (gd_step.h gd_lanes_fixed_step's arithmetic), else Xn is read;
+ * then f (has_f) and grad f at Xn, as gd_block_himmelblau.  Returns 1 when every value
+ * written is finite, 0 when one may not be (their sum overflowed, or one is not). */
+static inline int gd_himmelblau_step_eval_(ptrdiff_t m, ptrdiff_t ld, double step,
+                                           const double *restrict X,
+                                           const double *restrict D, double *restrict Xn,
+                                           double *restrict F, double *restrict G,
+                                           const int has_step, const int has_f)
+{
+    uint64_t acc = 0;
+    for (ptrdiff_t i = 0; i < m; i++) {
+        double x0, x1;
+        if (has_step) {
+            x0 = X[i] - step * D[i];
+            x1 = X[ld + i] - step * D[ld + i];
+            Xn[i] = x0;
+            Xn[ld + i] = x1;
+        } else {
+            x0 = Xn[i];
+            x1 = Xn[ld + i];
+        }
+        double a = x0 * x0 + x1 - 11.0;
+        double b = x0 + x1 * x1 - 7.0;
+        double g0 = 4.0 * x0 * a + 2.0 * b;
+        double g1 = 2.0 * a + 4.0 * x1 * b;
+        G[i] = g0;
+        G[ld + i] = g1;
+        double z = g0 + g1;
+        if (has_f) {
+            double f = a * a + b * b;
+            F[i] = f;
+            z += f;
+        }
+        GD_BLOCK_ACC(acc, z);
+    }
+    return GD_BLOCK_FINITE(acc);
+}
+
+static inline int gd_himmelblau_step_eval(ptrdiff_t m, ptrdiff_t ld, double step,
+                                          const double *X, const double *D, double *Xn,
+                                          double *F, double *G)
+{
+    if (D != NULL)
+        return F != NULL ? gd_himmelblau_step_eval_(m, ld, step, X, D, Xn, F, G, 1, 1)
+                         : gd_himmelblau_step_eval_(m, ld, step, X, D, Xn, F, G, 1, 0);
+    return F != NULL ? gd_himmelblau_step_eval_(m, ld, step, X, D, Xn, F, G, 0, 1)
+                     : gd_himmelblau_step_eval_(m, ld, step, X, D, Xn, F, G, 0, 0);
 }
 
 /* 1/2 sum_j a_j (x_j - c_j)^2, summed over j in the scalar kernel's order */
@@ -48,6 +106,46 @@ static inline void gd_block_quadratic_diag(ptrdiff_t m, ptrdiff_t n, ptrdiff_t l
     }
     for (ptrdiff_t i = 0; i < m; i++)
         F[i] = 0.5 * F[i];
+}
+
+/* gd_himmelblau_step_eval's form of gd_block_quadratic_diag (F may be NULL) */
+static inline int gd_quadratic_diag_step_eval(ptrdiff_t m, ptrdiff_t n, ptrdiff_t ld,
+                                              const double *restrict a,
+                                              const double *restrict c, double step,
+                                              const double *restrict X,
+                                              const double *restrict D,
+                                              double *restrict Xn, double *restrict F,
+                                              double *restrict G)
+{
+    uint64_t acc = 0;
+    const int has_f = F != NULL, has_step = D != NULL;
+    for (ptrdiff_t i = 0; has_f && i < m; i++)
+        F[i] = 0.0;
+    for (ptrdiff_t j = 0; j < n; j++) {
+        const double aj = a[j], cj = c[j];
+        double *restrict xn = Xn + j * ld;
+        double *restrict gj = G + j * ld;
+        for (ptrdiff_t i = 0; i < m; i++) {
+            double x;
+            if (has_step) {
+                x = X[j * ld + i] - step * D[j * ld + i];
+                xn[i] = x;
+            } else {
+                x = xn[i];
+            }
+            double d = x - cj;
+            double g = aj * d;
+            if (has_f)
+                F[i] += g * d;
+            gj[i] = g;
+            GD_BLOCK_ACC(acc, g);
+        }
+    }
+    for (ptrdiff_t i = 0; has_f && i < m; i++) {
+        F[i] = 0.5 * F[i];
+        GD_BLOCK_ACC(acc, F[i]);
+    }
+    return GD_BLOCK_FINITE(acc);
 }
 
 static inline void gd_block_quadratic_dense(ptrdiff_t m, ptrdiff_t n, ptrdiff_t ld,

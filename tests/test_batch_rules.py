@@ -114,6 +114,31 @@ def test_stopped_and_diverging_lanes_do_not_touch_the_others(X0):
     assert np.all(np.isfinite(res.x[7]))             # the last finite iterate
 
 
+@pytest.mark.parametrize("fun", [Himmelblau(), Quadratic([6.0, 2.0], center=[1.0, -2.0]),
+                                 Quadratic([6.0, 2.0, 0.5])], ids=["himmelblau", "diag2", "diag3"])
+@pytest.mark.parametrize("method, step_rule", [("gd", None), ("gd", gdfast.StepLR(5, 0.9)),
+                                               ("gd", gdfast.ExponentialLR(1.01)),
+                                               ("adam", None), ("momentum", None)])
+def test_one_pass_step_and_evaluation_with_diverging_lanes(fun, method, step_rule):
+    """The built-ins' one-pass step-and-evaluation (step_eval_block: plain descent's step
+    fused in; the other rules' evaluation with the finiteness test), with starts that
+    converge, diverge at once, diverge later or sit at a NaN-free overflow: every row equals
+    minimize, bit for bit, counts and status included."""
+    n = fun.n or 3
+    rng = np.random.default_rng(3)
+    X0 = rng.uniform(-4, 4, (29, n))
+    X0[3] = 40.0                                # diverges within the run
+    X0[11] = 1e70                               # f and g overflow after a step or two
+    X0[20] = 1e154                              # f overflows at x0
+    lr = 0.3 if method == "adam" else 0.05
+    kw = dict(method=method, step_rule=step_rule, lr=lr, max_iter=60, gtol=0)
+    res = gdfast.minimize_batch(fun, X0, threads=2, **kw)
+    _assert_rows_equal_minimize(res, fun, X0, [i for i in range(len(X0)) if i != 20], **kw)
+    if isinstance(fun, Himmelblau) and method != "adam":   # quartic: these run away
+        assert {int(res.status[i]) for i in (3, 11)} <= {Status.DIVERGED, Status.NONFINITE}
+    assert res.status[20] == Status.DIVERGED and res.nit[20] == 0     # minimize raises
+
+
 def test_python_objective_every_lane_equals_minimize(X0):
     f = lambda v: (v[0] ** 2 + v[1] - 11) ** 2 + (v[0] + v[1] ** 2 - 7) ** 2
     kw = dict(method="adam", lr=0.05, step_rule="armijo", max_iter=40, gtol=1e-8)
