@@ -1,5 +1,5 @@
 # Stub of the compiled module src/_batch.pyx (checked against it by tests/test_typing.py).
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from numpy.typing import ArrayLike
@@ -21,4 +21,6 @@ def minimize_batch(fun: Fun, X0: ArrayLike, args: tuple[Any, ...] = (), *,
                    step_rule: StepRule = None, options: dict[str, Any] | None = None,
                    bounds: Bounds = None, clip_norm: float | None = None,
                    clip_value: float | None = None,
-                   maximize: bool | None = None) -> OptimizeResult: ...
+                   maximize: bool | None = None,
+                   state: dict[str, Any] | Sequence[dict[str, Any]] | None = None
+                   ) -> OptimizeResult: ...

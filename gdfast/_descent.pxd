@@ -48,6 +48,19 @@ cdef struct gd_history:
     Py_ssize_t len
     Py_ssize_t cap
 
+cdef struct gd_lane_state:
+    # the update and step rules' state of each start of a batch (minimize's ``state``): rows
+    # of (m, n) for m, v, w, one entry per start for the rest; what a batch starts from
+    # (state=) and what it saves (result.state)
+    double *m
+    double *v
+    double *w
+    Py_ssize_t *t
+    double *lr_bb
+    double *lr_sched
+    Py_ssize_t *k_sched
+    int *buf_ready
+
 cdef struct gd_lane_out:
     # where a run of many lanes saves each lane's final data when it stops, at the row
     # lane[i] (the start it runs): x and g (m, n), the rest (m,)
@@ -61,6 +74,7 @@ cdef struct gd_lane_out:
     int *stop_test
     int *error_code
     gd_history *hist              # NULL, or each start's history (record_history)
+    gd_lane_state *state          # NULL, or where each start's rule state is saved
 
 cdef struct gd_state:
     # A run of L lanes (starting points) at once, structure-of-arrays: coordinate j of lane i
@@ -124,7 +138,8 @@ cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const
 cdef int gd_state_init_lanes(gd_state *s, const gd_objective *obj, Py_ssize_t n,
                              Py_ssize_t ld, const gd_options *opt) except -1 nogil
 cdef void gd_state_load_lanes(gd_state *s, const double *X0, Py_ssize_t first,
-                              Py_ssize_t count) noexcept nogil
+                              Py_ssize_t count, const Py_ssize_t *rows,
+                              const gd_lane_state *init) noexcept nogil
 cdef void gd_state_free(gd_state *s) noexcept nogil
 cdef int gd_start(gd_state *s) except -1 nogil
 cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil

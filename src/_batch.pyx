@@ -26,7 +26,7 @@ cimport numpy as cnp
 import numpy as np
 
 from gdfast._objective cimport Objective, gd_objective
-from gdfast._descent cimport (gd_state, gd_options, gd_lane_out, gd_history,
+from gdfast._descent cimport (gd_state, gd_options, gd_lane_out, gd_lane_state, gd_history,
                               gd_state_init_lanes, gd_state_load_lanes, gd_state_free,
                               gd_run_lanes, CONVERGED, OBJECTIVE_ERROR, CALLBACK_STOP)
 from gdfast._objective cimport fresh_vector
@@ -34,7 +34,7 @@ from gdfast._fdiff cimport FiniteDifference
 from gdfast._config cimport Config
 
 from gdfast._adapt import make_objective
-from gdfast._config import prepare_batch
+from gdfast._config import check_state, prepare_batch
 from gdfast._result import History, OptimizeResult
 from gdfast._validate import positive_int
 from gdfast._pacer cimport gd_control, gd_pacer_init, GD_ABORTED
@@ -84,6 +84,9 @@ cdef struct lanes_run:
     const double *X0                  # (m, n)
     Py_ssize_t m
     Py_ssize_t B
+    const Py_ssize_t *rows            # NULL, or the starts in the order blocks take them
+    const Py_ssize_t *blocks          # NULL (blocks of B in order), or (first, count) each
+    const gd_lane_state *init         # NULL, or each start's rule state to start from
 
 
 cdef int _block_item(void *ctx, Py_ssize_t k, int worker) except -1 nogil:
@@ -92,7 +95,10 @@ cdef int _block_item(void *ctx, Py_ssize_t k, int worker) except -1 nogil:
     may raise: the calling thread), or GD_ABORTED (the run was interrupted)."""
     cdef lanes_run *r = <lanes_run *>ctx
     cdef gd_state *s = &r.states[worker]
-    gd_state_load_lanes(s, r.X0, k * r.B, min(r.B, r.m - k * r.B))
+    if r.blocks == NULL:
+        gd_state_load_lanes(s, r.X0, k * r.B, min(r.B, r.m - k * r.B), r.rows, r.init)
+    else:
+        gd_state_load_lanes(s, r.X0, r.blocks[2 * k], r.blocks[2 * k + 1], r.rows, r.init)
     gd_run_lanes(s)
     if s.status == OBJECTIVE_ERROR and s.error_code == GD_ABORTED:
         return GD_ABORTED
@@ -100,23 +106,30 @@ cdef int _block_item(void *ctx, Py_ssize_t k, int worker) except -1 nogil:
 
 
 cdef int gd_lanes_run(gd_state *states, int nt, const double *X0, Py_ssize_t m,
-                      Py_ssize_t B, bint release, gd_control *control) except -1:
+                      Py_ssize_t B, bint release, gd_control *control,
+                      const gd_lane_state *init=NULL, const Py_ssize_t *rows=NULL,
+                      const Py_ssize_t *blocks=NULL, Py_ssize_t n_blocks=0) except -1:
     """The driver of a batch: the rows of X0 (m, n) in blocks of B lanes, as items over nt
     workers, worker w running its blocks on states[w] (set up by the caller: objective,
     options, out, pacers on control).  release: run without the GIL (C-level objectives).
+    init: each start's rule state to start from (lanes of a block share a step count: blocks
+    then are the n_blocks (first, count) pairs of blocks over the starts in the order rows).
     0, or -1 with an exception set (the objective's, KeyboardInterrupt)."""
     cdef lanes_run run
     cdef int rc
+    cdef Py_ssize_t items = n_blocks if blocks != NULL else (m + B - 1) // B
     run.states = states
     run.X0 = X0
     run.m = m
     run.B = B
+    run.rows = rows
+    run.blocks = blocks
+    run.init = init
     if release:
         with nogil:
-            rc = gd_parallel_items(<gd_item_fn>_block_item, &run, (m + B - 1) // B, nt,
-                                   control)
+            rc = gd_parallel_items(<gd_item_fn>_block_item, &run, items, nt, control)
     else:
-        rc = gd_parallel_items(<gd_item_fn>_block_item, &run, (m + B - 1) // B, 1, control)
+        rc = gd_parallel_items(<gd_item_fn>_block_item, &run, items, 1, control)
     if rc != 0:
         raise RuntimeError(f"gdfast: batch stopped with code {rc}")
     return 0
@@ -163,16 +176,82 @@ cdef int _call_lanes_callback(object callback, gd_state *s) except -1:
     return 0
 
 
+cdef class _LaneStates:
+    """Each start's rule state as arrays (gd_lane_state points into them): a batch's state=
+    or result.state."""
+    cdef gd_lane_state st
+    cdef readonly object m, v, w, t, lr_bb, lr_sched, k_sched, buf_ready
+
+    def __init__(self, Py_ssize_t m, Py_ssize_t n):
+        self.m = _empty(m, n, cnp.NPY_FLOAT64)
+        self.v = _empty(m, n, cnp.NPY_FLOAT64)
+        self.w = _empty(m, n, cnp.NPY_FLOAT64)
+        self.t = _empty(m, 0, cnp.NPY_INTP)
+        self.lr_bb = _empty(m, 0, cnp.NPY_FLOAT64)
+        self.lr_sched = _empty(m, 0, cnp.NPY_FLOAT64)
+        self.k_sched = _empty(m, 0, cnp.NPY_INTP)
+        self.buf_ready = _empty(m, 0, cnp.NPY_INT)
+        self.st.m = <double *>cnp.PyArray_DATA(self.m)
+        self.st.v = <double *>cnp.PyArray_DATA(self.v)
+        self.st.w = <double *>cnp.PyArray_DATA(self.w)
+        self.st.t = <Py_ssize_t *>cnp.PyArray_DATA(self.t)
+        self.st.lr_bb = <double *>cnp.PyArray_DATA(self.lr_bb)
+        self.st.lr_sched = <double *>cnp.PyArray_DATA(self.lr_sched)
+        self.st.k_sched = <Py_ssize_t *>cnp.PyArray_DATA(self.k_sched)
+        self.st.buf_ready = <int *>cnp.PyArray_DATA(self.buf_ready)
+
+    @staticmethod
+    def of(list states, Py_ssize_t n):
+        """From m validated state dicts (gdfast._config.check_state)."""
+        cdef _LaneStates s = _LaneStates(len(states), n)
+        for i, d in enumerate(states):
+            s.m[i] = d["m"]
+            s.v[i] = d["v"]
+            s.w[i] = d["w"]
+            s.t[i] = d["t"]
+            s.lr_bb[i] = d["lr_bb"]
+            s.lr_sched[i] = d["lr_sched"]
+            s.k_sched[i] = d["k_sched"]
+            s.buf_ready[i] = bool(d["buf_ready"])
+        return s
+
+    def dicts(self):
+        """One dict per start, as minimize's result.state."""
+        return [{"t": int(self.t[i]), "lr_bb": float(self.lr_bb[i]),
+                 "lr_sched": float(self.lr_sched[i]), "k_sched": int(self.k_sched[i]),
+                 "buf_ready": bool(self.buf_ready[i]), "m": self.m[i].copy(),
+                 "v": self.v[i].copy(), "w": self.w[i].copy()} for i in range(len(self.t))]
+
+    def blocks(self, Py_ssize_t B):
+        """(order, blocks): the starts sorted by step count and schedule state (the lanes of
+        a block share them), and the (first, count) blocks of at most B over that order."""
+        order = np.lexsort((self.k_sched, self.lr_sched, self.buf_ready, self.t)).astype(np.intp)
+        keys = np.stack([self.t[order], self.buf_ready[order], self.k_sched[order]]).astype(float)
+        change = np.flatnonzero(np.any(np.diff(keys, axis=1) != 0, axis=0)
+                                | (np.diff(self.lr_sched[order]) != 0)) + 1
+        edges = np.concatenate([[0], change, [len(order)]])
+        blocks = [(a, min(B, b - a)) for lo, b in zip(edges[:-1], edges[1:])
+                  for a in range(lo, b, B)]
+        return order, np.array(blocks, dtype=np.intp).reshape(-1, 2)
+
+
 def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
-               callback=None):
-    """Every row of X0 through THE loop, blocks over nt workers (objectives: one per worker).
-    Returns the per-start result arrays, and the histories (or None)."""
+               callback=None, list state=None):
+    """Every row of X0 through THE loop, blocks over nt workers (objectives: one per worker),
+    from each start's rule state when state (m validated dicts) is given.  Returns the
+    per-start result arrays, the histories (or None) and the final rule states (or None, for
+    plain fixed-step descent)."""
     cdef Py_ssize_t m = X0.shape[0], n = X0.shape[1], w, ready = 0, B, ld, i
     cdef Objective first = objectives[0]
     cdef bint release = not first.obj.needs_gil
     cdef gd_control control
     cdef gd_lane_out out
+    cdef _LaneStates init = None, final = None
+    cdef const Py_ssize_t *rows = NULL
+    cdef const Py_ssize_t *blocks = NULL
+    cdef Py_ssize_t n_blocks = 0
     out.hist = NULL
+    out.state = NULL
     x = _empty(m, n, cnp.NPY_FLOAT64)
     jac = _empty(m, n, cnp.NPY_FLOAT64)
     fun = _empty(m, 0, cnp.NPY_FLOAT64)
@@ -201,6 +280,12 @@ def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
     ld = gd_lanes_ld(B)
     if callback is not None:
         ld = max(ld, 8)         # the many-lane loop: its callback sees a block
+    if state is not None:
+        init = _LaneStates.of(state, n)
+        order, block_array = init.blocks(B)
+        rows = <const Py_ssize_t *>cnp.PyArray_DATA(order)
+        blocks = <const Py_ssize_t *>cnp.PyArray_DATA(block_array)
+        n_blocks = block_array.shape[0]
     histories = None
     try:
         if options.opt.record_history:
@@ -218,7 +303,11 @@ def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
             gd_pacer_init(&states[w].pacer, &control)
             if isinstance(obj, FiniteDifference):   # its stencils' Ctrl-C checks
                 gd_pacer_init(&(<FiniteDifference>obj).data.pacer, &control)
-        gd_lanes_run(states, nt, &X0[0, 0], m, B, release, &control)
+        if not states[0].plain:
+            final = _LaneStates(m, n)
+            out.state = &final.st
+        gd_lanes_run(states, nt, &X0[0, 0], m, B, release, &control,
+                     &init.st if init is not None else NULL, rows, blocks, n_blocks)
         for i in range(m):          # as int64, the dtype of the result's integer arrays
             (<long long *>cnp.PyArray_DATA(status))[i] = codes[i]
             (<long long *>cnp.PyArray_DATA(code))[i] = codes[m + i]
@@ -235,7 +324,8 @@ def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
                 free(out.hist[i].f)
                 free(out.hist[i].gnorm)
             free(out.hist)
-    return x, fun, jac, nit, nfev, njev, status, stop_test, code, histories
+    return (x, fun, jac, nit, nfev, njev, status, stop_test, code, histories,
+            None if final is None else final.dicts())
 
 
 cdef cnp.ndarray _empty(Py_ssize_t m, Py_ssize_t n, int typenum):
@@ -264,7 +354,7 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
                    gtol=1e-5, ftol=0.0, xtol=0.0, max_fev=None, callback=None,
                    callback_every=1, history=False, threads=None, vectorized=False,
                    fd_step=None, step_rule=None, options=None, bounds=None, clip_norm=None,
-                   clip_value=None, maximize=None):
+                   clip_value=None, maximize=None, state=None):
     """Run one descent per row of ``X0`` (multi-start) and return every result and the best.
 
     Parameters are those of :func:`gdfast.minimize` (``fun`` a built-in objective, a low-level
@@ -286,6 +376,10 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
     history : bool
         Record every start's iterates: ``result.history`` is a list of m ``History`` objects
         (``x`` (nit + 1, n), ``fun``, ``gnorm``).
+    state : dict or sequence of m dicts
+        Continue earlier runs: ``result.state`` of a batch (one dict per start) or of
+        ``minimize`` (one dict, for every start), with ``X0`` their ``x``.  Starts with
+        different step counts run in different blocks.
 
     The starts advance as lanes of the one descent loop, in blocks: built-in objectives with a
     block kernel (Quadratic, Himmelblau, Rastrigin) are evaluated for a whole block at once,
@@ -301,7 +395,8 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
         (m,) (codes as ``gdfast.Status``; a start whose f or gradient is not finite at its x0
         gets status 3 or 4 with nit 0 rather than an exception), ``success`` (m,),
         ``error_code`` (m,), and the best start: ``best`` (its row index, or -1 when no f is
-        finite), ``x_best``, ``fun_best``.
+        finite), ``x_best``, ``fun_best``; for rules other than plain fixed-step descent
+        ``state``, a list of m dicts (each as ``minimize``'s ``result.state``).
     """
     X, objective, fd, config = prepare_batch(
         fun, X0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol, ftol, xtol,
@@ -310,6 +405,7 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     cdef Py_ssize_t m = X.shape[0], n = X.shape[1], r
+    states = None if state is None else _start_states(state, m, n, (<Config>config).opt.lr)
     cdef int nt
     cdef Objective obj_c = objective
     cdef Objective base = obj_c if fd is None else (<FiniteDifference>fd).inner
@@ -327,8 +423,8 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
         for r in range(nt - 1):
             objectives.append(make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
                                              fd_step=fd_step, n_starts=m)[0])
-    x, fval, g, nit, nfev, njev, status, stop_test, code, histories = _run_lanes(
-        X, config, objectives, nt, callback)
+    x, fval, g, nit, nfev, njev, status, stop_test, code, histories, final = _run_lanes(
+        X, config, objectives, nt, callback, states)
     cdef const double *F = <const double *>cnp.PyArray_DATA(fval)
     cdef const long long *codes = <const long long *>cnp.PyArray_DATA(status)
     cdef cnp.ndarray success = _empty(m, 0, cnp.NPY_BOOL)
@@ -344,4 +440,22 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
         fun_best=float(fval[best]) if best >= 0 else None)
     if histories is not None:
         res.history = [History(*h) for h in histories]
+    if final is not None:
+        res.state = final
     return res
+
+
+def _start_states(state, Py_ssize_t m, Py_ssize_t n, double lr):
+    """state= of minimize_batch: m validated state dicts (one dict: the same for every
+    start), the schedule's state defaulting as minimize's (rate lr at step 0)."""
+    if isinstance(state, dict):
+        states = [check_state(state, n)] * m
+    elif isinstance(state, (list, tuple)) and len(state) == m:
+        states = [check_state(d, n) for d in state]
+    else:
+        raise ValueError(f"state must be a result's state: one dict, or a list of {m} dicts "
+                         f"(one per row of X0)")
+    for d in states:
+        d.setdefault("lr_sched", lr)
+        d.setdefault("k_sched", 0)
+    return states

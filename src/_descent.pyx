@@ -173,15 +173,19 @@ cdef int gd_state_init_lanes(gd_state *s, const gd_objective *obj, Py_ssize_t n,
 
 
 cdef void gd_state_load_lanes(gd_state *s, const double *X0, Py_ssize_t first,
-                              Py_ssize_t count) noexcept nogil:
-    """Lanes 0 .. count - 1 start from the rows first .. first + count - 1 of X0 (m, n): a
-    fresh run (counters, rule state), in buffers allocated by gd_state_init_lanes."""
-    cdef Py_ssize_t i, j, n = s.n, ld = s.ld
+                              Py_ssize_t count, const Py_ssize_t *rows,
+                              const gd_lane_state *init) noexcept nogil:
+    """Lanes 0 .. count - 1 start from the starts first .. first + count - 1 (rows NULL), or
+    rows[first] .. rows[first + count - 1]: from their rows of X0 (m, n), a fresh run
+    (counters; the rule state fresh too, or the starts' own from init, whose step counts and
+    schedule states must then be the same), in buffers allocated by gd_state_init_lanes."""
+    cdef Py_ssize_t i, j, r, n = s.n, ld = s.ld
     for i in range(count):
+        r = rows[first + i] if rows != NULL else first + i
         for j in range(n):
-            s.x[j * ld + i] = X0[(first + i) * n + j]
-        s.lane[i] = first + i
-        s.lane_ctx[i] = (s.obj.start_ctx(s.obj.ctx, first + i) if s.obj.start_ctx != NULL
+            s.x[j * ld + i] = X0[r * n + j]
+        s.lane[i] = r
+        s.lane_ctx[i] = (s.obj.start_ctx(s.obj.ctx, r) if s.obj.start_ctx != NULL
                          else s.obj.ctx)
         s.nfev[i] = 0
         s.njev[i] = 0
@@ -215,6 +219,20 @@ cdef void gd_state_load_lanes(gd_state *s, const double *X0, Py_ssize_t first,
     s.rs.cos_anchor = -1
     s.rs.cos_len = 0
     s.rs.cos_base = -1
+    if init != NULL and count > 0:
+        for i in range(count):
+            r = rows[first + i] if rows != NULL else first + i
+            for j in range(n):
+                s.rs.m[j * ld + i] = init.m[r * n + j]
+                s.rs.v[j * ld + i] = init.v[r * n + j]
+                s.rs.w[j * ld + i] = init.w[r * n + j]
+            s.bb_lr[i] = init.lr_bb[r]
+        r = rows[first] if rows != NULL else first
+        s.rs.t = init.t[r]
+        s.rs.lr_sched = init.lr_sched[r]
+        s.rs.k_sched = init.k_sched[r]
+        s.rs.lr_bb = init.lr_bb[r]
+        s.rs.buf_ready = init.buf_ready[r] != 0
 
 
 cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const double *x0,
@@ -222,7 +240,7 @@ cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const
     """Set up a run of one lane from x0 (copied).  On failure everything is freed and -1
     returned."""
     gd_state_init_lanes(s, obj, n, 1, opt)
-    gd_state_load_lanes(s, x0, 0, 1)
+    gd_state_load_lanes(s, x0, 0, 1, NULL, NULL)
     if opt.record_history:
         s.hist_cap = 64
         if opt.max_iter + 1 < s.hist_cap:
@@ -642,6 +660,16 @@ cdef int _retire(gd_state *s, Py_ssize_t i, bint prev_ok) except -1 nogil:
         o.status[row] = status
         o.stop_test[row] = s.pend_aux[i] if status == CONVERGED else BY_NONE
         o.error_code[row] = s.pend_aux[i] if status == OBJECTIVE_ERROR else 0
+        if o.state != NULL:                     # the lane's rule state, as minimize saves it
+            for j in range(n):
+                o.state.m[row * n + j] = s.rs.m[j * ld + i]
+                o.state.v[row * n + j] = s.rs.v[j * ld + i]
+                o.state.w[row * n + j] = s.rs.w[j * ld + i]
+            o.state.t[row] = s.rs.t
+            o.state.lr_bb[row] = s.bb_lr[i] if ld > 1 else s.rs.lr_bb
+            o.state.lr_sched[row] = s.rs.lr_sched
+            o.state.k_sched[row] = s.rs.k_sched
+            o.state.buf_ready[row] = s.rs.buf_ready
     s.status = s.pend[i]
     s.stop_test = s.pend_aux[i] if s.status == CONVERGED else BY_NONE
     s.error_code = s.pend_aux[i] if s.status == OBJECTIVE_ERROR else 0
@@ -909,6 +937,11 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
                 sc.step = sc.lr = rate_block[t - rate_block_start]
             elif sizes_vary:    # the next step's, now: they overlap the evaluation
                 _step_sizes(k, rule, _next_rate(rule, &s.rs, lr, sc.lr, t), t, &sc)
+            if lanes is many_lanes:     # what a lane that stops in this iteration saves
+                s.rs.t = t
+                if rule.step == STEP_EXPONENTIAL:
+                    s.rs.lr_sched = sc.lr
+                    s.rs.k_sched = t
         elif lanes is one_lane:
             rc = _rule_step(s, &lane_obj, x, f, g, x_new, &f_new,
                             g_new if g_at_trials else NULL, &nfev, &njev)

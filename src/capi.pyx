@@ -638,6 +638,7 @@ cdef int _batch(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m, Py_ssize_t n
                     objs[w].fdobj.start_ctx = fd_start_ctx
             objs[w].user.parallel_safe = True
         B = gd_lanes_per_block(objs[0].run, m, n)
+        memset(&out, 0, sizeof(gd_lane_out))    # no history, no rule states
         out.x = X
         out.g = G
         out.f = F

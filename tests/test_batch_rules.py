@@ -193,3 +193,44 @@ def test_callback_errors_reach_the_caller(X0):
         gdfast.minimize_batch(Himmelblau(), X0, callback=lambda r: [1, 2])
     with pytest.raises(TypeError, match="callable"):
         gdfast.minimize_batch(Himmelblau(), X0, callback=3)
+
+
+@pytest.mark.parametrize("method, step_rule", [
+    ("adam", None), ("momentum", None), ("gd", "bb"), ("rmsprop", gdfast.ExponentialLR(0.99)),
+    ("adagrad", "armijo"), ("nesterov", gdfast.CosineLR(30)), ("amsgrad", gdfast.StepLR(4))])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_state_per_start_saved_and_continued_as_minimize(method, step_rule, threads, X0):
+    """result.state has each start's rule state, the bits minimize saves; state= continues
+    every start as minimize(state=) does, starts that stopped at other step counts included
+    (they run in blocks of their own)."""
+    fun = Himmelblau()
+    kw = dict(method=method, step_rule=step_rule, lr=0.01, max_iter=50, gtol=1e-3)
+    first = gdfast.minimize_batch(fun, X0, threads=threads, **kw)
+    again = gdfast.minimize_batch(fun, first.x, state=first.state, threads=threads, **kw)
+    steps = set()
+    for i in range(len(X0)):
+        one = gdfast.minimize(fun, X0[i], **kw)
+        for key in ("t", "lr_bb", "lr_sched", "k_sched", "buf_ready"):
+            assert first.state[i][key] == one.state[key], (i, key)
+        for key in "mvw":
+            np.testing.assert_array_equal(first.state[i][key], one.state[key])
+        steps.add(one.state["t"])
+        two = gdfast.minimize(fun, one.x, state=one.state, **kw)
+        np.testing.assert_array_equal(again.x[i], two.x)
+        assert (again.nit[i], again.nfev[i], again.status[i]) == (two.nit, two.nfev, two.status)
+
+
+def test_state_of_minimize_for_every_start_and_bad_states(X0):
+    fun = Himmelblau()
+    kw = dict(method="adam", lr=0.01, max_iter=20, gtol=0)
+    one = gdfast.minimize(fun, X0[0], **kw)
+    res = gdfast.minimize_batch(fun, np.tile(one.x, (5, 1)), state=one.state, **kw)
+    two = gdfast.minimize(fun, one.x, state=one.state, **kw)
+    np.testing.assert_array_equal(res.x, np.tile(two.x, (5, 1)))
+    assert gdfast.minimize_batch(fun, X0, max_iter=3).get("state") is None     # plain gd
+    with pytest.raises(ValueError, match="list of 37"):
+        gdfast.minimize_batch(fun, X0, state=[one.state] * 3, **kw)
+    with pytest.raises(ValueError, match="state"):
+        gdfast.minimize_batch(fun, X0, state=[{"t": 1}] * len(X0), **kw)
+    with pytest.raises(ValueError, match="length 2"):
+        gdfast.minimize_batch(fun, X0, state=dict(one.state, m=np.zeros(3)), **kw)
