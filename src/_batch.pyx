@@ -201,26 +201,51 @@ cdef class _LaneStates:
         self.st.buf_ready = <int *>cnp.PyArray_DATA(self.buf_ready)
 
     @staticmethod
-    def of(list states, Py_ssize_t n):
-        """From m validated state dicts (gdfast._config.check_state)."""
-        cdef _LaneStates s = _LaneStates(len(states), n)
+    def of(state, Py_ssize_t m, Py_ssize_t n, double lr):
+        """state= of minimize_batch: a batch's result.state (its arrays have a row per
+        start), minimize's (one state, for every start) or a list of m minimize states; the
+        schedule's state defaulting as minimize's (rate lr at step 0)."""
+        cdef _LaneStates s = _LaneStates(m, n)
+        cdef tuple vector = (m, n), scalar = (m,)
+        if isinstance(state, dict) and np.ndim(state.get("t")) == 1:
+            rows = {key: np.asarray(state.get(key, default)) for key, default in
+                    (("t", None), ("lr_bb", None), ("buf_ready", None), ("m", None),
+                     ("v", None), ("w", None), ("lr_sched", lr), ("k_sched", 0))}
+            for key, arr in rows.items():
+                want = vector if key in ("m", "v", "w") else scalar
+                if arr.shape != want and arr.ndim != 0:
+                    raise ValueError(f"state[{key!r}] must have shape {want} (a row per "
+                                     f"start), got {arr.shape}")
+                if arr.dtype.kind not in "biuf":
+                    raise TypeError(f"state[{key!r}] must be numbers, got dtype {arr.dtype}")
+            if np.any(rows["t"] < 0) or not np.all(np.isfinite(rows["lr_bb"])):
+                raise ValueError("state['t'] must be >= 0 and state['lr_bb'] finite")
+            for key, arr in rows.items():
+                getattr(s, key)[...] = arr
+            return s
+        if isinstance(state, dict):
+            states = [check_state(state, n)] * m
+        elif isinstance(state, (list, tuple)) and len(state) == m:
+            states = [check_state(d, n) for d in state]
+        else:
+            raise ValueError(f"state must be a result's state: a batch's, minimize's (one "
+                             f"for every start), or a list of {m} of minimize's")
         for i, d in enumerate(states):
             s.m[i] = d["m"]
             s.v[i] = d["v"]
             s.w[i] = d["w"]
             s.t[i] = d["t"]
             s.lr_bb[i] = d["lr_bb"]
-            s.lr_sched[i] = d["lr_sched"]
-            s.k_sched[i] = d["k_sched"]
+            s.lr_sched[i] = d.get("lr_sched", lr)
+            s.k_sched[i] = d.get("k_sched", 0)
             s.buf_ready[i] = bool(d["buf_ready"])
         return s
 
-    def dicts(self):
-        """One dict per start, as minimize's result.state."""
-        return [{"t": int(self.t[i]), "lr_bb": float(self.lr_bb[i]),
-                 "lr_sched": float(self.lr_sched[i]), "k_sched": int(self.k_sched[i]),
-                 "buf_ready": bool(self.buf_ready[i]), "m": self.m[i].copy(),
-                 "v": self.v[i].copy(), "w": self.w[i].copy()} for i in range(len(self.t))]
+    def arrays(self):
+        """The batch's result.state: minimize's keys, each an array with a row per start."""
+        return {"t": self.t, "lr_bb": self.lr_bb, "lr_sched": self.lr_sched,
+                "k_sched": self.k_sched, "buf_ready": self.buf_ready.astype(bool),
+                "m": self.m, "v": self.v, "w": self.w}
 
     def blocks(self, Py_ssize_t B):
         """(order, blocks): the starts sorted by step count and schedule state (the lanes of
@@ -230,15 +255,15 @@ cdef class _LaneStates:
         change = np.flatnonzero(np.any(np.diff(keys, axis=1) != 0, axis=0)
                                 | (np.diff(self.lr_sched[order]) != 0)) + 1
         edges = np.concatenate([[0], change, [len(order)]])
-        blocks = [(a, min(B, b - a)) for lo, b in zip(edges[:-1], edges[1:])
+        blocks = [(a, min(B, b - a)) for lo, b in zip(edges[:len(edges) - 1], edges[1:])
                   for a in range(lo, b, B)]
         return order, np.array(blocks, dtype=np.intp).reshape(-1, 2)
 
 
 def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
-               callback=None, list state=None):
+               callback=None, _LaneStates init=None):
     """Every row of X0 through THE loop, blocks over nt workers (objectives: one per worker),
-    from each start's rule state when state (m validated dicts) is given.  Returns the
+    from each start's rule state when init is given.  Returns the
     per-start result arrays, the histories (or None) and the final rule states (or None, for
     plain fixed-step descent)."""
     cdef Py_ssize_t m = X0.shape[0], n = X0.shape[1], w, ready = 0, B, ld, i
@@ -246,7 +271,7 @@ def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
     cdef bint release = not first.obj.needs_gil
     cdef gd_control control
     cdef gd_lane_out out
-    cdef _LaneStates init = None, final = None
+    cdef _LaneStates final = None
     cdef const Py_ssize_t *rows = NULL
     cdef const Py_ssize_t *blocks = NULL
     cdef Py_ssize_t n_blocks = 0
@@ -280,8 +305,7 @@ def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
     ld = gd_lanes_ld(B)
     if callback is not None:
         ld = max(ld, 8)         # the many-lane loop: its callback sees a block
-    if state is not None:
-        init = _LaneStates.of(state, n)
+    if init is not None:
         order, block_array = init.blocks(B)
         rows = <const Py_ssize_t *>cnp.PyArray_DATA(order)
         blocks = <const Py_ssize_t *>cnp.PyArray_DATA(block_array)
@@ -325,7 +349,7 @@ def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
                 free(out.hist[i].gnorm)
             free(out.hist)
     return (x, fun, jac, nit, nfev, njev, status, stop_test, code, histories,
-            None if final is None else final.dicts())
+            None if final is None else final.arrays())
 
 
 cdef cnp.ndarray _empty(Py_ssize_t m, Py_ssize_t n, int typenum):
@@ -377,8 +401,8 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
         Record every start's iterates: ``result.history`` is a list of m ``History`` objects
         (``x`` (nit + 1, n), ``fun``, ``gnorm``).
     state : dict or sequence of m dicts
-        Continue earlier runs: ``result.state`` of a batch (one dict per start) or of
-        ``minimize`` (one dict, for every start), with ``X0`` their ``x``.  Starts with
+        Continue earlier runs, with ``X0`` their ``x``: ``result.state`` of a batch, of
+        ``minimize`` (for every start) or a list of m of ``minimize``'s.  Starts with
         different step counts run in different blocks.
 
     The starts advance as lanes of the one descent loop, in blocks: built-in objectives with a
@@ -396,7 +420,8 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
         gets status 3 or 4 with nit 0 rather than an exception), ``success`` (m,),
         ``error_code`` (m,), and the best start: ``best`` (its row index, or -1 when no f is
         finite), ``x_best``, ``fun_best``; for rules other than plain fixed-step descent
-        ``state``, a list of m dicts (each as ``minimize``'s ``result.state``).
+        ``state``: ``minimize``'s keys, each an array with a row per start (row i is start
+        i's ``minimize`` state).
     """
     X, objective, fd, config = prepare_batch(
         fun, X0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol, ftol, xtol,
@@ -405,7 +430,7 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     cdef Py_ssize_t m = X.shape[0], n = X.shape[1], r
-    states = None if state is None else _start_states(state, m, n, (<Config>config).opt.lr)
+    init = None if state is None else _LaneStates.of(state, m, n, (<Config>config).opt.lr)
     cdef int nt
     cdef Objective obj_c = objective
     cdef Objective base = obj_c if fd is None else (<FiniteDifference>fd).inner
@@ -424,7 +449,7 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
             objectives.append(make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
                                              fd_step=fd_step, n_starts=m)[0])
     x, fval, g, nit, nfev, njev, status, stop_test, code, histories, final = _run_lanes(
-        X, config, objectives, nt, callback, states)
+        X, config, objectives, nt, callback, init)
     cdef const double *F = <const double *>cnp.PyArray_DATA(fval)
     cdef const long long *codes = <const long long *>cnp.PyArray_DATA(status)
     cdef cnp.ndarray success = _empty(m, 0, cnp.NPY_BOOL)
@@ -444,18 +469,3 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
         res.state = final
     return res
 
-
-def _start_states(state, Py_ssize_t m, Py_ssize_t n, double lr):
-    """state= of minimize_batch: m validated state dicts (one dict: the same for every
-    start), the schedule's state defaulting as minimize's (rate lr at step 0)."""
-    if isinstance(state, dict):
-        states = [check_state(state, n)] * m
-    elif isinstance(state, (list, tuple)) and len(state) == m:
-        states = [check_state(d, n) for d in state]
-    else:
-        raise ValueError(f"state must be a result's state: one dict, or a list of {m} dicts "
-                         f"(one per row of X0)")
-    for d in states:
-        d.setdefault("lr_sched", lr)
-        d.setdefault("k_sched", 0)
-    return states

@@ -200,9 +200,9 @@ def test_callback_errors_reach_the_caller(X0):
     ("adagrad", "armijo"), ("nesterov", gdfast.CosineLR(30)), ("amsgrad", gdfast.StepLR(4))])
 @pytest.mark.parametrize("threads", [1, 2])
 def test_state_per_start_saved_and_continued_as_minimize(method, step_rule, threads, X0):
-    """result.state has each start's rule state, the bits minimize saves; state= continues
-    every start as minimize(state=) does, starts that stopped at other step counts included
-    (they run in blocks of their own)."""
+    """result.state holds each start's rule state (a row per start), the bits minimize
+    saves; state= continues every start as minimize(state=) does, starts that stopped at
+    other step counts included (they run in blocks of their own)."""
     fun = Himmelblau()
     kw = dict(method=method, step_rule=step_rule, lr=0.01, max_iter=50, gtol=1e-3)
     first = gdfast.minimize_batch(fun, X0, threads=threads, **kw)
@@ -211,9 +211,12 @@ def test_state_per_start_saved_and_continued_as_minimize(method, step_rule, thre
     for i in range(len(X0)):
         one = gdfast.minimize(fun, X0[i], **kw)
         for key in ("t", "lr_bb", "lr_sched", "k_sched", "buf_ready"):
-            assert first.state[i][key] == one.state[key], (i, key)
+            assert first.state[key][i] == one.state[key], (i, key)
         for key in "mvw":
-            np.testing.assert_array_equal(first.state[i][key], one.state[key])
+            np.testing.assert_array_equal(first.state[key][i], one.state[key])
+        row = {key: value[i] for key, value in first.state.items()}
+        np.testing.assert_array_equal(gdfast.minimize(fun, one.x, state=row, **kw).x,
+                                      again.x[i])       # a row is minimize's state
         steps.add(one.state["t"])
         two = gdfast.minimize(fun, one.x, state=one.state, **kw)
         np.testing.assert_array_equal(again.x[i], two.x)
@@ -228,8 +231,12 @@ def test_state_of_minimize_for_every_start_and_bad_states(X0):
     two = gdfast.minimize(fun, one.x, state=one.state, **kw)
     np.testing.assert_array_equal(res.x, np.tile(two.x, (5, 1)))
     assert gdfast.minimize_batch(fun, X0, max_iter=3).get("state") is None     # plain gd
+    listed = gdfast.minimize_batch(fun, np.tile(one.x, (5, 1)), state=[one.state] * 5, **kw)
+    np.testing.assert_array_equal(listed.x, res.x)
     with pytest.raises(ValueError, match="list of 37"):
         gdfast.minimize_batch(fun, X0, state=[one.state] * 3, **kw)
+    with pytest.raises(ValueError, match="a row per start"):
+        gdfast.minimize_batch(fun, X0, state=res.state, **kw)       # 5 rows, not 37
     with pytest.raises(ValueError, match="state"):
         gdfast.minimize_batch(fun, X0, state=[{"t": 1}] * len(X0), **kw)
     with pytest.raises(ValueError, match="length 2"):
