@@ -7,6 +7,14 @@ cdef extern from "gd_step.h" nogil:
                                double clip_value, double sign, double wd,
                                Py_ssize_t n) noexcept
     void gd_project(double *x, const double *lb, const double *ub, Py_ssize_t n) noexcept
+    # the update rules' directions, element by element (the formulas' one place)
+    double gd_momentum_dir(double gi, double *buf, double momentum, double dampening,
+                           bint nesterov, bint buf_ready) noexcept
+    double gd_adam_dir(double gi, double *m, double *v, double *vmax, double beta1,
+                       double beta2, double bc2_sqrt, double eps, bint amsgrad) noexcept
+    double gd_rmsprop_dir(double gi, double *v, double *w, double *buf, double alpha,
+                          double eps, bint centered, double momentum) noexcept
+    double gd_adagrad_dir(double gi, double *v, double eps) noexcept
 
 cdef double update_direction(const gd_rule *r, gd_rule_state *st, Py_ssize_t n,
                              const double *x, const double *g) noexcept nogil

@@ -36,18 +36,14 @@ cdef double update_direction(const gd_rule *r, gd_rule_state *st, Py_ssize_t n,
                              const double *x, const double *g) noexcept nogil:
     """Fill st.d with this iteration's direction; return the divisor of the step size."""
     cdef Py_ssize_t i
-    cdef double gi, a, bc1 = 1.0, bc2_sqrt, vi, divisor = 1.0
+    cdef double bc1 = 1.0, bc2_sqrt, divisor = 1.0
     _effective_gradient(r, st, n, x, g)
     st.t += 1
     if r.update == RULE_SGD:
         if r.momentum != 0.0:
             for i in range(n):
-                gi = st.gc[i]
-                if st.buf_ready:
-                    st.m[i] = r.momentum * st.m[i] + (1.0 - r.dampening) * gi
-                else:
-                    st.m[i] = gi
-                st.d[i] = gi + r.momentum * st.m[i] if r.nesterov else st.m[i]
+                st.d[i] = gd_momentum_dir(st.gc[i], &st.m[i], r.momentum, r.dampening,
+                                          r.nesterov, st.buf_ready)
             st.buf_ready = True
         else:
             for i in range(n):
@@ -56,35 +52,16 @@ cdef double update_direction(const gd_rule *r, gd_rule_state *st, Py_ssize_t n,
         bc1 = 1.0 - pow(r.beta1, <double>st.t)
         bc2_sqrt = sqrt(1.0 - pow(r.beta2, <double>st.t))
         for i in range(n):
-            gi = st.gc[i]
-            st.m[i] = r.beta1 * st.m[i] + (1.0 - r.beta1) * gi
-            st.v[i] = r.beta2 * st.v[i] + (1.0 - r.beta2) * gi * gi
-            vi = st.v[i]
-            if r.amsgrad:
-                if vi > st.w[i]:
-                    st.w[i] = vi
-                vi = st.w[i]
-            st.d[i] = st.m[i] / (sqrt(vi) / bc2_sqrt + r.eps)
+            st.d[i] = gd_adam_dir(st.gc[i], &st.m[i], &st.v[i], &st.w[i], r.beta1, r.beta2,
+                                  bc2_sqrt, r.eps, r.amsgrad)
         divisor = bc1
     elif r.update == RULE_RMSPROP:
         for i in range(n):
-            gi = st.gc[i]
-            st.v[i] = r.alpha * st.v[i] + (1.0 - r.alpha) * gi * gi
-            if r.centered:
-                st.w[i] = st.w[i] + (1.0 - r.alpha) * (gi - st.w[i])
-                a = sqrt(st.v[i] - st.w[i] * st.w[i]) + r.eps
-            else:
-                a = sqrt(st.v[i]) + r.eps
-            if r.momentum > 0.0:
-                st.m[i] = r.momentum * st.m[i] + gi / a
-                st.d[i] = st.m[i]
-            else:
-                st.d[i] = gi / a
+            st.d[i] = gd_rmsprop_dir(st.gc[i], &st.v[i], &st.w[i], &st.m[i], r.alpha, r.eps,
+                                     r.centered, r.momentum)
     else:  # RULE_ADAGRAD
         for i in range(n):
-            gi = st.gc[i]
-            st.v[i] = st.v[i] + gi * gi
-            st.d[i] = gi / (sqrt(st.v[i]) + r.eps)
+            st.d[i] = gd_adagrad_dir(st.gc[i], &st.v[i], r.eps)
         divisor = 1.0 + (st.t - 1) * r.lr_decay
     return divisor
 

@@ -15,9 +15,9 @@
  *
  * The update rules' fused kernels below are the loop's path for a rule with a fixed step or
  * a schedule (gdfast._descent: the kernels of _iterate): direction and step in one pass over
- * the coordinates, no copies of g, no calls.  Each is the exact arithmetic of
- * src/_update.pyx (update_direction then apply_step), operation for operation, so the iterates
- * are the same bits as on the general path.
+ * the coordinates, no copies of g, no calls.  The directions are the gd_*_dir functions,
+ * which src/_update.pyx's update_direction (the general path) uses too, and the step is
+ * apply_step's, so the iterates are the same bits on both paths.
  */
 #ifndef GDFAST_GD_STEP_H
 #define GDFAST_GD_STEP_H
@@ -184,10 +184,70 @@ static inline void gd_fixed_step(const double *restrict x, const double *restric
     gd_lanes_fixed_step(x, g, x_new, lr, n, 1, 1);
 }
 
+/* The update rules' directions, one element at a time: each updates the rule's buffers at
+ * that element and returns d, with torch.optim's formulas (src/_update.pyx has them in full).
+ * The one place each formula is written: the lane kernels below step with them (x_new =
+ * x - step d, vectorized across lanes once inlined), and the general path's update_direction
+ * (src/_update.pyx) fills its direction vector with them: the same bits on both paths. */
+
 /* torch.optim.SGD with momentum: buf = g the first time (buf_ready false), then
- * momentum buf + (1 - dampening) g; d = g + momentum buf (Nesterov) or buf; x_new = x - lr d.
- * torch's defaults (no dampening, no Nesterov) have a loop of their own, without the factor
- * 1 - 0 = 1 (g * 1 is g: the same bits). */
+ * momentum buf + (1 - dampening) g; d = g + momentum buf (Nesterov) or buf */
+static inline double gd_momentum_dir(double gi, double *restrict buf, double momentum,
+                                     double dampening, int nesterov, int buf_ready)
+{
+    *buf = buf_ready ? momentum * *buf + (1.0 - dampening) * gi : gi;
+    return nesterov ? gi + momentum * *buf : *buf;
+}
+
+/* Adam / AdamW / AMSGrad: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2 (AMSGrad: vmax =
+ * max(vmax, v), used for v); d = m / (sqrt(v) / bc2_sqrt + eps) */
+static inline double gd_adam_dir(double gi, double *restrict m, double *restrict v,
+                                 double *restrict vmax, double beta1, double beta2,
+                                 double bc2_sqrt, double eps, int amsgrad)
+{
+    *m = beta1 * *m + (1.0 - beta1) * gi;
+    *v = beta2 * *v + (1.0 - beta2) * gi * gi;
+    double vi = *v;
+    if (amsgrad) {
+        if (vi > *vmax)
+            *vmax = vi;
+        vi = *vmax;
+    }
+    return *m / (sqrt(vi) / bc2_sqrt + eps);
+}
+
+/* RMSprop: v = alpha v + (1 - alpha) g^2; centered: w += (1 - alpha)(g - w), a = sqrt(v -
+ * w^2) + eps, else a = sqrt(v) + eps; momentum: buf = momentum buf + g / a, d = buf; else
+ * d = g / a */
+static inline double gd_rmsprop_dir(double gi, double *restrict v, double *restrict w,
+                                    double *restrict buf, double alpha, double eps,
+                                    int centered, double momentum)
+{
+    double a;
+    *v = alpha * *v + (1.0 - alpha) * gi * gi;
+    if (centered) {
+        *w = *w + (1.0 - alpha) * (gi - *w);
+        a = sqrt(*v - *w * *w) + eps;
+    } else {
+        a = sqrt(*v) + eps;
+    }
+    if (momentum > 0.0) {
+        *buf = momentum * *buf + gi / a;
+        return *buf;
+    }
+    return gi / a;
+}
+
+/* Adagrad: v += g^2, d = g / (sqrt(v) + eps) */
+static inline double gd_adagrad_dir(double gi, double *restrict v, double eps)
+{
+    *v = *v + gi * gi;
+    return gi / (sqrt(*v) + eps);
+}
+
+/* SGD with momentum, x_new = x - lr d.  torch's defaults (no dampening, no Nesterov) once the
+ * buffer holds a value have a loop of their own, without the factor 1 - 0 = 1 (g * 1 is g:
+ * the same bits) and the selects. */
 static inline void gd_momentum_step(const double *restrict x, const double *restrict g,
                                     double *restrict buf, double *restrict x_new, double lr,
                                     double momentum, double dampening, int nesterov,
@@ -201,16 +261,12 @@ static inline void gd_momentum_step(const double *restrict x, const double *rest
         return;
     }
     GD_FOR_LANES(n, L, ld, {
-        double gi = g[k], d;
-        buf[k] = buf_ready ? momentum * buf[k] + (1.0 - dampening) * gi : gi;
-        d = nesterov ? gi + momentum * buf[k] : buf[k];
-        x_new[k] = x[k] - lr * d;
+        x_new[k] = x[k] - lr * gd_momentum_dir(g[k], &buf[k], momentum, dampening, nesterov,
+                                               buf_ready);
     });
 }
 
-/* torch.optim.Adam / AdamW / AMSGrad: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2,
- * (AMSGrad: vmax = max(vmax, v), used for v), d = m / (sqrt(v) / bc2_sqrt + eps),
- * x_new = x * decay - step d (decoupled weight decay) or x - step d */
+/* Adam, x_new = x * decay - step d (AdamW's decoupled weight decay) or x - step d */
 static inline void gd_adam_step(const double *restrict x, const double *restrict g,
                                 double *restrict m, double *restrict v, double *restrict vmax,
                                 double *restrict x_new, double step, double beta1,
@@ -219,23 +275,13 @@ static inline void gd_adam_step(const double *restrict x, const double *restrict
                                 ptrdiff_t ld)
 {
     GD_FOR_LANES(n, L, ld, {
-        double gi = g[k], vi, d;
-        m[k] = beta1 * m[k] + (1.0 - beta1) * gi;
-        v[k] = beta2 * v[k] + (1.0 - beta2) * gi * gi;
-        vi = v[k];
-        if (amsgrad) {
-            if (vi > vmax[k])
-                vmax[k] = vi;
-            vi = vmax[k];
-        }
-        d = m[k] / (sqrt(vi) / bc2_sqrt + eps);
+        double d = gd_adam_dir(g[k], &m[k], &v[k], &vmax[k], beta1, beta2, bc2_sqrt, eps,
+                               amsgrad);
         x_new[k] = decoupled ? x[k] * decay - step * d : x[k] - step * d;
     });
 }
 
-/* torch.optim.RMSprop: v = alpha v + (1 - alpha) g^2; centered: w += (1 - alpha)(g - w),
- * a = sqrt(v - w^2) + eps, else a = sqrt(v) + eps; momentum: buf = momentum buf + g / a,
- * d = buf, else d = g / a; x_new = x - lr d */
+/* RMSprop, x_new = x - lr d */
 static inline void gd_rmsprop_step(const double *restrict x, const double *restrict g,
                                    double *restrict v, double *restrict w,
                                    double *restrict buf, double *restrict x_new, double lr,
@@ -243,34 +289,18 @@ static inline void gd_rmsprop_step(const double *restrict x, const double *restr
                                    ptrdiff_t n, ptrdiff_t L, ptrdiff_t ld)
 {
     GD_FOR_LANES(n, L, ld, {
-        double gi = g[k], a, d;
-        v[k] = alpha * v[k] + (1.0 - alpha) * gi * gi;
-        if (centered) {
-            w[k] = w[k] + (1.0 - alpha) * (gi - w[k]);
-            a = sqrt(v[k] - w[k] * w[k]) + eps;
-        } else {
-            a = sqrt(v[k]) + eps;
-        }
-        if (momentum > 0.0) {
-            buf[k] = momentum * buf[k] + gi / a;
-            d = buf[k];
-        } else {
-            d = gi / a;
-        }
-        x_new[k] = x[k] - lr * d;
+        x_new[k] = x[k] - lr * gd_rmsprop_dir(g[k], &v[k], &w[k], &buf[k], alpha, eps,
+                                              centered, momentum);
     });
 }
 
-/* torch.optim.Adagrad: v += g^2, d = g / (sqrt(v) + eps), x_new = x - step d */
+/* Adagrad, x_new = x - step d */
 static inline void gd_adagrad_step(const double *restrict x, const double *restrict g,
                                    double *restrict v, double *restrict x_new, double step,
                                    double eps, ptrdiff_t n, ptrdiff_t L, ptrdiff_t ld)
 {
     GD_FOR_LANES(n, L, ld, {
-        double gi = g[k], d;
-        v[k] = v[k] + gi * gi;
-        d = gi / (sqrt(v[k]) + eps);
-        x_new[k] = x[k] - step * d;
+        x_new[k] = x[k] - step * gd_adagrad_dir(g[k], &v[k], eps);
     });
 }
 
