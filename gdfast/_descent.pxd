@@ -144,7 +144,7 @@ cdef void gd_state_free(gd_state *s) noexcept nogil
 cdef int gd_start(gd_state *s) except -1 nogil
 cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil
 cdef int gd_finish(gd_state *s) except -1 nogil
-cdef int gd_run_lanes(gd_state *s) except -1 nogil
+cdef int gd_run(gd_state *s) except -1 nogil
 
 
 cdef dict save_state(const gd_state *s)

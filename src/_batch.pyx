@@ -3,7 +3,7 @@
 Design:
 
 * The starts are cut into blocks of ``B`` lanes (``gd_lanes_per_block``); a block is one
-  ``gd_state`` of THE loop (``gd_run_lanes``, src/_descent.pyx): every update rule, step rule,
+  ``gd_state`` of THE loop (``gd_start`` and ``gd_run``, src/_descent.pyx): every update rule, step rule,
   bound and clipping option of ``minimize``, each lane stopping on its own tests and saved to
   the result rows when it stops.  Objectives with a block kernel (the built-ins Quadratic,
   Himmelblau and Rastrigin; vectorized Python callables) are evaluated once for all the lanes
@@ -28,7 +28,7 @@ import numpy as np
 from gdfast._objective cimport Objective, gd_objective
 from gdfast._descent cimport (gd_state, gd_options, gd_lane_out, gd_lane_state, gd_history,
                               gd_state_init_lanes, gd_state_load_lanes, gd_state_free,
-                              gd_run_lanes, CONVERGED, OBJECTIVE_ERROR, CALLBACK_STOP)
+                              gd_start, gd_run, CONVERGED, OBJECTIVE_ERROR, CALLBACK_STOP)
 from gdfast._objective cimport fresh_vector
 from gdfast._fdiff cimport FiniteDifference
 from gdfast._config cimport Config
@@ -99,7 +99,8 @@ cdef int _block_item(void *ctx, Py_ssize_t k, int worker) except -1 nogil:
         gd_state_load_lanes(s, r.X0, k * r.B, min(r.B, r.m - k * r.B), r.rows, r.init)
     else:
         gd_state_load_lanes(s, r.X0, r.blocks[2 * k], r.blocks[2 * k + 1], r.rows, r.init)
-    gd_run_lanes(s)
+    gd_start(s)
+    gd_run(s)
     if s.status == OBJECTIVE_ERROR and s.error_code == GD_ABORTED:
         return GD_ABORTED
     return 0

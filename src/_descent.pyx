@@ -1,8 +1,11 @@
 """THE descent loop.  ``minimize``, the stepper, batch multi-start and the C API all drive it.
 
-A run is a ``gd_state``: ``gd_state_init`` (allocate, copy x0), ``gd_start`` (evaluate at x0),
-``gd_iterate(steps)`` (the loop; a stepper calls it a few steps at a time), ``gd_finish``
-(make sure f is known at the final x), ``gd_state_free``.  The loop is nogil; it takes the GIL
+A run is a ``gd_state``: ``gd_state_init`` (allocate, copy x0) or ``gd_state_init_lanes`` and
+``gd_state_load_lanes`` (a block of starts), ``gd_start`` (evaluate at x0), ``gd_run`` (to the
+end: ``gd_iterate`` until every lane stops, then ``gd_finish``, which makes sure f is known at
+the final x) or, for a stepper, ``gd_iterate(steps)`` a few steps at a time, and
+``gd_state_free``.  minimize, minimize_batch's blocks and the C API's minimize all run
+``gd_start`` then ``gd_run``.  The loop is nogil; it takes the GIL
 only inside Python objectives and callbacks and, about every millisecond (measured by the
 pacer of gd_pacer.h), to check for Ctrl-C.  The one loop (``_iterate``) is compiled once per
 update kernel: the general path (``_rule_step``: line searches, Barzilai-Borwein) and one fused
@@ -789,11 +792,15 @@ cdef inline int _iterate_mode(kernel *k, gd_state *s, Py_ssize_t steps) except -
     return _iterate(k, <many_lanes *>NULL, s, steps)
 
 
-cdef int gd_run_lanes(gd_state *s) except -1 nogil:
-    """The loaded lanes from their start to their end, each saved to s.out when it stops."""
-    gd_start(s)
+cdef int gd_run(gd_state *s) except -1 nogil:
+    """A started run (gd_start) to its end, the driver's last part for minimize, the blocks of
+    minimize_batch and the C API (a stepper calls gd_iterate a few steps at a time instead):
+    iterate until every lane has stopped (at max_iter at most), each saved to s.out when it
+    stops; then, for one lane kept in place, gd_finish."""
     if s.live > 0:
         gd_iterate(s, s.opt.max_iter + 1)
+    if s.out == NULL:
+        gd_finish(s)
     return 0
 
 
@@ -1368,13 +1375,11 @@ def run(Objective objective not None, cnp.ndarray x0 not None, Config config not
             with nogil:
                 gd_start(&s)
                 failed_at_x0 = s.status != RUNNING
-                gd_iterate(&s, opt.max_iter)
-                gd_finish(&s)
+                gd_run(&s)
         else:
             gd_start(&s)
             failed_at_x0 = s.status != RUNNING
-            gd_iterate(&s, opt.max_iter)
-            gd_finish(&s)
+            gd_run(&s)
         return (fresh_vector(n, s.x), s.f[0], fresh_vector(n, s.g), s.nit, s.nfev[0],
                 s.njev[0], s.status, s.stop_test, s.error_code, failed_at_x0,
                 None if s.plain else save_state(&s),

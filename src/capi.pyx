@@ -166,7 +166,7 @@ from gdfast._objective cimport gd_objective, gd_eval_fn
 from gdfast._config cimport default_options
 from gdfast._descent cimport (gd_state, gd_options, gd_lane_out, gd_state_init,
                               gd_state_init_lanes, gd_state_free, gd_start, gd_iterate,
-                              gd_finish, RUNNING)
+                              gd_run, RUNNING)
 from gdfast._fdiff cimport (gd_fd_data, gd_fd_view, gd_fd_spec, fd_eval, fd_gradient,
                             fd_work_size, fd_data_init, fd_start_ctx)
 from gdfast._pacer cimport gd_control, gd_pacer, gd_pacer_init
@@ -471,8 +471,7 @@ cdef int gdfast_minimize_v2(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, co
         options = &defaults
     _stepper_init(&r, fun, ctx, n, x0, options)
     try:
-        gd_iterate(&r.s, r.s.opt.max_iter)
-        gd_finish(&r.s)
+        gd_run(&r.s)
         memcpy(x, r.s.x, n * sizeof(double))
         if result != NULL:
             _result(&r.s, result)
