@@ -346,18 +346,12 @@ def _objective(fun, n, name, args, vectorized, threads):
     """The Objective to evaluate and the number of threads to use for it."""
     objective = value_objective(fun, n, args=args, vectorized=vectorized, point_name=name)
     if threads is None:
-        nthreads = _available_cores() if _thread_safe(objective) else 1
+        nthreads = _available_cores() if objective.parallel_safe else 1
     else:
         nthreads = positive_int(threads, "threads")
-        if not _thread_safe(objective):
+        if not objective.parallel_safe:
             nthreads = 1
     return objective, nthreads
-
-
-def _thread_safe(objective):
-    """The objective's own word (``Objective.parallel_safe``), as for batches: built-ins and
-    low-level pointers; a Cython subclass with a class attribute ``thread_safe = True``."""
-    return objective.parallel_safe
 
 
 def _available_cores():

@@ -51,9 +51,10 @@ cdef class Objective:
         self.obj.has_value_with_gradient = True
         self.obj.needs_gil = False
         self.obj.eval_block = NULL
-        # a Cython subclass opts in with a class attribute thread_safe = True (its evaluate
-        # must then never take the GIL nor keep scratch state)
-        self.obj.parallel_safe = getattr(type(self), "thread_safe", False) is True
+        # a Cython subclass opts in with a class attribute parallel_safe = True (its evaluate
+        # must then never take the GIL nor keep scratch state); here, the property's own
+        # object: False
+        self.obj.parallel_safe = getattr(type(self), "parallel_safe", False) is True
         self.obj.n_starts = 0
         self.obj.start_ctx = NULL
         self.obj.own_fev = NULL
@@ -61,7 +62,10 @@ cdef class Objective:
 
     @property
     def parallel_safe(self):
-        """Whether batches and landscapes may evaluate it on several threads at once."""
+        """Whether batches and landscapes may evaluate it on several threads at once: the
+        built-ins and low-level pointers; a Cython subclass says so with a class attribute
+        ``parallel_safe = True`` (its ``evaluate`` then must never take the GIL nor keep
+        scratch state)."""
         return bool(self.obj.parallel_safe)
 
     @property

@@ -94,3 +94,19 @@ def test_stress_many_threads_mixed_work_equals_serial():
         results = list(pool.map(lambda k: (k, jobs[k]()), work))
     for k, value in results:
         np.testing.assert_array_equal(value, serial[k])
+
+
+def test_parallel_safe_is_opted_into_by_a_class_attribute():
+    """One way to say an objective may run on several threads: built-ins and low-level
+    pointers are; a subclass says so with the class attribute ``parallel_safe = True``."""
+    from gdfast._objective import Objective
+
+    class Opted(Objective):
+        parallel_safe = True
+
+    class Plain(Objective):
+        pass
+
+    assert Opted().parallel_safe is True
+    assert Plain().parallel_safe is False and Objective().parallel_safe is False
+    assert gdfast.objectives.Himmelblau().parallel_safe is True
