@@ -28,6 +28,11 @@ def X0():
     return np.random.default_rng(7).uniform(-3, 3, (37, 2))      # not a multiple of 8
 
 
+@pytest.fixture(scope="module")
+def X0_blocks():
+    return np.random.default_rng(8).uniform(-3, 3, (4500, 2))     # 3 blocks of 2,048 lanes
+
+
 def _assert_rows_equal_minimize(res, fun, X0, rows, **kw):
     for i in rows:
         r = gdfast.minimize(fun, X0[i], **kw)
@@ -61,11 +66,20 @@ CASES = [pytest.param(m, s, b, id=f"{m}-{sid}-{'bounded' if b else 'free'}")
 
 
 @pytest.mark.parametrize("method, step_rule, bounds", CASES)
-def test_every_rule_rows_equal_minimize(method, step_rule, bounds, X0):
+def test_every_rule_rows_equal_minimize(method, step_rule, bounds, X0, X0_blocks):
+    """Rows equal minimize on 2 threads; on 4,500 starts (several blocks of lanes, so that
+    the threads share them out) the runs on 1 and 5 threads equal the one on 2, every field
+    of every row."""
     kw = _settings(method, step_rule, bounds)
     fun = Himmelblau()
     res = gdfast.minimize_batch(fun, X0, threads=2, **kw)
     _assert_rows_equal_minimize(res, fun, X0, range(0, len(X0), 6), **kw)
+    res = gdfast.minimize_batch(fun, X0_blocks, threads=2, **kw)
+    _assert_rows_equal_minimize(res, fun, X0_blocks, range(0, len(X0_blocks), 997), **kw)
+    for threads in (1, 5):
+        other = gdfast.minimize_batch(fun, X0_blocks, threads=threads, **kw)
+        for key in ("x", "jac", "fun", "nit", "nfev", "njev", "status"):
+            np.testing.assert_array_equal(other[key], res[key], err_msg=f"{key}, {threads}")
 
 
 @pytest.mark.parametrize("name", list(OBJECTIVES))
