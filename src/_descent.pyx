@@ -516,12 +516,7 @@ cdef int _eval_lanes(gd_state *s, const double *X, double *F, double *G, Py_ssiz
         elif F != NULL:
             s.nfev_all += 1
         s.njev_all += 1
-        if rc != 0:
-            for i in range(L):
-                s.pend[i] = OBJECTIVE_ERROR
-                s.pend_aux[i] = rc
-            return 1
-        return 0
+        return _block_failed(s, L, rc) if rc != 0 else 0
     xl = s.lane_buf
     gl = s.lane_buf + n
     flagged = 0
@@ -549,16 +544,19 @@ cdef int _step_eval_lanes(gd_state *s, gd_step_eval_block_fn step_eval, double s
     """The block's step and evaluation in one call (gd_step_eval_block_fn; D NULL: the
     evaluation at Xn alone), counted as _eval_lanes counts a block's.  0, 1 (the objective
     returned an error code: every lane's pend is set), or -1 with an exception set."""
-    cdef Py_ssize_t i
     cdef int rc = step_eval(s.obj.ctx, L, s.n, s.ld, step, X, D, Xn, F, G, all_finite)
     s.nfev_all += F != NULL
     s.njev_all += 1
-    if rc != 0:
-        for i in range(L):
-            s.pend[i] = OBJECTIVE_ERROR
-            s.pend_aux[i] = rc
-        return 1
-    return 0
+    return _block_failed(s, L, rc) if rc != 0 else 0
+
+
+cdef inline int _block_failed(gd_state *s, Py_ssize_t L, int rc) noexcept nogil:
+    """A block evaluation's error code rc as the pending status of its L lanes: 1."""
+    cdef Py_ssize_t i
+    for i in range(L):
+        s.pend[i] = OBJECTIVE_ERROR
+        s.pend_aux[i] = rc
+    return 1
 
 
 cdef int _values_lanes(gd_state *s, const double *X, double *F, Py_ssize_t L) except -1 nogil:
