@@ -41,13 +41,14 @@ __version__ = "0.1.0"
 __all__ = ["minimize", "minimize_batch", "Descent", "scipy_method", "gradient", "check_grad",
            "OptimizeResult", "History", "Status", "objectives", "optimizers", "SGD", "Adam",
            "AdamW", "RMSprop", "Adagrad", "Fixed", "ExponentialLR", "InverseTimeLR", "StepLR",
-           "CosineLR", "Armijo", "StrongWolfe", "BarzilaiBorwein", "landscape", "plot",
+           "CosineLR", "Armijo", "StrongWolfe", "BarzilaiBorwein", "landscape", "plot", "dask",
            "__version__"]
 
 if TYPE_CHECKING:
-    from gdfast import landscape, plot
+    from gdfast import dask, landscape, plot
 
-_LAZY_SUBMODULES = ("landscape", "plot")   # plot needs matplotlib: imported on first use only
+# imported on first use only: plot needs matplotlib, dask needs Dask (when called)
+_LAZY_SUBMODULES = ("landscape", "plot", "dask")
 
 
 def __getattr__(name):

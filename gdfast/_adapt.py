@@ -4,6 +4,7 @@ import numpy as np
 from gdfast._objective import Objective, PythonObjective
 from gdfast._fdiff import FiniteDifference, METHODS
 from gdfast._lowlevel import LowLevelObjective, is_low_level
+from gdfast._portable import _Spec
 
 __all__ = ["FD_METHODS", "make_objective", "value_objective", "fd_method_name"]
 
@@ -70,6 +71,14 @@ def _base_objective(fun, n, args, jac, vectorized, point_name, n_starts):
     differences (None or a method name)."""
     if not isinstance(args, tuple):
         args = (args,)
+    if isinstance(fun, _Spec):              # SharedLibrary, NumbaCFunc: their pointers here
+        if jac is not None and not isinstance(jac, str):
+            raise TypeError(f"with fun a {type(fun).__name__}, jac must be None (its own "
+                            "gradient, else finite differences) or a finite-difference "
+                            "method name")
+        fun, own_jac, _ = fun.resolve()
+        if jac is None:
+            jac = own_jac
     if is_low_level(jac) and not is_low_level(fun):
         raise TypeError("jac is a low-level function pointer: fun must be one too")
     if n_starts > 0:

@@ -18,7 +18,7 @@ import numpy as np
 __all__ = ["KINDS", "BREAK_ENV", "Impl", "Workload", "Check", "prepare", "reference", "check",
            "select"]
 
-KINDS = ("gdfast", "C", "NumPy", "SciPy", "Numba")
+KINDS = ("gdfast", "C", "NumPy", "SciPy", "Numba", "one process")
 
 BREAK_ENV = "GDFAST_BENCH_BREAK"
 
@@ -43,15 +43,16 @@ class Impl:
     checked: bool = True
     note: str = ""
     pytest_rounds: Optional[int] = None
+    needs: tuple = ()
 
     def available(self):
-        """True when the packages this kind needs import (SciPy, Numba); C, NumPy and gdfast
-        rows are always available."""
-        if self.kind == "SciPy":
-            return _has("scipy")
-        if self.kind == "Numba":
-            return _has("numba")
-        return True
+        """True when the packages this kind needs import (SciPy, Numba), and those named in
+        ``needs`` (e.g. ``("distributed",)``); C, NumPy and gdfast rows need nothing else."""
+        if self.kind == "SciPy" and not _has("scipy"):
+            return False
+        if self.kind == "Numba" and not _has("numba"):
+            return False
+        return all(_has(m) for m in self.needs)
 
 
 @dataclass

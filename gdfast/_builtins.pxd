@@ -9,7 +9,9 @@ cdef struct builtin_data:
 
 cdef class BuiltinObjective(Objective):
     cdef builtin_data data
-    cdef object _keep      # owns the arrays behind data.a / data.b
+    cdef tuple _args       # the constructor's arguments, validated: they own the arrays
+                           # behind data.a / data.b, and pickling and equality use them
+    cdef Py_ssize_t _per_start   # the index in _args of per-start data (-1: none)
     cdef int _per_start_b(self, const double[:, ::1] rows) except -1
 
 cdef class Quadratic(BuiltinObjective):

@@ -22,6 +22,7 @@ The framework (:class:`Impl`, :class:`Workload`, :func:`check`, ``GDFAST_BENCH_B
 ``gdfast._benchframe``; its names are re-exported here.
 """
 import functools
+import uuid
 from types import SimpleNamespace
 
 import numpy as np
@@ -788,5 +789,90 @@ LANDSCAPE = Workload(
 )
 
 
+def _dask_setup(quick):
+    """10^6 starts (10^5 quick) uniform in [-5, 5]^2 (seed 2024), 1,000 steps of 0.01."""
+    m = 100_000 if quick else 1_000_000
+    return SimpleNamespace(X0=np.random.default_rng(2024).uniform(-5.0, 5.0, (m, 2)),
+                           lr=0.01, steps=1000)
+
+
+_CLUSTER: list = []
+
+
+def _local_cluster():
+    """One LocalCluster of 2 worker processes x 1 thread and its Client, started on first use
+    and closed at exit."""
+    if not _CLUSTER:
+        import atexit
+        import distributed
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=40)
+        client = distributed.Client(cluster)
+        _CLUSTER.append((cluster, client))
+        atexit.register(lambda: (client.close(), cluster.close()))
+    return _CLUSTER[0][1]
+
+
+def _dask_gdfast(results_home):
+    """The maker of gdfast.dask rows: X0 scattered over the cluster's workers in 8 chunks, 4
+    on each, then the run, with x, fun and the best start brought to this process
+    (results_home), or the best start alone."""
+    def make(p):
+        """gdfast.dask.minimize_batch on the LocalCluster, tolerances off."""
+        import dask
+        import dask.array as da
+        import gdfast
+        import gdfast.dask as gd
+        client = _local_cluster()
+        h = gdfast.objectives.Himmelblau()
+        rows = -(-p.X0.shape[0] // 8)
+        parts = [p.X0[i:i + rows] for i in range(0, p.X0.shape[0], rows)]
+        X = da.concatenate([da.from_delayed(f, part.shape, np.float64)
+                            for f, part in zip(client.scatter(parts), parts)])
+        client.run(lambda: gdfast.minimize_batch(h, p.X0[:2], max_iter=1))    # imports
+
+        def run():
+            # a new name for X0 each round, so that no task of an earlier round is reused
+            Xr = X.map_blocks(_same_block, name=f"x0-{uuid.uuid4().hex}")
+            res = gd.minimize_batch(h, Xr, lr=p.lr, max_iter=p.steps, gtol=0)
+            if results_home:
+                x, _, _ = dask.compute(res.x, res.fun, res.best)
+                return x
+            res.best.compute()
+            return SimpleNamespace(x=res.x)     # checked by computing x, outside the timing
+        return run
+    return make
+
+
+def _same_block(block):
+    """The block itself (a map_blocks that renames X0)."""
+    return block
+
+
+DASK_BATCH = Workload(
+    group="dask-batch",
+    title="multi-start on Himmelblau on a Dask LocalCluster of 2 worker processes x 1 thread: "
+          "1,000 fixed steps of 0.01 from each start, against minimize_batch(threads=2) in "
+          "one process",
+    sizes=("10^6 starts", "10^5 starts"),
+    setup=_dask_setup,
+    reference="minimize_batch(threads=2), in this process",
+    mask=_batch_mask,
+    impls=[
+        Impl("gdfast.dask, the best start only", "gdfast",
+             _dask_gdfast(False), pytest_rounds=3, needs=("distributed",)),
+        Impl("gdfast.dask, x, fun and best start brought back", "gdfast", _dask_gdfast(True),
+             pytest_rounds=3, needs=("distributed",)),
+        Impl("minimize_batch(threads=2), in this process", "one process",
+             _batch_gdfast(2), vs="gdfast.dask, x, fun and best start brought back",
+             pytest_rounds=3),
+        Impl("minimize_batch(threads=2), in this process (vs best only)", "one process",
+             _batch_gdfast(2), vs="gdfast.dask, the best start only",
+             pytest_rounds=3),
+    ],
+    pytest_file="test_bench_dask.py",
+)
+
+
 WORKLOADS = [QUADRATIC, CALL_OVERHEAD, QUADRATIC_SOLVE, FD_100, FD_1000, F10, HIMMELBLAU_BATCH,
-             HIMMELBLAU_BATCH_ADAM, LOWLEVEL, ADAM, LANDSCAPE]
+             HIMMELBLAU_BATCH_ADAM, LOWLEVEL, ADAM, LANDSCAPE, DASK_BATCH]

@@ -206,6 +206,16 @@ def plane(fun: Fun, center: ArrayLike | None = None, d1: ArrayLike | None = None
         Invalid input, named in the message: zero or parallel directions, lengths that do not
         match, a resolution below 2, groups that do not cover the vector exactly once, ...
     """
+    res = _plane_frame(center, d1, d2, directions, groups, path, span, resolution, seed)
+    objective, nthreads = _objective(fun, res.center.shape[0], "center", args, vectorized,
+                                     threads)
+    res.values = _plane_rows(objective, res, 0, len(res.betas), nthreads)
+    return res
+
+
+def _plane_frame(center, d1, d2, directions, groups, path, span, resolution, seed):
+    """plane's arguments checked, and its Plane without values (None): center, directions,
+    grid coordinates, projected path."""
     if (d1 is None) != (d2 is None):
         raise ValueError("give both d1 and d2, or neither")
     given = d1 is not None
@@ -266,15 +276,20 @@ def plane(fun: Fun, center: ArrayLike | None = None, d1: ArrayLike | None = None
                 coords[:, k] *= -1.0
     (alo, ahi), (blo, bhi) = _plane_span(span, coords)
     ra, rb = _resolution(resolution)
-    objective, nthreads = _objective(fun, c.shape[0], "center", args, vectorized, threads)
-    alphas = np.linspace(alo, ahi, ra)
-    betas = np.linspace(blo, bhi, rb)
-    coeffs = np.empty((rb, ra, 2))
+    return Plane(np.linspace(alo, ahi, ra), np.linspace(blo, bhi, rb), None, c, v1, v2,
+                 directions, traj, coords, explained)
+
+
+def _plane_rows(objective, frame, lo, hi, threads):
+    """Rows lo .. hi - 1 of a Plane's values (those of betas[lo:hi]), each point evaluated
+    alone, so that any split into rows gives the same values: (hi - lo, len(alphas))."""
+    alphas, betas = frame.alphas, frame.betas[lo:hi]
+    coeffs = np.empty((betas.shape[0], alphas.shape[0], 2))
     coeffs[:, :, 0] = alphas[None, :]
     coeffs[:, :, 1] = betas[:, None]
-    values = _evaluate(objective, c, np.stack([v1, v2]), coeffs.reshape(-1, 2), nthreads)
-    return Plane(alphas, betas, values.reshape(rb, ra), c, v1, v2, directions, traj, coords,
-                 explained)
+    values = _evaluate(objective, frame.center, np.stack([frame.d1, frame.d2]),
+                       coeffs.reshape(-1, 2), threads)
+    return values.reshape(coeffs.shape[:2])
 
 
 def grid(fun: Fun, xlim: tuple[float, float], ylim: tuple[float, float], *,

@@ -419,7 +419,8 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
         ``x`` (m, n), ``fun`` (m,), ``jac`` (m, n), ``nit``, ``nfev``, ``njev``, ``status``
         (m,) (codes as ``gdfast.Status``; a start whose f or gradient is not finite at its x0
         gets status 3 or 4 with nit 0 rather than an exception), ``success`` (m,),
-        ``error_code`` (m,), and the best start: ``best`` (its row index, or -1 when no f is
+        ``error_code`` (m,), and the best start (the least finite f, the greatest with
+        ``maximize``): ``best`` (its row index, or -1 when no f is
         finite), ``x_best``, ``fun_best``; for rules other than plain fixed-step descent
         ``state``: ``minimize``'s keys, each an array with a row per start (row i is start
         i's ``minimize`` state).
@@ -455,9 +456,10 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
     cdef const long long *codes = <const long long *>cnp.PyArray_DATA(status)
     cdef cnp.ndarray success = _empty(m, 0, cnp.NPY_BOOL)
     cdef Py_ssize_t best = -1
-    for r in range(m):              # the least finite f (NaN and inf are never best)
+    cdef double sign = -1.0 if (<Config>config).opt.rule.maximize else 1.0
+    for r in range(m):              # the least finite f, or the greatest when maximizing
         (<cnp.npy_bool *>cnp.PyArray_DATA(success))[r] = codes[r] == CONVERGED
-        if isfinite(F[r]) and (best < 0 or F[r] < F[best]):
+        if isfinite(F[r]) and (best < 0 or sign * F[r] < sign * F[best]):
             best = r
     res = OptimizeResult(
         x=x, fun=fval, jac=g, nit=nit, nfev=nfev, njev=njev, status=status,

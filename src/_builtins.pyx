@@ -332,6 +332,8 @@ cdef class BuiltinObjective(Objective):
 
     def __cinit__(self, *args, **kwargs):
         self.data.starts = NULL
+        self._args = ()
+        self._per_start = -1
         self.obj.ctx = <void *>&self.data
         self.obj.parallel_safe = True      # pure C, no scratch state
 
@@ -359,6 +361,37 @@ cdef class BuiltinObjective(Objective):
 
     def __repr__(self):
         return f"{type(self).__name__}(n={self.n})"
+
+    # ---- travelling between processes (pickle, gdfast.dask): the constructor's arguments,
+    # as validated, re-create an equal objective
+    def __reduce__(self):
+        return type(self), self._args
+
+    def __eq__(self, other):
+        if type(other) is not type(self):
+            return NotImplemented
+        cdef BuiltinObjective o = other
+        return len(o._args) == len(self._args) and all(
+            _same(a, b) for a, b in zip(self._args, o._args))
+
+    def __hash__(self):
+        return hash((type(self), tuple(np.shape(a) for a in self._args)))
+
+    def _take_starts(self, Py_ssize_t lo, Py_ssize_t hi):
+        """The objective for starts lo .. hi - 1 of a batch: its per-start data sliced to
+        those rows (gdfast.dask runs a chunk of starts), or itself when it holds none."""
+        if self.obj.n_starts == 0:
+            return self
+        args = list(self._args)
+        args[self._per_start] = args[self._per_start][lo:hi]
+        return type(self)(*args)
+
+
+cdef bint _same(a, b) except -1:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+                and a.shape == b.shape and bool(np.array_equal(a, b)))
+    return a == b
 
 
 cdef class Quadratic(BuiltinObjective):
@@ -397,7 +430,8 @@ cdef class Quadratic(BuiltinObjective):
             c = as_vector(center, "center")
             if c.shape[0] != n:
                 raise ValueError(f"center must have length {n} to match A, got {c.shape[0]}")
-        self._keep = (a, c)
+        self._args = (a, c)
+        self._per_start = 1
         cdef double[::1] av = a.reshape(-1)
         cdef double[::1] cv = c.reshape(-1)
         self.data.a = &av[0]
@@ -409,11 +443,11 @@ cdef class Quadratic(BuiltinObjective):
     @property
     def A(self):
         """The symmetric matrix used (a copy), or the diagonal for a diagonal Quadratic."""
-        return self._keep[0].copy()
+        return self._args[0].copy()
 
     @property
     def center(self):
-        return self._keep[1].copy()
+        return self._args[1].copy()
 
 
 cdef class Rosenbrock(BuiltinObjective):
@@ -422,6 +456,7 @@ cdef class Rosenbrock(BuiltinObjective):
     def __init__(self, n=2):
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
             raise ValueError(f"n must be an integer >= 2, got {n!r}")
+        self._args = (int(n),)
         self.obj.eval = _rosenbrock_eval
         self.obj.n = n
 
@@ -442,6 +477,7 @@ cdef class Rastrigin(BuiltinObjective):
     def __init__(self, n=2):
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be an integer >= 1, got {n!r}")
+        self._args = (int(n),)
         self.obj.eval = _rastrigin_eval
         self.obj.eval_block = _rastrigin_block
         self.obj.n = n
@@ -463,7 +499,8 @@ cdef class LeastSquares(BuiltinObjective):
             if bb.shape[0] != a.shape[0]:
                 raise ValueError(f"b must have length {a.shape[0]} (rows of A), got "
                                  f"{bb.shape[0]}")
-        self._keep = (a, bb)
+        self._args = (a, bb)
+        self._per_start = 1
         cdef double[:, ::1] av = a
         cdef double[::1] bv = bb.reshape(-1)
         self.data.a = &av[0, 0]
@@ -476,11 +513,11 @@ cdef class LeastSquares(BuiltinObjective):
 
     @property
     def A(self):
-        return self._keep[0].copy()
+        return self._args[0].copy()
 
     @property
     def b(self):
-        return self._keep[1].copy()
+        return self._args[1].copy()
 
 
 cdef class Logistic(BuiltinObjective):
@@ -502,7 +539,7 @@ cdef class Logistic(BuiltinObjective):
         alpha = float(alpha)
         if not (alpha >= 0.0) or alpha == np.inf:
             raise ValueError(f"alpha must be finite and >= 0, got {alpha!r}")
-        self._keep = (xx, yy)
+        self._args = (xx, yy, alpha)
         cdef double[:, ::1] xv = xx
         cdef double[::1] yv = yy
         self.data.a = &xv[0, 0]
@@ -521,11 +558,11 @@ cdef class Logistic(BuiltinObjective):
 
     @property
     def X(self):
-        return self._keep[0].copy()
+        return self._args[0].copy()
 
     @property
     def y(self):
-        return self._keep[1].copy()
+        return self._args[1].copy()
 
     @property
     def alpha(self):

@@ -97,6 +97,15 @@ def test_best_and_nonfinite_starts():
     assert list(res.success) == [True, True, False]
 
 
+@pytest.mark.parametrize("how", ["maximize", "rule"])
+def test_best_when_maximizing_is_the_greatest_f(how):
+    f = lambda x: -((x[0] - 1.0) ** 2) - x[1] ** 2           # noqa: E731  (max 0 at (1, 0))
+    X0 = np.array([[0.0, 0.0], [1.0, 0.0], [5.0, 5.0], [1.0, 0.1]])
+    kw = dict(maximize=True) if how == "maximize" else dict(method=gdfast.SGD(maximize=True))
+    res = gdfast.minimize_batch(f, X0, lr=0.1, max_iter=3, **kw)
+    assert res.best == int(np.argmax(res.fun)) == 1 and res.fun_best == res.fun.max()
+
+
 def test_exceptions_propagate():
     def f(X):
         raise KeyError("boom")
