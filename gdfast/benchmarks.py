@@ -499,7 +499,11 @@ F10 = Workload(
 # ======================================================== batch multi-start on Himmelblau
 def _batch_setup(quick):
     """10^5 starts (10^4 quick) uniform in [-5, 5]^2 (seed 2024), 1,000 steps of 0.01."""
-    m = 10_000 if quick else 100_000
+    return _himmelblau_starts(10_000 if quick else 100_000)
+
+
+def _himmelblau_starts(m):
+    """m starts uniform in [-5, 5]^2 (seed 2024), 1,000 steps of 0.01."""
     return SimpleNamespace(X0=np.random.default_rng(2024).uniform(-5.0, 5.0, (m, 2)),
                            lr=0.01, steps=1000)
 
@@ -790,10 +794,8 @@ LANDSCAPE = Workload(
 
 
 def _dask_setup(quick):
-    """10^6 starts (10^5 quick) uniform in [-5, 5]^2 (seed 2024), 1,000 steps of 0.01."""
-    m = 100_000 if quick else 1_000_000
-    return SimpleNamespace(X0=np.random.default_rng(2024).uniform(-5.0, 5.0, (m, 2)),
-                           lr=0.01, steps=1000)
+    """10^6 starts (10^5 quick), as _batch_setup's."""
+    return _himmelblau_starts(100_000 if quick else 1_000_000)
 
 
 _CLUSTER: list = []

@@ -1241,19 +1241,22 @@ cdef void _bb_lanes(gd_state *s, const double *x, const double *x_new, const dou
             s.bb_count[i] += 1
 
 
-cdef int _rule_step(gd_state *s, const gd_objective *obj, const double *x, double f,
-                    const double *g, double *x_new, double *f_new, double *g_new,
-                    Py_ssize_t *nfev, Py_ssize_t *njev) except -1 nogil:
+cdef inline int _rule_step(gd_state *s, const gd_objective *obj, const double *x, double f,
+                           const double *g, double *x_new, double *f_new, double *g_new,
+                           Py_ssize_t *nfev, Py_ssize_t *njev) except -1 nogil:
     """One step of a configured update rule and step rule for one lane (s.rs holds its
-    state; obj evaluates with its start's data): x_new (and, for the line searches, f there, and the gradient at every trial point
-    unless g_new is NULL; Wolfe's needs it).  0 ok; 1 no acceptable step; 2 + code for a C
-    objective's error code."""
+    state; obj evaluates with its start's data): x_new (and, for the line searches, f there,
+    and the gradient at every trial point unless g_new is NULL; Wolfe's needs it).  0 ok;
+    1 no acceptable step; 2 + code for a C objective's error code.  Inline: the one-lane
+    loop has no call for it."""
     cdef const gd_rule *r = &s.opt.rule
     cdef double lr, divisor, f_ref
     cdef const double *d = s.rs.d
     cdef Py_ssize_t k
     if r.step == STEP_BB1 or r.step == STEP_BB2:
         lr = s.rs.lr_bb
+    elif r.step == STEP_ARMIJO or r.step == STEP_WOLFE:    # no schedule: they start at lr
+        lr = s.opt.lr
     else:
         lr = scheduled_lr(r, &s.rs, s.opt.lr, s.rs.t)
         if r.step == STEP_EXPONENTIAL:  # the next step's rate: ExponentialLR continues it

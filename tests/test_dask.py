@@ -494,10 +494,10 @@ def test_exceptions_from_user_code_reach_the_caller():
         res.compute(scheduler="sync")
 
 
-def test_without_dask_the_error_names_the_extra():
+def test_without_dask_the_error_names_the_extra(tmp_path):
     code = ("import sys; sys.modules['dask'] = None; import gdfast.dask as gd, numpy as np\n"
             "try:\n    gd.minimize_batch(lambda x: 0.0, np.zeros((2, 2)))\n"
             "except ImportError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+                         check=True, cwd=tmp_path)       # the installed gdfast, not the tree
     assert "pip install 'gdfast[dask]'" in out.stdout
