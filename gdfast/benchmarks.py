@@ -808,7 +808,7 @@ def _local_cluster():
         import atexit
         import distributed
         cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=40)
+                                           dashboard_address=":0", silence_logs=40)
         client = distributed.Client(cluster)
         _CLUSTER.append((cluster, client))
         atexit.register(lambda: (client.close(), cluster.close()))

@@ -378,6 +378,7 @@ def _task_threads(threads):
 
 
 def _check_options(options, batch):
+    """minimize_batch's keywords only, callback and history refused."""
     names = set(inspect.signature(batch).parameters) - {"fun", "X0", "args", "threads"}
     for name in options:
         if name in _NOT_ON_DASK:
@@ -448,9 +449,7 @@ def _check_first_chunk(batch, fun, n, rows, args, state, options):
     import dask.array as da
 
     def stand_in(a):
-        if isinstance(a, da.Array):
-            return np.zeros((rows if a.shape[0] != 1 else 1,) + a.shape[1:], a.dtype)
-        return a
+        return np.zeros((rows,) + a.shape[1:], a.dtype) if isinstance(a, da.Array) else a
 
     chunk_fun = fun._take_starts(0, rows) if hasattr(fun, "_take_starts") else fun
     names = ("jac", "vectorized", "fd_step", "method", "lr", "max_iter", "gtol", "ftol",
@@ -458,9 +457,7 @@ def _check_first_chunk(batch, fun, n, rows, args, state, options):
              "clip_norm", "clip_value", "maximize")
     defaults = inspect.signature(batch).parameters
     values = {k: options.get(k, defaults[k].default) for k in names}
-    from gdfast._portable import _Spec
-    if isinstance(chunk_fun, _Spec):
-        chunk_fun.resolve()      # here too, so that a wrong path or symbol is named now
+    # (a SharedLibrary is loaded here too, so that a wrong path or symbol fails now)
     prepare_batch(chunk_fun, np.zeros((rows, n)), tuple(stand_in(a) for a in args),
                   *values.values())
     if state is not None and not isinstance(state, dict):

@@ -47,7 +47,7 @@ def assert_same(out, ref):
 def client():
     """A LocalCluster of 2 worker processes x 1 thread, and a Client the computations use."""
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=40)
+                                       dashboard_address=":0", silence_logs=40)
     c = distributed.Client(cluster)
     yield c
     c.close()
@@ -306,7 +306,7 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing():
     way. Its nanny starts a new one, the scheduler runs its lost chunks again, and every start
     has its one result, equal to the in-process run."""
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=50)
+                                       dashboard_address=":0", silence_logs=50)
     c = distributed.Client(cluster)
     try:
         X = np.random.default_rng(5).uniform(-5.0, 5.0, (16 * 40_000, 2))
@@ -341,7 +341,7 @@ def test_threads_default_to_the_workers_own(client):
     assert client.submit(gd._task_threads, 3, pure=False).result() == 3
     assert gd._task_threads(None) is None          # outside a worker: all cores
     cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                       dashboard_address=None, silence_logs=50)
+                                       dashboard_address=":0", silence_logs=50)
     with distributed.Client(cluster, set_as_default=False) as c2:
         assert c2.submit(gd._task_threads, None, pure=False).result() == 2
     cluster.close()
