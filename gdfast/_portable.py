@@ -172,8 +172,11 @@ def portable(fun, jac=None, name="fun"):
     everything else is returned as it is."""
     from gdfast._lowlevel import is_low_level
     if _is_numba_cfunc(fun):
+        if isinstance(jac, str):            # a finite-difference method: it travels as it is
+            return NumbaCFunc(fun._pyfunc, fun._sig), jac
         if jac is not None and not _is_numba_cfunc(jac):
-            raise TypeError("jac must be a Numba cfunc too when fun is one (or None)")
+            raise TypeError("jac must be a Numba cfunc too when fun is one (or None, or a "
+                            "finite-difference method name)")
         return (NumbaCFunc(fun._pyfunc, fun._sig,
                            None if jac is None else jac._pyfunc,
                            None if jac is None else jac._sig), None)

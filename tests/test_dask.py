@@ -292,6 +292,10 @@ def test_numba_cfunc_is_compiled_again_on_workers(client):
     ref = gdfast.minimize_batch(value, X0, jac=grad, lr=0.1, max_iter=30)
     out = gd.minimize_batch(value, X0, jac=grad, chunks=150, lr=0.1, max_iter=30).compute()
     assert_same(out, ref)
+    ref = gdfast.minimize_batch(value, X0[:60], jac="forward", lr=0.1, max_iter=10)
+    out = gd.minimize_batch(value, X0[:60], jac="forward", chunks=25, lr=0.1,
+                            max_iter=10).compute()
+    assert_same(out, ref)                  # the cfunc with finite differences
     spec, _ = gdfast._portable.portable(value, grad)
     assert cloudpickle.loads(cloudpickle.dumps(spec)) == spec
     # the lecture's two steps through the spec, in this process
