@@ -4,13 +4,16 @@ from gdfast._pacer cimport gd_pacer
 
 cpdef enum Status:
     RUNNING = -1          # not stopped yet (a stepper between steps)
-    CONVERGED = 0         # a tolerance test passed (gtol, xtol or ftol)
+    CONVERGED = 0         # a tolerance test passed (gtol, xtol, ftol or noise)
     MAX_ITER = 1          # max_iter iterations done
     STEP_FAILED = 2       # the step rule found no acceptable step
     NONFINITE = 3         # f or its gradient became NaN
     DIVERGED = 4          # f or its gradient overflowed to +-inf
     OBJECTIVE_ERROR = 5   # a C objective returned a non-zero error code
     MAX_FEV = 6           # max_fev function evaluations made
+    TARGET_REACHED = 7    # f reached ``target`` (f <= target; >= when maximizing)
+    PATIENCE = 8          # f did not improve by min_delta for ``patience`` iterations
+    MAX_TIME = 9          # max_time seconds passed
     CALLBACK_STOP = 99    # the callback asked to stop
 
 cpdef enum StopTest:
@@ -18,6 +21,7 @@ cpdef enum StopTest:
     BY_GTOL = 1
     BY_XTOL = 2
     BY_FTOL = 3
+    BY_NOISE = 4          # the finite-difference gradient is within its own error estimate
 
 ctypedef int (*gd_callback_fn)(void *ctx, Py_ssize_t nit, Py_ssize_t n, const double *x,
                                double f, const double *g) except -1 nogil

@@ -19,6 +19,9 @@ class Status(enum.IntEnum):
     DIVERGED = 4
     OBJECTIVE_ERROR = 5
     MAX_FEV = 6
+    TARGET_REACHED = 7
+    PATIENCE = 8
+    MAX_TIME = 9
     CALLBACK_STOP = 99
 
 class StopTest(enum.IntEnum):
@@ -26,12 +29,17 @@ class StopTest(enum.IntEnum):
     BY_GTOL = 1
     BY_XTOL = 2
     BY_FTOL = 3
+    BY_NOISE = 4
 
 MESSAGES: dict[Status, str]
 STOP_TESTS: dict[StopTest, str]
+STOP_REASONS: dict[Status, str]
+SUCCESS: frozenset[Status]
 STATE_VECTORS: tuple[str, ...]
 
 def message(status: int, stop_test: int, error_code: int) -> str: ...
+def stop_reason(status: int, stop_test: int) -> str: ...
+def stop_reasons(status: NDArray[np.int64], stop_test: NDArray[Any]) -> NDArray[np.str_]: ...
 
 def run(objective: Objective, x0: NDArray[np.float64], config: Config,
         callback: Callable[[int, NDArray[np.float64], float, NDArray[np.float64]], bool]

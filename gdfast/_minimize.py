@@ -118,8 +118,9 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
                          "choose another x0")
     res = OptimizeResult(
         x=x, fun=fun_x, jac=jac_x, nit=nit, nfev=nfev, njev=njev, status=status,
-        success=status == Status.CONVERGED,
-        message=_descent.message(status, stop_test, error_code))
+        success=status in _descent.SUCCESS,
+        message=_descent.message(status, stop_test, error_code),
+        stop_reason=_descent.stop_reason(status, stop_test))
     if state is not None:
         res.state = state
     if history:

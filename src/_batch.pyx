@@ -35,6 +35,7 @@ from gdfast._config cimport Config
 
 from gdfast._adapt import make_objective
 from gdfast._config import check_state, prepare_batch
+from gdfast._descent import SUCCESS, stop_reasons
 from gdfast._result import History, OptimizeResult
 from gdfast._validate import positive_int
 from gdfast._pacer cimport gd_control, gd_pacer_init, GD_ABORTED
@@ -458,12 +459,13 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
     cdef Py_ssize_t best = -1
     cdef double sign = -1.0 if (<Config>config).opt.rule.maximize else 1.0
     for r in range(m):              # the least finite f, or the greatest when maximizing
-        (<cnp.npy_bool *>cnp.PyArray_DATA(success))[r] = codes[r] == CONVERGED
+        (<cnp.npy_bool *>cnp.PyArray_DATA(success))[r] = codes[r] in SUCCESS
         if isfinite(F[r]) and (best < 0 or sign * F[r] < sign * F[best]):
             best = r
     res = OptimizeResult(
         x=x, fun=fval, jac=g, nit=nit, nfev=nfev, njev=njev, status=status,
-        success=success, error_code=code, best=best,
+        success=success, stop_reason=stop_reasons(status, stop_test), error_code=code,
+        best=best,
         x_best=x[best].copy() if best >= 0 else None,
         fun_best=float(fval[best]) if best >= 0 else None)
     if histories is not None:

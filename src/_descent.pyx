@@ -82,10 +82,20 @@ MESSAGES = {
               "x is the last finite iterate.",
     OBJECTIVE_ERROR: "The C objective returned an error code.",
     MAX_FEV: "Maximum number of function evaluations has been exceeded.",
+    TARGET_REACHED: "The objective reached the target value.",
+    PATIENCE: "The objective did not improve by min_delta for `patience` iterations.",
+    MAX_TIME: "The time limit max_time was reached.",
     CALLBACK_STOP: "`callback` raised `StopIteration` or returned True.",
     RUNNING: "Running.",
 }
-STOP_TESTS = {BY_GTOL: "gtol", BY_XTOL: "xtol", BY_FTOL: "ftol"}
+STOP_TESTS = {BY_GTOL: "gtol", BY_XTOL: "xtol", BY_FTOL: "ftol", BY_NOISE: "noise"}
+# result.stop_reason: the test that fired, by name (CONVERGED: the tolerance's, STOP_TESTS)
+STOP_REASONS = {MAX_ITER: "max_iter", STEP_FAILED: "step_failed", NONFINITE: "nonfinite",
+                DIVERGED: "diverged", OBJECTIVE_ERROR: "objective_error", MAX_FEV: "max_fev",
+                TARGET_REACHED: "target", PATIENCE: "patience", MAX_TIME: "max_time",
+                CALLBACK_STOP: "callback", RUNNING: "running"}
+# the statuses of a successful run (result.success)
+SUCCESS = frozenset((CONVERGED, TARGET_REACHED, PATIENCE))
 
 cdef Py_ssize_t RING = 10           # values of f kept for the nonmonotone line search
 
@@ -1336,10 +1346,26 @@ cdef int _python_callback(void *ctx, Py_ssize_t nit, Py_ssize_t n, const double 
 STATE_VECTORS = ("m", "v", "w")
 
 
+def stop_reason(int status, int stop_test):
+    """``result.stop_reason``: which test ended the run, by name ("gtol", "max_iter", ...)."""
+    if status == CONVERGED:
+        return STOP_TESTS.get(stop_test, "converged")
+    return STOP_REASONS[status]
+
+
+def stop_reasons(status, stop_test):
+    """``stop_reason`` of every start of a batch: an array of str, from (m,) status and
+    stop-test arrays."""
+    names = [stop_reason(a, b) for a, b in zip(status.tolist(), stop_test.tolist())]
+    return np.array(names, dtype="U15")
+
+
 def message(int status, int stop_test, int error_code):
     """The result message of a run that ended with ``status`` (SciPy's wording)."""
     msg = MESSAGES[status]
-    if status == CONVERGED and stop_test != BY_NONE:
+    if status == CONVERGED and stop_test == BY_NOISE:
+        msg += " (the gradient reached the noise floor of its finite differences)"
+    elif status == CONVERGED and stop_test != BY_NONE:
         msg += f" ({STOP_TESTS[stop_test]} test passed)"
     elif status == OBJECTIVE_ERROR:
         msg += f" (code {error_code})"

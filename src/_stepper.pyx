@@ -16,7 +16,7 @@ from gdfast._fdiff cimport FiniteDifference
 from gdfast._config cimport Config
 from gdfast._config import prepare
 
-from gdfast._descent import Status, message
+from gdfast._descent import SUCCESS, Status, message, stop_reason
 from gdfast._validate import MAX_COUNT as _MAX_COUNT
 
 cnp.import_array()
@@ -191,7 +191,12 @@ cdef class Descent:
 
     @property
     def success(self):
-        return self.s.status == CONVERGED
+        return self.s.status in SUCCESS
+
+    @property
+    def stop_reason(self):
+        """Which test stopped the run, by name ("gtol", "max_iter", ...); "running" before."""
+        return stop_reason(self.s.status, self.s.stop_test)
 
     @property
     def message(self):
