@@ -22,5 +22,8 @@ def minimize_batch(fun: Fun, X0: ArrayLike, args: tuple[Any, ...] = (), *,
                    bounds: Bounds = None, clip_norm: float | None = None,
                    clip_value: float | None = None,
                    maximize: bool | None = None,
-                   state: dict[str, Any] | Sequence[dict[str, Any]] | None = None
+                   state: dict[str, Any] | Sequence[dict[str, Any]] | None = None,
+                   target: float | None = None, max_time: float | None = None,
+                   patience: int | None = None, min_delta: float | None = None,
+                   keep_best: bool = False, progress: bool | dict[str, Any] = False
                    ) -> OptimizeResult: ...

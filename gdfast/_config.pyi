@@ -18,18 +18,23 @@ def configure(n: int, method: Any = "gd", lr: float | None = None, max_iter: int
               max_fev: int | None = None, callback_every: int = 1, history: bool = False,
               step_rule: Any = None, options: dict[str, Any] | None = None, bounds: Any = None,
               clip_norm: float | None = None, clip_value: float | None = None,
-              maximize: bool | None = None, state: dict[str, Any] | None = None) -> Config: ...
+              maximize: bool | None = None, state: dict[str, Any] | None = None,
+              controls: dict[str, Any] | None = None) -> Config: ...
 def prepare(fun: Any, x0: Any, args: tuple[Any, ...], jac: Any, vectorized: bool, fd_step: Any,
             method: Any, lr: float | None, max_iter: int, gtol: float, ftol: float,
             xtol: float, max_fev: int | None, callback_every: int, history: bool,
             step_rule: Any, options: dict[str, Any] | None, bounds: Any,
             clip_norm: float | None, clip_value: float | None, maximize: bool | None,
-            state: dict[str, Any] | None) -> tuple[NDArray[np.float64], Any, Config]: ...
+            state: dict[str, Any] | None, controls: dict[str, Any] | None = None
+            ) -> tuple[NDArray[np.float64], Any, Config]: ...
 def prepare_batch(fun: Any, X0: Any, args: tuple[Any, ...], jac: Any, vectorized: bool,
                   fd_step: Any, method: Any, lr: float | None, max_iter: int, gtol: float,
                   ftol: float, xtol: float, max_fev: int | None, callback_every: int,
                   history: bool, step_rule: Any, options: dict[str, Any] | None, bounds: Any,
                   clip_norm: float | None, clip_value: float | None,
-                  maximize: bool | None) -> tuple[NDArray[np.float64], Any, Any, Config]: ...
+                  maximize: bool | None, controls: dict[str, Any] | None = None
+                  ) -> tuple[NDArray[np.float64], Any, Any, Config]: ...
+CONTROLS: tuple[str, ...]
+
 def check_state(state: Any, n: int) -> dict[str, Any]: ...
 def all_finite(v: NDArray[Any]) -> bool: ...

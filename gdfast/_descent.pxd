@@ -38,11 +38,26 @@ cdef struct gd_options:
     bint record_history           # keep every iterate, value and gradient norm
     bint fused                    # fast rules may run a fused kernel (False: the general
                                   # path, which the tests hold them to)
+    bint has_target               # stop once f <= target (>= when maximizing)
+    double target
+    double max_time               # stop after so many seconds from gd_start (0: off)
+    Py_ssize_t patience           # stop after so many iterations in which f did not improve
+    double min_delta              # by more than min_delta on its best (0: off)
+    bint keep_best                # keep each lane's best iterate (x_best, f_best, nit_best)
     gd_rule rule                  # update rule, step rule, bounds, clipping
 
 ctypedef int (*gd_lanes_callback_fn)(void *ctx, void *state) except -1 nogil
 # (many lanes) called every callback_every iterations with the gd_state: it may set the pend of
 # running lanes to CALLBACK_STOP to stop them; returns 0, 1 to stop every lane, -1 on exception.
+
+# A compiled callback (Numba cfunc, ctypes, LowLevelCallable): called inside the nogil loop
+# with one lane's iterate; nonzero stops that lane (status CALLBACK_STOP).
+ctypedef int (*gd_user_callback_fn)(int n, const double *x, double f, const double *g,
+                                    long nit, void *user_data) noexcept nogil
+
+cdef struct gd_user_callback:
+    gd_user_callback_fn fn
+    void *user_data
 
 cdef struct gd_history:
     # one start's recorded iterates (record_history): len rows of x (n each), f, gnorm
@@ -78,6 +93,9 @@ cdef struct gd_lane_out:
     int *stop_test
     int *error_code
     gd_history *hist              # NULL, or each start's history (record_history)
+    double *x_best                # NULL, or each start's best iterate (keep_best): (m, n),
+    double *f_best                # its f and its iteration (m,)
+    Py_ssize_t *nit_best
     gd_lane_state *state          # NULL, or where each start's rule state is saved
 
 cdef struct gd_state:
@@ -133,6 +151,19 @@ cdef struct gd_state:
     Py_ssize_t hist_cap
     double *buffer                # owns the blocks and the per-lane arrays
     void *ibuffer                 # owns the per-lane integer arrays
+    double *x_best                # (n, ld) each lane's best iterate (keep_best), else NULL
+    double *f_best                # (ld,) its f, the least so far (greatest when maximizing)
+    Py_ssize_t *nit_best          # (ld,) its iteration
+    Py_ssize_t *stall             # (ld,) iterations since f last improved by min_delta
+    double *plat_best             # (ld,) ReduceLROnPlateau's best f, bad iterations, cooldown
+    Py_ssize_t *plat_bad
+    Py_ssize_t *plat_cool
+    void *track                   # owns them; NULL: nothing tracked
+    bint tracking                 # keep_best, patience or ReduceLROnPlateau: _track runs
+    double deadline               # gd_clock() when max_time runs out (0: no limit)
+    gd_lanes_callback_fn progress # NULL, or called at the pacer's clock reads once the clock
+    void *progress_ctx            # passes progress_next (it sets the next); returns 0 or -1
+    double progress_next
     bint plain                    # the lecture's rule with a fixed step: the fast path
     bint fused                    # may run a fused kernel (False: the general path, for tests)
     gd_rule_state rs              # the update and step rules' state; m, v, w, d, gc (n, ld)
@@ -151,5 +182,10 @@ cdef int gd_finish(gd_state *s) except -1 nogil
 cdef int gd_run(gd_state *s) except -1 nogil
 
 
+cdef int gd_compiled_callback(void *ctx, Py_ssize_t nit, Py_ssize_t n, const double *x,
+                              double f, const double *g) except -1 nogil
+cdef int gd_compiled_lanes_callback(void *ctx, void *state) except -1 nogil
+
 cdef dict save_state(const gd_state *s)
+cdef object best_of(const gd_state *s)
 cdef int load_state(gd_state *s, dict state) except -1

@@ -43,4 +43,5 @@ def stop_reasons(status: NDArray[np.int64], stop_test: NDArray[Any]) -> NDArray[
 
 def run(objective: Objective, x0: NDArray[np.float64], config: Config,
         callback: Callable[[int, NDArray[np.float64], float, NDArray[np.float64]], bool]
-        | None = None) -> tuple[Any, ...]: ...
+        | tuple[int, int] | None = None,
+        progress: Callable[..., Any] | None = None) -> tuple[Any, ...]: ...

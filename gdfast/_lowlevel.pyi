@@ -5,9 +5,13 @@ from typing_extensions import disjoint_base
 
 from gdfast._objective import Objective
 
-__all__ = ["LowLevelObjective", "is_low_level"]
+__all__ = ["LowLevelObjective", "is_low_level", "callback_pointer"]
 
 def is_low_level(obj: object) -> bool: ...
+
+CALLBACK_SIGNATURE: str
+
+def callback_pointer(obj: object) -> tuple[int, int]: ...
 
 @disjoint_base
 class LowLevelObjective(Objective):

@@ -7,6 +7,8 @@ import numpy as np
 
 from gdfast import _descent
 from gdfast._descent import Status
+from gdfast._lowlevel import callback_pointer, is_low_level
+from gdfast._progress import progress_bar
 from gdfast._result import History, OptimizeResult
 from gdfast._typing import ArrayLike, Bounds, Fun, Jac, Method, StepRule
 from gdfast import _config
@@ -24,7 +26,10 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
              options: dict[str, Any] | None = None, bounds: Bounds = None,
              clip_norm: float | None = None, clip_value: float | None = None,
              maximize: bool | None = None,
-             state: dict[str, Any] | None = None) -> OptimizeResult:
+             state: dict[str, Any] | None = None, target: float | None = None,
+             max_time: float | None = None, patience: int | None = None,
+             min_delta: float | None = None, keep_best: bool = False,
+             progress: bool | dict[str, Any] = False) -> OptimizeResult:
     """Minimize ``fun`` by gradient descent from ``x0``: x_k = x_{k-1} - lr * grad f(x_{k-1}).
 
     Parameters
@@ -78,12 +83,35 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
         steps (unless f or its gradient stops being finite).
     max_fev : int >= 1 or None
         Stop (status 6) once this many function evaluations have been made.
-    callback : callable, optional
+    callback : callable or compiled function pointer, optional
         Called every ``callback_every`` iterations as ``callback(intermediate_result)``, an
         :class:`OptimizeResult` with fresh ``x``, ``fun``, ``jac`` and ``nit``.  (A callback
         whose first parameter is named ``xk`` gets ``callback(xk)``, SciPy's legacy form.)
         Returning True or raising ``StopIteration`` stops the run (status 99); any other
-        exception reaches the caller unchanged.
+        exception reaches the caller unchanged.  A compiled callback (Numba ``cfunc``,
+        ctypes, cffi, or ``scipy.LowLevelCallable`` carrying ``user_data``) with the signature
+        ``int cb(int n, const double *x, double f, const double *g, long nit,
+        void *user_data)`` is called inside the nogil loop instead; nonzero stops (status 99).
+    target : float, optional
+        Stop (status 7, ``stop_reason`` "target") once f <= target (>= when maximizing),
+        x0 included: NLopt's ``stopval``.
+    max_time : float > 0, optional
+        Stop (status 9, "max_time") after this many seconds from the first evaluation.  The
+        clock is read only about every millisecond (with the Ctrl-C checks), so a run stops
+        within about a millisecond (or one iteration, if longer) of the limit.
+    patience : int >= 1, optional
+        Stop (status 8, "patience") when f has not improved on its best by more than
+        ``min_delta`` (default 0) for ``patience`` iterations in a row: scikit-learn's
+        ``n_iter_no_change`` and ``tol``, Keras' ``EarlyStopping``.  Counts as success.
+    keep_best : bool
+        Keep the best iterate: ``result.x_best``, ``fun_best`` (the least f met, the greatest
+        with ``maximize``) and ``nit_best`` (its iteration), beside the last iterate ``x``.
+        A copy of x is made only when f improves.  ``target``, ``patience``, ``keep_best``
+        and ``ReduceLROnPlateau`` evaluate f at every iterate.
+    progress : bool or dict
+        Show a tqdm progress bar (the ``progress`` extra): iterations, their rate, f and the
+        gradient's max-norm, updated at most every 0.1 s.  A dict passes tqdm options
+        (``file=``, ``desc=``, ...).
     history : bool
         Record every iterate: ``result.history.x`` (nit + 1, n), ``.fun``, ``.gnorm``.
     vectorized : bool
@@ -104,15 +132,18 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
     ValueError, TypeError
         Invalid input, named in the message; also when f or its gradient is not finite at x0.
     """
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    loop_callback = adapt_callback(callback)
     x, objective, config = _config.prepare(
         fun, x0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol, ftol, xtol,
         max_fev, callback_every, history, step_rule, options, bounds, clip_norm, clip_value,
-        maximize, state)
-    (x, fun_x, jac_x, nit, nfev, njev, status, stop_test, error_code, failed_at_x0, state,
-     recorded) = _descent.run(objective, x, config,
-                              None if callback is None else _adapt_callback(callback))
+        maximize, state, controls(target, max_time, patience, min_delta, keep_best))
+    bar = progress_bar(progress, max_iter, "it", "minimize")
+    try:
+        (x, fun_x, jac_x, nit, nfev, njev, status, stop_test, error_code, failed_at_x0, state,
+         recorded, best) = _descent.run(objective, x, config, loop_callback, bar)
+    finally:
+        if bar is not None:
+            bar.close()
     if failed_at_x0 and status in (Status.NONFINITE, Status.DIVERGED):
         raise ValueError(f"fun or its gradient is not finite at x0 (f(x0) = {fun_x!r}); "
                          "choose another x0")
@@ -121,6 +152,8 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
         success=status in _descent.SUCCESS,
         message=_descent.message(status, stop_test, error_code),
         stop_reason=_descent.stop_reason(status, stop_test))
+    if best is not None:
+        res.x_best, res.fun_best, res.nit_best = best
     if state is not None:
         res.state = state
     if history:
@@ -128,8 +161,22 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
     return res
 
 
-def _adapt_callback(callback):
-    """A ``(nit, x, f, g) -> bool`` function for the loop, following SciPy's conventions."""
+def controls(target, max_time, patience, min_delta, keep_best):
+    """The stopping controls that are set, for _config (which validates them)."""
+    given = {"target": target, "max_time": max_time, "patience": patience,
+             "min_delta": min_delta, "keep_best": keep_best or None}
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def adapt_callback(callback):
+    """``callback=`` for the loop: None, a compiled callback's ``(address, user_data)``, or a
+    ``(nit, x, f, g) -> bool`` function following SciPy's conventions."""
+    if callback is None:
+        return None
+    if is_low_level(callback):
+        return callback_pointer(callback)
+    if not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     legacy = _first_parameter(callback) == "xk"
 
     def adapted(nit, x, f, g):

@@ -18,6 +18,7 @@ cdef enum StepRule:
     STEP_WOLFE = 7        # strong Wolfe line search (Nocedal & Wright, alg. 3.5 and 3.6)
     STEP_BB1 = 8          # Barzilai-Borwein s.s / s.y, with Raydan's nonmonotone line search
     STEP_BB2 = 9          # Barzilai-Borwein s.y / y.y, likewise
+    STEP_PLATEAU = 10     # torch's ReduceLROnPlateau on f: each lane's rate, cut by plateau_factor
 
 cdef struct gd_rule:
     int update                    # an UpdateRule
@@ -49,6 +50,13 @@ cdef struct gd_rule:
     Py_ssize_t max_backtracks     # Armijo / Wolfe evaluations per step at most
     double lr_min                 # BB safeguards
     double lr_max
+    double plateau_factor         # ReduceLROnPlateau (torch's names without the prefix)
+    Py_ssize_t plateau_patience
+    double plateau_threshold
+    bint plateau_rel              # threshold_mode "rel" (else "abs")
+    Py_ssize_t plateau_cooldown
+    double plateau_min_lr
+    double plateau_eps
     # constraints and clipping (0 / NULL: off)
     const double *lb
     const double *ub

@@ -19,19 +19,20 @@ Each takes ``maximize=False`` too (torch's: ascend instead).  Step rules: ``Fixe
 ``ExponentialLR(gamma)``, ``InverseTimeLR(gamma)``, ``StepLR(step_size, gamma=0.1)``,
 ``CosineLR(T_max, eta_min=0)``, ``Armijo(c1=1e-4, shrink=0.5, max_backtracks=50)``,
 ``StrongWolfe(c1=1e-4, c2=0.9, max_evals=30)``, ``BarzilaiBorwein(variant=1, lr_min=1e-10,
-lr_max=1e10)``; see ``gdfast._stepsize`` for the formulas.
+lr_max=1e10)``, ``ReduceLROnPlateau(factor=0.1, patience=10, ...)``; see ``gdfast._stepsize``
+for the formulas.
 """
 import numbers
 from typing import Any
 
 import numpy as np
 
-from gdfast._validate import (as_vector, nonneg_float, positive_float, positive_int,
-                              choice)
+from gdfast._validate import (as_vector, nonneg_float, nonneg_int, positive_float,
+                              positive_int, choice)
 
 __all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Fixed", "ExponentialLR",
            "InverseTimeLR", "StepLR", "CosineLR", "Armijo", "StrongWolfe", "BarzilaiBorwein",
-           "update_rule", "step_rule"]
+           "ReduceLROnPlateau", "update_rule", "step_rule"]
 
 
 def _unit_interval(value, name):
@@ -296,8 +297,35 @@ class BarzilaiBorwein(_Rule):
 
 
 
+class ReduceLROnPlateau(_Rule):
+    """torch's ``ReduceLROnPlateau`` on f, checked after every iteration: when f has not
+    improved on its best for more than ``patience`` iterations, the rate is multiplied by
+    ``factor`` (not below ``min_lr``; a cut smaller than ``eps`` is skipped), then
+    ``cooldown`` iterations pass before bad iterations count again.  Improving means
+    f < best (1 - threshold) ("rel") or f < best - threshold ("abs"); with ``maximize``,
+    f > best (1 + threshold) or f > best + threshold, as torch's mode "max".  Every update
+    rule takes it; each start of a batch has its own rate.  The rate starts at ``lr``; a
+    run's ``state`` carries it on (``lr_bb``), while the best and the counters start afresh.
+    """
+
+    def __init__(self, factor: float = 0.1, patience: int = 10, threshold: float = 1e-4,
+                 threshold_mode: str = "rel", cooldown: int = 0, min_lr: float = 0.0,
+                 eps: float = 1e-8) -> None:
+        self.factor = positive_float(factor, "factor")
+        if not self.factor < 1.0:
+            raise ValueError(f"factor must be in (0, 1), got {factor!r}")
+        self.patience = nonneg_int(patience, "patience")
+        self.threshold = nonneg_float(threshold, "threshold")
+        self.threshold_mode = choice(threshold_mode, "threshold_mode", ("rel", "abs"))
+        self.cooldown = nonneg_int(cooldown, "cooldown")
+        self.min_lr = nonneg_float(min_lr, "min_lr")
+        self.eps = nonneg_float(eps, "eps")
+
+
+
 STEP_RULES = {"fixed": Fixed, "armijo": Armijo, "wolfe": StrongWolfe, "bb": BarzilaiBorwein,
-              "bb1": BarzilaiBorwein, "bb2": lambda: BarzilaiBorwein(variant=2)}
+              "bb1": BarzilaiBorwein, "bb2": lambda: BarzilaiBorwein(variant=2),
+              "plateau": ReduceLROnPlateau}
 
 
 def step_rule(value):

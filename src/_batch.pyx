@@ -21,6 +21,7 @@ Design:
 from libc.stdlib cimport malloc, calloc, free
 from libc.string cimport memcpy
 from libc.math cimport isfinite
+from libc.stdint cimport uintptr_t
 
 cimport numpy as cnp
 import numpy as np
@@ -28,7 +29,9 @@ import numpy as np
 from gdfast._objective cimport Objective, gd_objective
 from gdfast._descent cimport (gd_state, gd_options, gd_lane_out, gd_lane_state, gd_history,
                               gd_state_init_lanes, gd_state_load_lanes, gd_state_free,
-                              gd_start, gd_run, CONVERGED, OBJECTIVE_ERROR, CALLBACK_STOP)
+                              gd_start, gd_run, CONVERGED, OBJECTIVE_ERROR, CALLBACK_STOP,
+                              gd_user_callback, gd_user_callback_fn,
+                              gd_compiled_lanes_callback)
 from gdfast._objective cimport fresh_vector
 from gdfast._fdiff cimport FiniteDifference
 from gdfast._config cimport Config
@@ -36,9 +39,13 @@ from gdfast._config cimport Config
 from gdfast._adapt import make_objective
 from gdfast._config import check_state, prepare_batch
 from gdfast._descent import SUCCESS, stop_reasons
+from gdfast._lowlevel import callback_pointer, is_low_level
+from gdfast._minimize import controls
+from gdfast._progress import progress_bar
 from gdfast._result import History, OptimizeResult
 from gdfast._validate import positive_int
-from gdfast._pacer cimport gd_control, gd_pacer_init, GD_ABORTED
+from gdfast._pacer cimport (gd_clock, gd_control, gd_control_init, gd_control_finished,
+                            gd_pacer_init, GD_ABORTED)
 from gdfast._parallel cimport (gd_item_fn, gd_parallel_items, gd_openmp_available,
                                gd_max_threads)
 
@@ -262,12 +269,37 @@ cdef class _LaneStates:
         return order, np.array(blocks, dtype=np.intp).reshape(-1, 2)
 
 
+cdef struct batch_progress:
+    void *bar                         # the Bar (gdfast._progress): bar(starts finished)
+    gd_control *control
+
+
+cdef int _report(void *ctx) except -1 with gil:
+    """A parallel batch's progress report, from the watcher (gd_control.report)."""
+    cdef batch_progress *p = <batch_progress *>ctx
+    (<object>p.bar)(gd_control_finished(p.control))
+    return 0
+
+
+cdef int _report_serial(void *ctx, void *state) except -1 nogil:
+    """A block's progress report at its clock reads (gd_state.progress): only where the
+    pacers run in the calling thread (a parallel run's watcher reports instead)."""
+    cdef gd_state *s = <gd_state *>state
+    cdef batch_progress *p = <batch_progress *>ctx
+    s.progress_next = s.pacer.last + 0.1
+    if p.control.pacers_check_signals:
+        _report(ctx)
+    return 0
+
+
 def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
-               callback=None, _LaneStates init=None):
+               callback=None, _LaneStates init=None, progress=None):
     """Every row of X0 through THE loop, blocks over nt workers (objectives: one per worker),
-    from each start's rule state when init is given.  Returns the
-    per-start result arrays, the histories (or None) and the final rule states (or None, for
-    plain fixed-step descent)."""
+    from each start's rule state when init is given.  ``callback``: a Python callable or a
+    compiled callback's (address, user_data); ``progress``: a Bar, told the starts finished.
+    Returns the per-start result arrays, the histories (or None), the final rule states (or
+    None, for plain fixed-step descent) and, with keep_best, each start's (x_best, fun_best,
+    nit_best) (or None)."""
     cdef Py_ssize_t m = X0.shape[0], n = X0.shape[1], w, ready = 0, B, ld, i
     cdef Objective first = objectives[0]
     cdef bint release = not first.obj.needs_gil
@@ -277,8 +309,28 @@ def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
     cdef const Py_ssize_t *rows = NULL
     cdef const Py_ssize_t *blocks = NULL
     cdef Py_ssize_t n_blocks = 0
+    cdef gd_user_callback compiled
+    cdef batch_progress report
+    cdef double deadline = 0.0
     out.hist = NULL
     out.state = NULL
+    out.x_best = NULL
+    bests = None
+    if options.opt.keep_best:
+        bests = (_empty(m, n, cnp.NPY_FLOAT64), _empty(m, 0, cnp.NPY_FLOAT64),
+                 _empty(m, 0, cnp.NPY_INTP))
+        out.x_best = <double *>cnp.PyArray_DATA(bests[0])
+        out.f_best = <double *>cnp.PyArray_DATA(bests[1])
+        out.nit_best = <Py_ssize_t *>cnp.PyArray_DATA(bests[2])
+    gd_control_init(&control)
+    if progress is not None:
+        report.bar = <void *>progress
+        report.control = &control
+        control.report = _report
+        control.report_ctx = &report
+    if type(callback) is tuple:
+        compiled.fn = <gd_user_callback_fn><uintptr_t>callback[0]
+        compiled.user_data = <void *><uintptr_t>callback[1]
     x = _empty(m, n, cnp.NPY_FLOAT64)
     jac = _empty(m, n, cnp.NPY_FLOAT64)
     fun = _empty(m, 0, cnp.NPY_FLOAT64)
@@ -323,15 +375,25 @@ def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
             gd_state_init_lanes(&states[w], &(<Objective>obj).obj, n, ld, &options.opt)
             ready += 1
             states[w].out = &out
-            if callback is not None:
+            if type(callback) is tuple:
+                states[w].lanes_callback = gd_compiled_lanes_callback
+                states[w].callback_ctx = &compiled
+            elif callback is not None:
                 states[w].lanes_callback = _lanes_callback
                 states[w].callback_ctx = <void *>callback
+            if progress is not None:
+                states[w].progress = _report_serial
+                states[w].progress_ctx = &report
             gd_pacer_init(&states[w].pacer, &control)
             if isinstance(obj, FiniteDifference):   # its stencils' Ctrl-C checks
                 gd_pacer_init(&(<FiniteDifference>obj).data.pacer, &control)
         if not states[0].plain:
             final = _LaneStates(m, n)
             out.state = &final.st
+        if options.opt.max_time > 0.0:        # from now, for every block
+            deadline = gd_clock() + options.opt.max_time
+            for w in range(nt):
+                states[w].deadline = deadline
         gd_lanes_run(states, nt, &X0[0, 0], m, B, release, &control,
                      &init.st if init is not None else NULL, rows, blocks, n_blocks)
         for i in range(m):          # as int64, the dtype of the result's integer arrays
@@ -350,8 +412,10 @@ def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
                 free(out.hist[i].f)
                 free(out.hist[i].gnorm)
             free(out.hist)
+    if progress is not None:
+        progress(m)
     return (x, fun, jac, nit, nfev, njev, status, stop_test, code, histories,
-            None if final is None else final.arrays())
+            None if final is None else final.arrays(), bests)
 
 
 cdef cnp.ndarray _empty(Py_ssize_t m, Py_ssize_t n, int typenum):
@@ -380,7 +444,8 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
                    gtol=1e-5, ftol=0.0, xtol=0.0, max_fev=None, callback=None,
                    callback_every=1, history=False, threads=None, vectorized=False,
                    fd_step=None, step_rule=None, options=None, bounds=None, clip_norm=None,
-                   clip_value=None, maximize=None, state=None):
+                   clip_value=None, maximize=None, state=None, target=None, max_time=None,
+                   patience=None, min_delta=None, keep_best=False, progress=False):
     """Run one descent per row of ``X0`` (multi-start) and return every result and the best.
 
     Parameters are those of :func:`gdfast.minimize` (``fun`` a built-in objective, a low-level
@@ -398,7 +463,17 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
         (L, n), ``fun`` (L,), ``jac`` (L, n) of the block's running starts, ``nit``, and
         ``start``, their rows of X0.  Return True (or raise StopIteration) to stop every
         start, an array of L booleans to stop those starts (status 99); any other exception
-        reaches the caller.
+        reaches the caller.  A compiled callback (see :func:`gdfast.minimize`) is called for
+        each running start with its own x, inside the nogil loop, on the worker threads (so it
+        must be thread-safe); nonzero stops that start.
+    target, max_time, patience, min_delta
+        As :func:`gdfast.minimize`, per start; ``max_time`` counts from the call for all.
+    keep_best : bool
+        Keep each start's best iterate: ``x_best_each`` (m, n), ``fun_best_each`` (m,),
+        ``nit_best_each`` (m,); the best start is then the one whose best iterate is least,
+        and ``x_best``, ``fun_best``, ``nit_best`` are that iterate's.
+    progress : bool or dict
+        A tqdm bar of the starts finished (the ``progress`` extra); see ``minimize``.
     history : bool
         Record every start's iterates: ``result.history`` is a list of m ``History`` objects
         (``x`` (nit + 1, n), ``fun``, ``gnorm``).
@@ -420,8 +495,8 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
         ``x`` (m, n), ``fun`` (m,), ``jac`` (m, n), ``nit``, ``nfev``, ``njev``, ``status``
         (m,) (codes as ``gdfast.Status``; a start whose f or gradient is not finite at its x0
         gets status 3 or 4 with nit 0 rather than an exception), ``success`` (m,),
-        ``error_code`` (m,), and the best start (the least finite f, the greatest with
-        ``maximize``): ``best`` (its row index, or -1 when no f is
+        ``stop_reason`` (m,) (str), ``error_code`` (m,), and the best start (the least finite
+        f, the greatest with ``maximize``): ``best`` (its row index, or -1 when no f is
         finite), ``x_best``, ``fun_best``; for rules other than plain fixed-step descent
         ``state``: ``minimize``'s keys, each an array with a row per start (row i is start
         i's ``minimize`` state).
@@ -429,8 +504,10 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
     X, objective, fd, config = prepare_batch(
         fun, X0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol, ftol, xtol,
         max_fev, callback_every, history, step_rule, options, bounds, clip_norm, clip_value,
-        maximize)
-    if callback is not None and not callable(callback):
+        maximize, controls(target, max_time, patience, min_delta, keep_best))
+    if is_low_level(callback):
+        callback = callback_pointer(callback)       # (address, user_data)
+    elif callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     cdef Py_ssize_t m = X.shape[0], n = X.shape[1], r
     init = None if state is None else _LaneStates.of(state, m, n, (<Config>config).opt.lr)
@@ -441,7 +518,8 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
         nt = gd_max_threads()
     else:
         nt = min(positive_int(threads, "threads"), 4096)
-    if not gd_openmp_available() or not base.obj.parallel_safe or callback is not None:
+    if (not gd_openmp_available() or not base.obj.parallel_safe
+            or (callback is not None and type(callback) is not tuple)):
         nt = 1
     nt = max(1, min(nt, m))
     if fd is None:
@@ -451,9 +529,15 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
         for r in range(nt - 1):
             objectives.append(make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
                                              fd_step=fd_step, n_starts=m)[0])
-    x, fval, g, nit, nfev, njev, status, stop_test, code, histories, final = _run_lanes(
-        X, config, objectives, nt, callback, init)
-    cdef const double *F = <const double *>cnp.PyArray_DATA(fval)
+    bar = progress_bar(progress, m, "start", "minimize_batch")
+    try:
+        x, fval, g, nit, nfev, njev, status, stop_test, code, histories, final, bests = \
+            _run_lanes(X, config, objectives, nt, callback, init, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    cdef const double *F = <const double *>cnp.PyArray_DATA(
+        fval if bests is None else bests[1])
     cdef const long long *codes = <const long long *>cnp.PyArray_DATA(status)
     cdef cnp.ndarray success = _empty(m, 0, cnp.NPY_BOOL)
     cdef Py_ssize_t best = -1
@@ -466,8 +550,11 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
         x=x, fun=fval, jac=g, nit=nit, nfev=nfev, njev=njev, status=status,
         success=success, stop_reason=stop_reasons(status, stop_test), error_code=code,
         best=best,
-        x_best=x[best].copy() if best >= 0 else None,
-        fun_best=float(fval[best]) if best >= 0 else None)
+        x_best=(x if bests is None else bests[0])[best].copy() if best >= 0 else None,
+        fun_best=float(F[best]) if best >= 0 else None)
+    if bests is not None:
+        res.nit_best = int(bests[2][best]) if best >= 0 else None
+        res.x_best_each, res.fun_best_each, res.nit_best_each = bests
     if histories is not None:
         res.history = [History(*h) for h in histories]
     if final is not None:

@@ -9,7 +9,7 @@ struct onto the same defaults (``default_options``).  The common case (a named m
 options, no step rule, no bounds, a float64 x0, a built-in objective) makes no rule objects
 and no conversions: about 0.6 us for prepare.
 """
-from libc.math cimport isfinite
+from libc.math cimport isfinite, INFINITY
 from libc.string cimport memset
 from cpython.long cimport PyLong_AsLongAndOverflow
 
@@ -20,11 +20,13 @@ from gdfast._descent cimport gd_options
 from gdfast._objective cimport Objective
 from gdfast._rules cimport (gd_rule, RULE_SGD, RULE_ADAM, RULE_RMSPROP, RULE_ADAGRAD, STEP_FIXED,
                             STEP_EXPONENTIAL, STEP_INVERSE_TIME, STEP_STEP, STEP_COSINE,
-                            STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, STEP_BB1, STEP_BB2)
+                            STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, STEP_BB1, STEP_BB2,
+                            STEP_PLATEAU)
 from gdfast import optimizers as _opt
 from gdfast._adapt import make_objective
-from gdfast._validate import (MAX_COUNT, as_bounds, as_matrix, as_point, as_real_array,
-                              nonneg_float, nonneg_int, positive_float, positive_int)
+from gdfast._validate import (MAX_COUNT, _real as real, as_bounds, as_matrix, as_point,
+                              as_real_array, nonneg_float, nonneg_int, positive_float,
+                              positive_int)
 
 cnp.import_array()
 
@@ -185,6 +187,15 @@ cdef object _set_step(gd_rule *r, object value):
         r.step = STEP_BB1 if rule.variant == 1 else STEP_BB2
         r.lr_min = rule.lr_min
         r.lr_max = rule.lr_max
+    elif t is _opt.ReduceLROnPlateau:
+        r.step = STEP_PLATEAU
+        r.plateau_factor = rule.factor
+        r.plateau_patience = rule.patience
+        r.plateau_threshold = rule.threshold
+        r.plateau_rel = rule.threshold_mode == "rel"
+        r.plateau_cooldown = rule.cooldown
+        r.plateau_min_lr = rule.min_lr
+        r.plateau_eps = rule.eps
     else:
         raise TypeError(f"step_rule must be a name, one of gdfast's step rules or an array "
                         f"of rates, got {t.__name__}")
@@ -194,17 +205,50 @@ cdef object _set_step(gd_rule *r, object value):
 def configure(Py_ssize_t n, method="gd", lr=None, max_iter=10_000, gtol=1e-5, ftol=0.0,
               xtol=0.0, max_fev=None, callback_every=1, history=False, step_rule=None,
               options=None, bounds=None, clip_norm=None, clip_value=None, maximize=None,
-              state=None):
+              state=None, controls=None):
     """The Config of ``minimize``'s settings for points of length n (every check made here,
-    each error naming its argument).  ``state``: an earlier ``result.state`` to resume."""
+    each error naming its argument).  ``state``: an earlier ``result.state`` to resume;
+    ``controls``: a dict of minimize's target, max_time, patience, min_delta, keep_best."""
     return _configure(n, method, lr, max_iter, gtol, ftol, xtol, max_fev, callback_every,
                       history, step_rule, options, bounds, clip_norm, clip_value, maximize,
-                      state)
+                      state, controls)
+
+
+CONTROLS = ("target", "max_time", "patience", "min_delta", "keep_best")
+
+
+cdef int _set_controls(gd_options *o, dict controls) except -1:
+    """The stopping controls (each None or absent: off): target, max_time, patience,
+    min_delta, keep_best."""
+    cdef double d
+    unknown = set(controls) - set(CONTROLS)
+    if unknown:
+        raise TypeError(f"unknown control(s): {', '.join(sorted(unknown))}")
+    target = controls.get("target")
+    if target is not None:
+        o.has_target = True
+        o.target = real(target, "target")               # not NaN; +-inf allowed
+    max_time = controls.get("max_time")
+    if max_time is not None:
+        d = positive_float(max_time, "max_time", finite=False)    # seconds; inf: no limit
+        o.max_time = 0.0 if d == INFINITY else d
+    patience = controls.get("patience")
+    if patience is not None:
+        o.patience = _count(patience, "patience", True)
+    min_delta = controls.get("min_delta")
+    if min_delta is not None:
+        o.min_delta = _nonneg(min_delta, "min_delta")
+        if not isfinite(o.min_delta):
+            raise ValueError(f"min_delta must be finite, got {min_delta!r}")
+    keep_best = controls.get("keep_best")
+    if keep_best is not None:
+        o.keep_best = _opt._flag(keep_best, "keep_best")
+    return 0
 
 
 cdef Config _configure(Py_ssize_t n, method, lr, max_iter, gtol, ftol, xtol, max_fev,
                        callback_every, history, step_rule, options, bounds, clip_norm,
-                       clip_value, maximize, state):
+                       clip_value, maximize, state, controls):
     cdef Config c = Config.__new__(Config)
     cdef gd_options *o = &c.opt
     cdef double rule_lr
@@ -227,6 +271,8 @@ cdef Config _configure(Py_ssize_t n, method, lr, max_iter, gtol, ftol, xtol, max
     o.xtol = _nonneg(xtol, "xtol")
     o.callback_every = _count(callback_every, "callback_every", True)
     o.record_history = bool(history)
+    if controls:
+        _set_controls(o, controls)
     cdef const double[::1] v
     if o.rule.step == STEP_ARRAY:
         c._rates = steps.rates
@@ -248,7 +294,7 @@ cdef Config _configure(Py_ssize_t n, method, lr, max_iter, gtol, ftol, xtol, max
 
 def prepare(fun, x0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol, ftol, xtol,
             max_fev, callback_every, history, step_rule, options, bounds, clip_norm,
-            clip_value, maximize, state):
+            clip_value, maximize, state, controls=None):
     """Validate minimize's arguments (all of them, before any objective call) and return
     ``(x, objective, config)``: x0 as a fresh array (clipped into the bounds), the Objective
     the loop runs on (gdfast._adapt) and the Config.  minimize and the stepper both start
@@ -257,7 +303,7 @@ def prepare(fun, x0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol,
     cdef Py_ssize_t n = cnp.PyArray_DIM(x, 0)
     cdef Config config = _configure(n, method, lr, max_iter, gtol, ftol, xtol, max_fev,
                                     callback_every, history, step_rule, options, bounds,
-                                    clip_norm, clip_value, maximize, state)
+                                    clip_norm, clip_value, maximize, state, controls)
     if config._lb is not None:
         np.clip(x, config._lb, config._ub, out=x)
     if _ready(fun, n, args, jac, fd_step, 0):
@@ -269,7 +315,7 @@ def prepare(fun, x0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol,
 
 def prepare_batch(fun, X0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol, ftol,
                   xtol, max_fev, callback_every, history, step_rule, options, bounds,
-                  clip_norm, clip_value, maximize):
+                  clip_norm, clip_value, maximize, controls=None):
     """``prepare`` for minimize_batch: ``(X, objective, fd, config)``, X0 as a fresh (m, n)
     array (each row clipped into the bounds) and fd the FiniteDifference wrapper in the
     objective, or None."""
@@ -277,7 +323,7 @@ def prepare_batch(fun, X0, args, jac, vectorized, fd_step, method, lr, max_iter,
     cdef Py_ssize_t m = X.shape[0], n = X.shape[1]
     cdef Config config = _configure(n, method, lr, max_iter, gtol, ftol, xtol, max_fev,
                                     callback_every, history, step_rule, options, bounds,
-                                    clip_norm, clip_value, maximize, None)
+                                    clip_norm, clip_value, maximize, None, controls)
     if config._lb is not None:
         np.clip(X, config._lb, config._ub, out=X)
     if _ready(fun, n, args, jac, fd_step, m):

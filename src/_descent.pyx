@@ -16,9 +16,9 @@ gtol on the current gradient, max_iter, max_fev; then after the step a non-finit
 (the step is rejected, so x stays the last finite iterate), xtol on the step, ftol on the
 decrease.  A tolerance of 0 turns its test off.
 """
-from libc.math cimport fabs, fmax, isinf, isfinite, pow, sqrt
+from libc.math cimport fabs, fmax, isinf, isfinite, pow, sqrt, INFINITY
 from libc.stdlib cimport calloc, malloc, realloc, free
-from libc.stdint cimport uint64_t
+from libc.stdint cimport uint64_t, uintptr_t
 from libc.string cimport memcpy
 
 cimport numpy as cnp
@@ -27,10 +27,12 @@ import numpy as np
 from gdfast._objective cimport (Objective, gd_objective, fresh_vector, gd_eval_fn,
                                 gd_step_eval_block_fn)
 from gdfast._config cimport Config
-from gdfast._pacer cimport gd_pacer_init, gd_pacer_read, GD_ABORTED
+from gdfast._pacer cimport (gd_clock, gd_control_count, gd_pacer_init, gd_pacer_read,
+                            GD_ABORTED)
 from gdfast._rules cimport (STEP_EXPONENTIAL, gd_rule, gd_rule_state, RULE_SGD, RULE_ADAM, RULE_RMSPROP,
                             RULE_ADAGRAD, STEP_FIXED, STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE,
-                            STEP_BB1, STEP_BB2, STEP_COSINE, STEP_STEP, SCHEDULE_BLOCK)
+                            STEP_BB1, STEP_BB2, STEP_COSINE, STEP_STEP, STEP_PLATEAU,
+                            SCHEDULE_BLOCK)
 from gdfast._update cimport (update_direction, apply_step, project, projected_gradient_norm,
                              gd_fixed_step, gd_effective_gradient, gd_project)
 from gdfast._stepsize cimport scheduled_lr, schedule_block, bb_update, armijo_search, wolfe_search
@@ -98,6 +100,7 @@ STOP_REASONS = {MAX_ITER: "max_iter", STEP_FAILED: "step_failed", NONFINITE: "no
 SUCCESS = frozenset((CONVERGED, TARGET_REACHED, PATIENCE))
 
 cdef Py_ssize_t RING = 10           # values of f kept for the nonmonotone line search
+cdef double PROGRESS_SECONDS = 0.1  # between two progress reports
 
 
 # ---- (a) pointwise / small helpers ----------------------------------------------------------
@@ -178,10 +181,37 @@ cdef int gd_state_init_lanes(gd_state *s, const gd_objective *obj, Py_ssize_t n,
     # objectives whose value costs extra work skip it when no test needs it: finite
     # differences (an extra call; their gradient already turns non-finite when f does at a
     # stencil point) and Logistic without penalty (a log1p per row; its gradient is bounded)
+    s.tracking = opt.keep_best or opt.patience > 0 or opt.rule.step == STEP_PLATEAU
     s.need_f = (opt.ftol > 0.0 or opt.record_history or obj.has_value_with_gradient
                 or opt.rule.step >= STEP_ARMIJO      # line searches and BB need f
+                or s.tracking or opt.has_target      # so do the tests on f
                 or (ld > 1 and obj.eval_block != NULL))   # a block kernel gives it anyway
+    if s.tracking and _track_alloc(s) != 0:
+        gd_state_free(s)
+        with gil:
+            raise MemoryError("gdfast: cannot allocate the descent state")
     gd_pacer_init(&s.pacer, NULL)
+    return 0
+
+
+cdef int _track_alloc(gd_state *s) noexcept nogil:
+    """The tracked per-lane data (_track): x_best (keep_best), f_best, plat_best, then the
+    counters.  0, or 1 when out of memory."""
+    cdef Py_ssize_t ld = s.ld, nb = s.n * ld if s.opt.keep_best else 0
+    cdef double *d = <double *>calloc(nb + 2 * ld, sizeof(double))
+    cdef Py_ssize_t *c = <Py_ssize_t *>calloc(4 * ld, sizeof(Py_ssize_t))
+    if d == NULL or c == NULL:
+        free(d)
+        free(c)
+        return 1
+    s.track = d
+    s.x_best = d if nb > 0 else NULL
+    s.f_best = d + nb
+    s.plat_best = s.f_best + ld
+    s.nit_best = c
+    s.stall = c + ld
+    s.plat_bad = c + 2 * ld
+    s.plat_cool = c + 3 * ld
     return 0
 
 
@@ -419,11 +449,21 @@ cdef void memset_state(gd_state *s) noexcept nogil:
     s.fev_extra = NULL
     s.out = NULL
     s.live = 0                  # no lanes until gd_state_load_lanes
+    s.track = NULL
+    s.x_best = NULL
+    s.deadline = 0.0
+    s.progress = NULL
+    s.progress_ctx = NULL
+    s.progress_next = 0.0
 
 
 cdef void gd_state_free(gd_state *s) noexcept nogil:
     free(s.buffer)
     free(s.ibuffer)
+    if s.track != NULL:
+        free(s.track)
+        free(s.nit_best)
+        s.track = NULL
     free(s.hist_x)
     free(s.hist_f)
     free(s.hist_gnorm)
@@ -671,6 +711,11 @@ cdef int _retire(gd_state *s, Py_ssize_t i, bint prev_ok) except -1 nogil:
         o.status[row] = status
         o.stop_test[row] = s.pend_aux[i] if status == CONVERGED else BY_NONE
         o.error_code[row] = s.pend_aux[i] if status == OBJECTIVE_ERROR else 0
+        if o.x_best != NULL:
+            for j in range(n):
+                o.x_best[row * n + j] = s.x_best[j * ld + i]
+            o.f_best[row] = s.f_best[i]
+            o.nit_best[row] = s.nit_best[i]
         if o.state != NULL:                     # the lane's rule state, as minimize saves it
             for j in range(n):
                 o.state.m[row * n + j] = s.rs.m[j * ld + i]
@@ -681,6 +726,8 @@ cdef int _retire(gd_state *s, Py_ssize_t i, bint prev_ok) except -1 nogil:
             o.state.lr_sched[row] = s.rs.lr_sched
             o.state.k_sched[row] = s.rs.k_sched
             o.state.buf_ready[row] = s.rs.buf_ready
+        if s.pacer.control != NULL:             # a batch's progress: one more start done
+            gd_control_count(s.pacer.control, 1)
     s.status = s.pend[i]
     s.stop_test = s.pend_aux[i] if s.status == CONVERGED else BY_NONE
     s.error_code = s.pend_aux[i] if s.status == OBJECTIVE_ERROR else 0
@@ -704,6 +751,8 @@ cdef int _retire(gd_state *s, Py_ssize_t i, bint prev_ok) except -1 nogil:
         s.bb_lr[i] = s.bb_lr[last]
         s.bb_count[i] = s.bb_count[last]
         memcpy(s.bb_recent + i * RING, s.bb_recent + last * RING, RING * sizeof(double))
+        if s.tracking:
+            _track_move(s, i, last)
     s.live -= 1
     return 0
 
@@ -727,6 +776,99 @@ cdef int _retire_pending(gd_state *s, bint prev_ok) except -1 nogil:
     return 0
 
 
+# ---- tracking: the best iterate, patience and ReduceLROnPlateau, per lane ------------------
+
+cdef void _track_start(gd_state *s, Py_ssize_t L) noexcept nogil:
+    """The tracked data of lanes i < L at their starting points (f known)."""
+    cdef Py_ssize_t i, j, n = s.n, ld = s.ld
+    cdef double worst = -INFINITY if s.opt.rule.maximize else INFINITY
+    for i in range(L):
+        s.f_best[i] = s.f[i]
+        s.nit_best[i] = s.nit
+        s.stall[i] = 0
+        s.plat_best[i] = worst          # torch's: the first value is an improvement
+        s.plat_bad[i] = 0
+        s.plat_cool[i] = 0
+        if s.x_best != NULL:
+            for j in range(n):
+                s.x_best[j * ld + i] = s.x[j * ld + i]
+
+
+cdef void _track_move(gd_state *s, Py_ssize_t to, Py_ssize_t frm) noexcept nogil:
+    if s.x_best != NULL:
+        gd_lane_move(s.x_best, s.n, s.ld, to, frm)
+    s.f_best[to] = s.f_best[frm]
+    s.nit_best[to] = s.nit_best[frm]
+    s.stall[to] = s.stall[frm]
+    s.plat_best[to] = s.plat_best[frm]
+    s.plat_bad[to] = s.plat_bad[frm]
+    s.plat_cool[to] = s.plat_cool[frm]
+
+
+cdef bint _track(gd_state *s, const double *x, const double *F, Py_ssize_t L,
+                 Py_ssize_t nit) noexcept nogil:
+    """After iteration nit, at the accepted points x (n, ld) with values F, for the lanes
+    i < L: the best iterate so far (a copy only when f improves), the patience counters
+    (scikit-learn's n_iter_no_change, Keras' min_delta) and ReduceLROnPlateau.  A running lane
+    out of patience gets pend PATIENCE; returns whether one did."""
+    cdef const gd_options *o = &s.opt
+    cdef double sign = -1.0 if o.rule.maximize else 1.0, fi, best
+    cdef Py_ssize_t i, j, n = s.n, ld = s.ld
+    cdef bint stopped = False
+    for i in range(L):
+        fi = sign * F[i]
+        best = sign * s.f_best[i]
+        if o.patience > 0:
+            if fi < best - o.min_delta:
+                s.stall[i] = 0
+            else:
+                s.stall[i] += 1
+                if s.stall[i] >= o.patience and s.pend[i] == RUNNING:
+                    s.pend[i] = PATIENCE
+                    stopped = True
+        if fi < best:
+            s.f_best[i] = F[i]
+            s.nit_best[i] = nit
+            if s.x_best != NULL:
+                for j in range(n):
+                    s.x_best[j * ld + i] = x[j * ld + i]
+        if o.rule.step == STEP_PLATEAU:
+            _plateau(s, i, F[i])
+    return stopped
+
+
+cdef inline void _plateau(gd_state *s, Py_ssize_t i, double f) noexcept nogil:
+    """torch.optim.lr_scheduler.ReduceLROnPlateau.step(f) for lane i, whose rate is
+    s.rs.lr_bb (one lane) or s.bb_lr[i] (the rate the general kernel steps with)."""
+    cdef const gd_rule *r = &s.opt.rule
+    cdef double best = s.plat_best[i], lr, new_lr
+    cdef bint better
+    if r.maximize:
+        better = f > (best * (1.0 + r.plateau_threshold) if r.plateau_rel
+                      else best + r.plateau_threshold)
+    else:
+        better = f < (best * (1.0 - r.plateau_threshold) if r.plateau_rel
+                      else best - r.plateau_threshold)
+    if better:
+        s.plat_best[i] = f
+        s.plat_bad[i] = 0
+    else:
+        s.plat_bad[i] += 1
+    if s.plat_cool[i] > 0:              # bad iterations in cooldown do not count
+        s.plat_cool[i] -= 1
+        s.plat_bad[i] = 0
+    if s.plat_bad[i] > r.plateau_patience:
+        lr = s.rs.lr_bb if s.ld == 1 else s.bb_lr[i]
+        new_lr = fmax(lr * r.plateau_factor, r.plateau_min_lr)
+        if lr - new_lr > r.plateau_eps:
+            if s.ld == 1:
+                s.rs.lr_bb = new_lr
+            else:
+                s.bb_lr[i] = new_lr
+        s.plat_cool[i] = r.plateau_cooldown
+        s.plat_bad[i] = 0
+
+
 cdef int gd_start(gd_state *s) except -1 nogil:
     """Evaluate f and its gradient at the starting points.  A lane whose value is not finite
     there stops with NONFINITE or DIVERGED at nit 0 (for one lane, the Python layer turns
@@ -743,6 +885,8 @@ cdef int gd_start(gd_state *s) except -1 nogil:
         for i in range(L):
             if s.pend[i] == RUNNING and s.f[i] * 0.0 != 0.0:
                 s.pend[i] = DIVERGED if isinf(s.f[i]) else NONFINITE
+        if s.tracking:                  # what the lanes that stop here save
+            _track_start(s, L)
         _retire_pending(s, False)
         L = s.live
         if L > 0:
@@ -750,6 +894,10 @@ cdef int gd_start(gd_state *s) except -1 nogil:
     else:
         _eval_lanes(s, s.x, s.f, s.g, L, False)
     s.f_known = True
+    if s.tracking:
+        _track_start(s, L)
+    if s.opt.max_time > 0.0 and s.deadline == 0.0:      # (a batch's driver sets its own)
+        s.deadline = gd_clock() + s.opt.max_time
     _gradient_norms(s, s.x, s.g, L, s.gnorm)
     if not _finite_lanes(s, s.g, s.f, True, L, ok):
         for i in range(L):
@@ -853,6 +1001,9 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
     cdef Py_ssize_t callback_every = s.opt.callback_every
     cdef bint record_history = s.opt.record_history
     cdef bint need_gnorm = gtol > 0.0 or record_history or has_callback
+    cdef bint tracking = s.tracking
+    cdef bint has_target = s.opt.has_target
+    cdef double target = s.opt.target
     cdef const gd_rule *rule = &s.opt.rule
     cdef bint bb = rule.step == STEP_BB1 or rule.step == STEP_BB2
     # the general kernel's line searches leave f at the trial point, and its gradient too when
@@ -897,18 +1048,24 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
                 stop = CONVERGED
                 aux = BY_GTOL
                 break
+            if has_target and sign * f <= sign * target:
+                stop = TARGET_REACHED
+                break
             if nit >= max_iter:
                 stop = MAX_ITER
                 break
             if max_fev > 0 and nfev + (fev_extra[0] - fd0 if fev_extra != NULL else 0) >= max_fev:
                 stop = MAX_FEV
                 break
-        elif gtol > 0.0 or nit >= max_iter or max_fev > 0:
+        elif gtol > 0.0 or nit >= max_iter or max_fev > 0 or has_target:
             any_stop = False
             for i in range(L):
                 if gtol > 0.0 and s.gnorm[i] <= gtol:
                     s.pend[i] = CONVERGED
                     s.pend_aux[i] = BY_GTOL
+                    any_stop = True
+                elif has_target and sign * F[i] <= sign * target:
+                    s.pend[i] = TARGET_REACHED
                     any_stop = True
                 elif nit >= max_iter:
                     s.pend[i] = MAX_ITER
@@ -1054,6 +1211,13 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
         nit += 1
         done += 1
         prev_valid = True
+        if tracking:
+            if lanes is one_lane:
+                F[0] = f
+                if _track(s, x, F, 1, nit) and stop == RUNNING:
+                    stop = PATIENCE
+            elif _track(s, x, F, L, nit):
+                any_stop = True
         if lanes is one_lane:
             if record_history or has_callback:
                 F[0] = f
@@ -1094,6 +1258,22 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
         if countdown <= 0:
             rc = gd_pacer_read(&s.pacer)
             countdown = s.pacer.countdown
+            if rc == 0 and (s.deadline > 0.0 or s.progress != NULL):
+                if lanes is one_lane:
+                    F[0] = f
+                    s.gnorm[0] = gnorm
+                    s.nfev[0] = nfev + (fev_extra[0] - fd0 if fev_extra != NULL else 0)
+                _writeback(s, x, g, x_new, g_new, F, Fn, f_known, nit)
+                rc = _clock_tests(s)
+                if rc == MAX_TIME:
+                    if lanes is one_lane:
+                        stop = MAX_TIME
+                        break
+                    s.pacer.countdown = countdown
+                    s.prev_valid = prev_valid
+                    _retire_all(s, MAX_TIME, 0, prev_valid)
+                    return 0
+                rc = 0
             if rc != 0:
                 if lanes is one_lane:
                     stop = OBJECTIVE_ERROR      # GD_ABORTED; or -1: the exception is set
@@ -1132,6 +1312,17 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
             _retire(s, 0, prev_valid)
     if s.live > 0:
         s.status = RUNNING
+    return 0
+
+
+cdef int _clock_tests(gd_state *s) except -1 nogil:
+    """At a clock read of the pacer (s written back): the progress report when it is due,
+    then max_time.  MAX_TIME when the time is up, else 0; -1 with an exception set."""
+    cdef double now = s.pacer.last
+    if s.progress != NULL and now >= s.progress_next:
+        s.progress(s.progress_ctx, s)
+    if s.deadline > 0.0 and now >= s.deadline:
+        return MAX_TIME
     return 0
 
 
@@ -1263,8 +1454,8 @@ cdef inline int _rule_step(gd_state *s, const gd_objective *obj, const double *x
     cdef double lr, divisor, f_ref
     cdef const double *d = s.rs.d
     cdef Py_ssize_t k
-    if r.step == STEP_BB1 or r.step == STEP_BB2:
-        lr = s.rs.lr_bb
+    if r.step == STEP_BB1 or r.step == STEP_BB2 or r.step == STEP_PLATEAU:
+        lr = s.rs.lr_bb                 # the lane's own rate
     elif r.step == STEP_ARMIJO or r.step == STEP_WOLFE:    # no schedule: they start at lr
         lr = s.opt.lr
     else:
@@ -1335,6 +1526,27 @@ cdef int gd_finish(gd_state *s) except -1 nogil:
 
 # ---- (c) the Python driver ------------------------------------------------------------------
 
+cdef int gd_compiled_callback(void *ctx, Py_ssize_t nit, Py_ssize_t n, const double *x,
+                              double f, const double *g) except -1 nogil:
+    """A gd_callback_fn over a compiled callback (ctx: its gd_user_callback): 1 stops."""
+    cdef const gd_user_callback *c = <const gd_user_callback *>ctx
+    return c.fn(<int>n, x, f, g, <long>nit, c.user_data) != 0
+
+
+cdef int gd_compiled_lanes_callback(void *ctx, void *state) except -1 nogil:
+    """A gd_lanes_callback_fn over a compiled callback: called for each running lane (its x
+    and g gathered), which stops when it returns nonzero.  0."""
+    cdef const gd_user_callback *c = <const gd_user_callback *>ctx
+    cdef gd_state *s = <gd_state *>state
+    cdef Py_ssize_t i, n = s.n
+    for i in range(s.live):
+        gd_lane_gather(s.x, n, s.ld, i, s.lane_buf)
+        gd_lane_gather(s.g, n, s.ld, i, s.lane_buf + n)
+        if c.fn(<int>n, s.lane_buf, s.f[i], s.lane_buf + n, <long>s.nit, c.user_data) != 0:
+            s.pend[i] = CALLBACK_STOP
+    return 0
+
+
 cdef int _python_callback(void *ctx, Py_ssize_t nit, Py_ssize_t n, const double *x,
                           double f, const double *g) except -1 nogil:
     with gil:
@@ -1373,15 +1585,19 @@ def message(int status, int stop_test, int error_code):
 
 
 def run(Objective objective not None, cnp.ndarray x0 not None, Config config not None,
-        callback=None):
+        callback=None, progress=None):
     """Drive one descent from x0 (not modified) with a validated configuration.
 
-    ``callback(nit, x, f, g) -> bool`` (already adapted by the Python layer; True stops).
+    ``callback(nit, x, f, g) -> bool`` (already adapted by the Python layer; True stops), or
+    a ``(address, user_data)`` pair of a compiled callback (gd_user_callback_fn).
+    ``progress(nit, f, gnorm)``: called about every 0.1 s, and at the end.
     Returns ``(x, fun, jac, nit, nfev, njev, status, stop_test, error_code, failed_at_x0,
-    state, history)``: state None for plain fixed-step descent, history None unless
-    recorded.  Exceptions from user code propagate unchanged.
+    state, history, best)``: state None for plain fixed-step descent, history None unless
+    recorded, best ``(x_best, fun_best, nit_best)`` with keep_best, else None.  Exceptions
+    from user code propagate unchanged.
     """
     cdef gd_state s
+    cdef gd_user_callback compiled
     cdef const gd_options *opt = &config.opt
     cdef const gd_objective *obj = &objective.obj
     cdef Py_ssize_t n = cnp.PyArray_DIM(x0, 0)
@@ -1394,10 +1610,18 @@ def run(Objective objective not None, cnp.ndarray x0 not None, Config config not
     try:
         if config.state is not None:
             load_state(&s, config.state)
-        if callback is not None:
+        if type(callback) is tuple:
+            compiled.fn = <gd_user_callback_fn><uintptr_t>callback[0]
+            compiled.user_data = <void *><uintptr_t>callback[1]
+            s.callback = gd_compiled_callback
+            s.callback_ctx = &compiled
+        elif callback is not None:
             s.callback = _python_callback
             s.callback_ctx = <void *>callback
             s.need_f = True
+        if progress is not None:
+            s.progress = _progress_one
+            s.progress_ctx = <void *>progress
         if release:
             with nogil:
                 gd_start(&s)
@@ -1407,13 +1631,32 @@ def run(Objective objective not None, cnp.ndarray x0 not None, Config config not
             gd_start(&s)
             failed_at_x0 = s.status != RUNNING
             gd_run(&s)
+        if progress is not None:        # the final report
+            progress(s.nit, s.f[0], s.gnorm[0])
         return (fresh_vector(n, s.x), s.f[0], fresh_vector(n, s.g), s.nit, s.nfev[0],
                 s.njev[0], s.status, s.stop_test, s.error_code, failed_at_x0,
                 None if s.plain else save_state(&s),
                 (_copy_rows(s.hist_x, s.hist_len, n), _copy_rows(s.hist_f, s.hist_len, 0),
-                 _copy_rows(s.hist_gnorm, s.hist_len, 0)) if opt.record_history else None)
+                 _copy_rows(s.hist_gnorm, s.hist_len, 0)) if opt.record_history else None,
+                best_of(&s))
     finally:
         gd_state_free(&s)
+
+
+cdef object best_of(const gd_state *s):
+    """(x_best, fun_best, nit_best) of a run of one lane that keeps its best, else None."""
+    if s.x_best == NULL:
+        return None
+    return fresh_vector(s.n, s.x_best), s.f_best[0], s.nit_best[0]
+
+
+cdef int _progress_one(void *ctx, void *state) except -1 nogil:
+    """A gd_state's progress report (one lane): ``ctx(nit, f, gnorm)``, then the next in 0.1 s."""
+    cdef gd_state *s = <gd_state *>state
+    s.progress_next = s.pacer.last + PROGRESS_SECONDS
+    with gil:
+        (<object>ctx)(s.nit, s.f[0], s.gnorm[0])
+    return 0
 
 
 cdef cnp.ndarray _copy_rows(const double *p, Py_ssize_t rows, Py_ssize_t n):

@@ -20,7 +20,7 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy
 
 from gdfast._objective cimport Objective, gd_objective
-from gdfast._pacer cimport gd_control, gd_pacer, gd_pacer_init, gd_pacer_tick
+from gdfast._pacer cimport gd_control, gd_control_init, gd_pacer, gd_pacer_init, gd_pacer_tick
 from gdfast._parallel cimport gd_item_fn, gd_parallel_items, gd_openmp_available
 
 HAVE_OPENMP = bool(gd_openmp_available())
@@ -91,6 +91,7 @@ cdef int _run_c(const gd_objective *obj, Py_ssize_t n, const double *origin, con
     cdef gd_control control
     cdef Py_ssize_t t
     cdef int rc
+    gd_control_init(&control)
     r.xs = <double *>malloc(threads * n * sizeof(double))
     r.pacers = <gd_pacer *>malloc(threads * sizeof(gd_pacer))
     if r.xs == NULL or r.pacers == NULL:

@@ -30,7 +30,7 @@ from cpython.pycapsule cimport (PyCapsule_CheckExact, PyCapsule_GetContext, PyCa
 
 from gdfast._objective cimport Objective, gd_objective
 
-__all__ = ["LowLevelObjective", "is_low_level"]
+__all__ = ["LowLevelObjective", "is_low_level", "callback_pointer"]
 
 # kinds of pointer (the C types below)
 cdef enum:
@@ -136,8 +136,8 @@ def _kind_of_source(obj):
 
 def _ctypes_signature(fp, what):
     import ctypes
-    names = {ctypes.c_double: "double", ctypes.c_int: "int", ctypes.c_void_p: "void*",
-             None: "void"}
+    names = {ctypes.c_double: "double", ctypes.c_int: "int", ctypes.c_long: "long",
+             ctypes.c_void_p: "void*", None: "void"}
 
     def name(t):
         if isinstance(t, type) and issubclass(t, ctypes._Pointer):
@@ -192,6 +192,22 @@ def _pointer_info(obj, what):
         return int(ffi.cast("uintptr_t", obj)), 0, _normalize(sig), \
             f"cffi function pointer {ctype.cname!r}"
     raise TypeError(f"{what} is not a low-level callable")
+
+
+CALLBACK_SIGNATURE = "int (int, const double *, double, const double *, long, void *)"
+
+
+def callback_pointer(obj):
+    """``(address, user_data)`` of a compiled callback (``callback=`` of minimize, Descent and
+    minimize_batch): a LowLevelCallable, ctypes, cffi or Numba cfunc pointer with the
+    signature ``int cb(int n, const double *x, double f, const double *g, long nit,
+    void *user_data)``, called inside the nogil loop; nonzero stops."""
+    address, user_data, sig, desc = _pointer_info(obj, "callback")
+    if sig != _normalize(CALLBACK_SIGNATURE):
+        raise TypeError(f"callback: a {desc} must have the signature {CALLBACK_SIGNATURE!r}")
+    if address == 0:
+        raise ValueError("callback is a NULL function pointer")
+    return address, user_data
 
 
 # ---- (c) the objective ----------------------------------------------------------------------

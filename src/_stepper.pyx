@@ -11,12 +11,13 @@ import numpy as np
 from gdfast._objective cimport Objective, gd_objective, fresh_vector
 from gdfast._descent cimport (gd_state, gd_options, gd_state_init, gd_state_free, gd_start,
                               gd_iterate, load_state, save_state, RUNNING,
-                              NONFINITE, DIVERGED, CONVERGED, OBJECTIVE_ERROR)
+                              NONFINITE, DIVERGED, CONVERGED, OBJECTIVE_ERROR, best_of)
 from gdfast._fdiff cimport FiniteDifference
 from gdfast._config cimport Config
 from gdfast._config import prepare
 
 from gdfast._descent import SUCCESS, Status, message, stop_reason
+from gdfast._minimize import controls
 from gdfast._validate import MAX_COUNT as _MAX_COUNT
 
 cnp.import_array()
@@ -47,7 +48,9 @@ cdef class Descent:
 
     Attributes: ``x`` (a fresh copy), ``fun`` f(x), ``jac`` the gradient at x, ``nit``,
     ``nfev``, ``njev``, ``status`` (``Status.RUNNING`` until a stopping test fires),
-    ``message``, ``success``.  Once stopped, ``step`` does nothing; ``reset(x0)`` starts over.
+    ``stop_reason``, ``message``, ``success``; with ``keep_best=True`` ``x_best``,
+    ``fun_best``, ``nit_best`` (None otherwise).  ``max_time`` counts from the construction
+    (or the last ``reset``).  Once stopped, ``step`` does nothing; ``reset(x0)`` starts over.
     If your objective raises during ``step``, the exception propagates and the stepper must be
     ``reset()`` before it steps again.
     """
@@ -68,11 +71,13 @@ cdef class Descent:
     def __init__(self, fun, x0, args=(), *, jac=None, method="gd", lr=None, max_iter=None,
                  gtol=1e-5, ftol=0.0, xtol=0.0, max_fev=None, vectorized=False, fd_step=None,
                  step_rule=None, options=None, bounds=None, clip_norm=None, clip_value=None,
-                 maximize=None, state=None):
+                 maximize=None, state=None, target=None, max_time=None, patience=None,
+                 min_delta=None, keep_best=False):
         x, self.objective, self.config = prepare(
             fun, x0, args, jac, vectorized, fd_step, method, lr,
             _MAX_COUNT if max_iter is None else max_iter, gtol, ftol, xtol, max_fev, 1, False,
-            step_rule, options, bounds, clip_norm, clip_value, maximize, state)
+            step_rule, options, bounds, clip_norm, clip_value, maximize, state,
+            controls(target, max_time, patience, min_delta, keep_best))
         self.fd = self.objective if isinstance(self.objective, FiniteDifference) else None
         self.n = x.shape[0]
         self._start(x)
@@ -183,6 +188,22 @@ cdef class Descent:
     @property
     def njev(self):
         return self.s.njev[0]
+
+    @property
+    def x_best(self):
+        """The best iterate so far (keep_best=True), a fresh copy; else None."""
+        best = best_of(&self.s)
+        return None if best is None else best[0]
+
+    @property
+    def fun_best(self):
+        best = best_of(&self.s)
+        return None if best is None else best[1]
+
+    @property
+    def nit_best(self):
+        best = best_of(&self.s)
+        return None if best is None else best[2]
 
     @property
     def status(self):

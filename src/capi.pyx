@@ -169,7 +169,7 @@ from gdfast._descent cimport (gd_state, gd_options, gd_lane_out, gd_state_init,
                               gd_run, RUNNING)
 from gdfast._fdiff cimport (gd_fd_data, gd_fd_view, gd_fd_spec, fd_eval, fd_gradient,
                             fd_work_size, fd_data_init, fd_start_ctx)
-from gdfast._pacer cimport gd_control, gd_pacer, gd_pacer_init
+from gdfast._pacer cimport gd_control, gd_control_init, gd_pacer, gd_pacer_init
 from gdfast._rules cimport STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, RULE_ADAM
 from gdfast._batch cimport gd_lanes_per_block, gd_lanes_ld, gd_lanes_run
 
@@ -637,7 +637,8 @@ cdef int _batch(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m, Py_ssize_t n
                     objs[w].fdobj.start_ctx = fd_start_ctx
             objs[w].user.parallel_safe = True
         B = gd_lanes_per_block(objs[0].run, m, n)
-        memset(&out, 0, sizeof(gd_lane_out))    # no history, no rule states
+        memset(&out, 0, sizeof(gd_lane_out))    # no history, no rule states, no bests
+        gd_control_init(&control)
         out.x = X
         out.g = G
         out.f = F

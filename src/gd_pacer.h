@@ -32,11 +32,46 @@
 #define GD_UNUSED
 #endif
 
+/* a progress report (progress=), in the calling thread: takes the GIL itself; 0, or -1
+ * with an exception set */
+typedef int (*gd_report_fn)(void *ctx);
+
 /* shared by every pacer of one run (all threads of a batch or a landscape) */
 typedef struct gd_control {
     volatile int abort;          /* set once: every pacer of the run stops at its next read */
     int pacers_check_signals;    /* the pacers run in the calling thread: they check signals */
+    gd_report_fn report;         /* NULL, or the watcher's progress report (gd_parallel.h) */
+    void *report_ctx;
+    ptrdiff_t finished;          /* the run's finished units (starts), gd_control_count */
 } gd_control;
+
+static GD_UNUSED void gd_control_init(gd_control *c)
+{
+    c->abort = 0;
+    c->pacers_check_signals = 0;
+    c->report = NULL;
+    c->report_ctx = NULL;
+    c->finished = 0;
+}
+
+/* k more units finished, from any thread */
+static inline void gd_control_count(gd_control *c, ptrdiff_t k)
+{
+#if defined(__GNUC__)
+    __atomic_fetch_add(&c->finished, k, __ATOMIC_RELAXED);
+#else
+    c->finished += k;            /* (builds without GNU atomics run batches on one thread) */
+#endif
+}
+
+static inline ptrdiff_t gd_control_finished(gd_control *c)
+{
+#if defined(__GNUC__)
+    return __atomic_load_n(&c->finished, __ATOMIC_RELAXED);
+#else
+    return c->finished;
+#endif
+}
 
 typedef struct gd_pacer {
     ptrdiff_t every;             /* ticks between two clock reads (adapted) */

@@ -21,6 +21,7 @@
 #endif
 
 #define GD_WATCH_SECONDS 5e-4
+#define GD_REPORT_SECONDS 0.1                /* between two progress reports */
 
 /* one item: 0, -1 with an exception set (only in the calling thread), or a positive code */
 typedef int (*gd_item_fn)(void *ctx, ptrdiff_t item, int worker);
@@ -72,6 +73,7 @@ static GD_UNUSED int gd_parallel_items(gd_item_fn fn, void *ctx, ptrdiff_t n_ite
             result = gd_serial_items(fn, ctx, n_items, control);
         } else if (tid == 0) {              /* the watcher */
             struct timespec pause = {0, (long)(GD_WATCH_SECONDS * 1e9)};
+            double next_report = gd_clock() + GD_REPORT_SECONDS;
             for (;;) {
                 int done;
                 #pragma omp atomic read
@@ -82,6 +84,13 @@ static GD_UNUSED int gd_parallel_items(gd_item_fn fn, void *ctx, ptrdiff_t n_ite
                 if (!control->abort && gd_check_signals() != 0) {
                     interrupted = 1;
                     control->abort = 1;
+                }
+                if (control->report != NULL && !control->abort && gd_clock() >= next_report) {
+                    next_report = gd_clock() + GD_REPORT_SECONDS;
+                    if (control->report(control->report_ctx) != 0) {
+                        interrupted = 1;
+                        control->abort = 1;
+                    }
                 }
             }
         } else {                            /* a worker */
