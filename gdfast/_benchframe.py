@@ -18,7 +18,7 @@ import numpy as np
 __all__ = ["KINDS", "BREAK_ENV", "Impl", "Workload", "Check", "prepare", "reference", "check",
            "select"]
 
-KINDS = ("gdfast", "C", "NumPy", "SciPy", "Numba", "one process")
+KINDS = ("gdfast", "C", "NumPy", "SciPy", "Numba", "one process", "no bar")
 
 BREAK_ENV = "GDFAST_BENCH_BREAK"
 

@@ -90,12 +90,14 @@ def add_ratios(selection, rows):
                 row["ratio"] = g["median"] / row["median"]
 
 
-def progress(done, total, label, stream=sys.stderr, width=30):
-    """Draw a one-line text progress bar on ``stream``."""
-    filled = int(width * done / total) if total else width
-    text = f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label}"
-    stream.write(text[:110].ljust(110))
-    stream.flush()
+def _bar(total, err):
+    """The rows' progress bar (tqdm, the ``progress`` extra), or None without tqdm."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        print("(pip install 'gdfast[progress]' for a progress bar)", file=err)
+        return None
+    return tqdm(total=total, unit="row", file=err, dynamic_ncols=True)
 
 
 def fmt_time(t):
@@ -236,18 +238,23 @@ def run(quick=False, filter="", json_path=None, compare=None, plot_path=None,
           file=out)
     skipped = [f"{w.group}/{i.name} ({i.kind} not installed)" for w in B.WORKLOADS
                if w in [s[0] for s in selection] for i in w.impls if not i.available()]
-    rows, done = [], 0
+    rows = []
     start = time.perf_counter()
+    bar = _bar(total, err)
     for workload, impls in selection:
         problem = workload.setup(quick)
         problem.quick = quick
         for impl in impls:
-            progress(done, total, f"{workload.group}: {impl.name}", err)
+            if bar is not None:
+                bar.set_description_str(f"{workload.group}: {impl.name}")
             rows.append(run_row(workload, impl, problem, timing))
-            done += 1
+            if bar is not None:
+                bar.update(1)
         del problem
-    progress(done, total, f"done in {time.perf_counter() - start:.1f} s", err)
-    err.write("\n")
+    if bar is not None:
+        bar.set_description_str("done")
+        bar.close()
+    print(f"{total} rows done in {time.perf_counter() - start:.1f} s", file=err)
     add_ratios(selection, rows)
     info["loadavg_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     info["seconds"] = time.perf_counter() - start

@@ -120,6 +120,32 @@ QUADRATIC = Workload(
 )
 
 
+def _quadratic_progress(p):
+    """gdfast.minimize with progress=True, the tqdm bar drawn to os.devnull."""
+    import os
+    import gdfast
+    q = gdfast.objectives.Quadratic(p.a, center=p.c)
+    sink = open(os.devnull, "w")
+    return lambda: gdfast.minimize(q, p.x0, lr=p.lr, max_iter=p.iters, gtol=0,
+                                   progress={"file": sink})
+
+
+PROGRESS = Workload(
+    group="progress-overhead",
+    title="the quadratic-descent run with progress=True (a tqdm bar, to os.devnull) and "
+          "without: the bar's cost",
+    sizes=("10^7 steps", "10^6 steps"),
+    setup=_quadratic_setup,
+    reference="gdfast, no progress bar",
+    impls=[
+        Impl("gdfast, progress=True", "gdfast", _quadratic_progress, needs=("tqdm",)),
+        Impl("gdfast, no progress bar", "no bar", _quadratic_gdfast),
+    ],
+    rtol=0.0, atol=0.0,          # the bar changes nothing of the run
+    pytest_file="test_bench_progress.py",
+)
+
+
 # ---------------------------------------------------------------- the cost of one call
 CALLS = 1000
 
@@ -876,5 +902,5 @@ DASK_BATCH = Workload(
 )
 
 
-WORKLOADS = [QUADRATIC, CALL_OVERHEAD, QUADRATIC_SOLVE, FD_100, FD_1000, F10, HIMMELBLAU_BATCH,
+WORKLOADS = [QUADRATIC, PROGRESS, CALL_OVERHEAD, QUADRATIC_SOLVE, FD_100, FD_1000, F10, HIMMELBLAU_BATCH,
              HIMMELBLAU_BATCH_ADAM, LOWLEVEL, ADAM, LANDSCAPE, DASK_BATCH]

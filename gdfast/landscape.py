@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from gdfast._adapt import value_objective
+from gdfast._progress import progress_bar
 from gdfast._typing import ArrayLike, Fun, Vector
 from gdfast._validate import as_matrix, as_point, as_vector, choice, positive_int
 
@@ -119,7 +120,7 @@ class Plane:
 
 def line(fun: Fun, a: ArrayLike, b: ArrayLike, *, span: tuple[float, float] = (-0.5, 1.5),
          resolution: int = 201, args: tuple[Any, ...] = (), vectorized: bool = False,
-         threads: int | None = None) -> Line:
+         threads: int | None = None, progress: bool | dict[str, Any] = False) -> Line:
     """f on the line through a and b: ``f(a + alpha * (b - a))`` for alpha in ``span``.
 
     Parameters
@@ -135,6 +136,9 @@ def line(fun: Fun, a: ArrayLike, b: ArrayLike, *, span: tuple[float, float] = (-
         As in :func:`gdfast.minimize`; ``vectorized=True``: ``fun`` maps (m, n) to (m,).
     threads : int >= 1 or None
         Threads for thread-safe C objectives (built-ins); None: all available cores.
+    progress : bool or dict
+        A tqdm bar of the points evaluated (the ``progress`` extra); a dict passes tqdm
+        options.  The grid is then evaluated in about 100 pieces, each point as before.
 
     Returns
     -------
@@ -155,7 +159,8 @@ def line(fun: Fun, a: ArrayLike, b: ArrayLike, *, span: tuple[float, float] = (-
         raise ValueError(f"resolution must be >= 2, got {res}")
     objective, nthreads = _objective(fun, aa.shape[0], "a", args, vectorized, threads)
     alphas = np.linspace(lo, hi, res)
-    values = _evaluate(objective, aa, direction[None, :], alphas[:, None], nthreads)
+    values = _evaluate(objective, aa, direction[None, :], alphas[:, None], nthreads,
+                       progress_bar(progress, res, "point", "line"))
     return Line(alphas, values, aa, bb)
 
 
@@ -163,7 +168,7 @@ def plane(fun: Fun, center: ArrayLike | None = None, d1: ArrayLike | None = None
           d2: ArrayLike | None = None, *, directions: str | None = None, groups: Any = None,
           path: Any = None, span: Any = None, resolution: int | tuple[int, int] = 101,
           seed: int | None = None, args: tuple[Any, ...] = (), vectorized: bool = False,
-          threads: int | None = None) -> Plane:
+          threads: int | None = None, progress: bool | dict[str, Any] = False) -> Plane:
     """f on the grid ``center + alpha * d1 + beta * d2``.
 
     Parameters
@@ -191,7 +196,7 @@ def plane(fun: Fun, center: ArrayLike | None = None, d1: ArrayLike | None = None
         Grid points along alpha and along beta.
     seed : None, int or numpy Generator
         For the random directions.
-    args, vectorized, threads :
+    args, vectorized, threads, progress :
         As in :func:`line`.
 
     Returns
@@ -209,7 +214,8 @@ def plane(fun: Fun, center: ArrayLike | None = None, d1: ArrayLike | None = None
     res = _plane_frame(center, d1, d2, directions, groups, path, span, resolution, seed)
     objective, nthreads = _objective(fun, res.center.shape[0], "center", args, vectorized,
                                      threads)
-    res.values = _plane_rows(objective, res, 0, len(res.betas), nthreads)
+    bar = progress_bar(progress, len(res.betas) * len(res.alphas), "point", "plane")
+    res.values = _plane_rows(objective, res, 0, len(res.betas), nthreads, bar)
     return res
 
 
@@ -280,7 +286,7 @@ def _plane_frame(center, d1, d2, directions, groups, path, span, resolution, see
                  directions, traj, coords, explained)
 
 
-def _plane_rows(objective, frame, lo, hi, threads):
+def _plane_rows(objective, frame, lo, hi, threads, bar=None):
     """Rows lo .. hi - 1 of a Plane's values (those of betas[lo:hi]), each point evaluated
     alone, so that any split into rows gives the same values: (hi - lo, len(alphas))."""
     alphas, betas = frame.alphas, frame.betas[lo:hi]
@@ -288,20 +294,21 @@ def _plane_rows(objective, frame, lo, hi, threads):
     coeffs[:, :, 0] = alphas[None, :]
     coeffs[:, :, 1] = betas[:, None]
     values = _evaluate(objective, frame.center, np.stack([frame.d1, frame.d2]),
-                       coeffs.reshape(-1, 2), threads)
+                       coeffs.reshape(-1, 2), threads, bar)
     return values.reshape(coeffs.shape[:2])
 
 
 def grid(fun: Fun, xlim: tuple[float, float], ylim: tuple[float, float], *,
          resolution: int | tuple[int, int] = 201, path: Any = None, args: tuple[Any, ...] = (),
-         vectorized: bool = False, threads: int | None = None) -> Plane:
+         vectorized: bool = False, threads: int | None = None,
+         progress: bool | dict[str, Any] = False) -> Plane:
     """f(x, y) of a function of two variables on the box ``xlim`` x ``ylim``: a :class:`Plane`
     with center 0 and the coordinate axes as directions (``directions="axes"``), so
     ``alphas`` are the x values, ``betas`` the y values and ``path_coords`` the path itself."""
     (xlo, xhi), (ylo, yhi) = _interval(xlim, "xlim"), _interval(ylim, "ylim")
     res = plane(fun, np.zeros(2), [1.0, 0.0], [0.0, 1.0], path=path,
                 span=((xlo, xhi), (ylo, yhi)), resolution=resolution, args=args,
-                vectorized=vectorized, threads=threads)
+                vectorized=vectorized, threads=threads, progress=progress)
     res.directions = "axes"
     return res
 
@@ -376,11 +383,24 @@ def _available_cores():
         return max(1, os.cpu_count() or 1)
 
 
-def _evaluate(objective, origin, directions, coeffs, threads):
+def _evaluate(objective, origin, directions, coeffs, threads, bar=None):
+    """f at origin + coeffs @ directions; with a progress Bar, in about 100 pieces."""
     from gdfast._landscape import evaluate_affine
-    out = np.empty(coeffs.shape[0])
-    evaluate_affine(objective, origin, np.ascontiguousarray(directions),
-                    np.ascontiguousarray(coeffs, dtype=np.float64), out, threads)
+    m = coeffs.shape[0]
+    out = np.empty(m)
+    directions = np.ascontiguousarray(directions)
+    coeffs = np.ascontiguousarray(coeffs, dtype=np.float64)
+    if bar is None:
+        evaluate_affine(objective, origin, directions, coeffs, out, threads)
+        return out
+    piece = max(256 * threads, -(-m // 100))
+    try:
+        for lo in range(0, m, piece):
+            hi = min(m, lo + piece)
+            evaluate_affine(objective, origin, directions, coeffs[lo:hi], out[lo:hi], threads)
+            bar(hi)
+    finally:
+        bar.close()
     return out
 
 

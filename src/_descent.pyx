@@ -1632,7 +1632,7 @@ def run(Objective objective not None, cnp.ndarray x0 not None, Config config not
             failed_at_x0 = s.status != RUNNING
             gd_run(&s)
         if progress is not None:        # the final report
-            progress(s.nit, s.f[0], s.gnorm[0])
+            progress(s.nit, s.f[0], _gradient_norm1(&s, s.x, s.g))
         return (fresh_vector(n, s.x), s.f[0], fresh_vector(n, s.g), s.nit, s.nfev[0],
                 s.njev[0], s.status, s.stop_test, s.error_code, failed_at_x0,
                 None if s.plain else save_state(&s),
@@ -1655,7 +1655,7 @@ cdef int _progress_one(void *ctx, void *state) except -1 nogil:
     cdef gd_state *s = <gd_state *>state
     s.progress_next = s.pacer.last + PROGRESS_SECONDS
     with gil:
-        (<object>ctx)(s.nit, s.f[0], s.gnorm[0])
+        (<object>ctx)(s.nit, s.f[0], _gradient_norm1(s, s.x, s.g))
     return 0
 
 
