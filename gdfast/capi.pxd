@@ -1,7 +1,8 @@
-# gdfast public C API, versions 1 and 2: cimport it from your own Cython extension.
+# gdfast public C API, versions 1, 2 and 3: cimport it from your own Cython extension.
 #
 #     from gdfast.capi cimport gdfast_minimize_v1, gdfast_options_v1, ...
 #     from gdfast.capi cimport gdfast_options_v2, gdfast_stepper_create_v2, ...
+#     from gdfast.capi cimport gdfast_options_v3, gdfast_minimize_v3, ...
 #
 # Self-contained (no cimports), only C scalars and pointers in its signatures.  Every name is
 # versioned: a later, incompatible version adds new names (..._v2) beside these, which stay.
@@ -34,7 +35,7 @@ ctypedef struct gdfast_result_v1:
     int error_code            # your positive code, when status == GDFAST_OBJECTIVE_ERROR
 
 cdef enum:
-    GDFAST_CAPI_VERSION = 2
+    GDFAST_CAPI_VERSION = 3
     # status codes (gdfast.Status)
     GDFAST_CONVERGED = 0          # a tolerance test passed
     GDFAST_MAX_ITER = 1           # max_iter iterations done
@@ -43,6 +44,10 @@ cdef enum:
     GDFAST_DIVERGED = 4           # f or its gradient overflowed to inf (x: the last finite one)
     GDFAST_OBJECTIVE_ERROR = 5    # the objective returned a positive error code
     GDFAST_MAX_FEV = 6            # max_fev evaluations made
+    GDFAST_TARGET_REACHED = 7     # (v3) f reached options.target
+    GDFAST_PATIENCE = 8           # (v3) f did not improve by min_delta for patience iterations
+    GDFAST_MAX_TIME = 9           # (v3) max_time seconds passed
+    GDFAST_CALLBACK_STOP = 99     # (v3) the callback returned nonzero
     # finite-difference methods
     GDFAST_FD_NONE = -1           # the objective computes its gradient
     GDFAST_FD_FORWARD = 0
@@ -132,6 +137,7 @@ cdef enum:
     GDFAST_STEP_WOLFE = 7
     GDFAST_STEP_BB1 = 8
     GDFAST_STEP_BB2 = 9
+    GDFAST_STEP_PLATEAU = 10          # (v3 only) ReduceLROnPlateau, options_v3.plateau_*
     GDFAST_RUNNING = -1               # a stepper between steps
 
 # Fill *options with the defaults above.  Returns 0.
@@ -166,4 +172,69 @@ cdef int gdfast_stepper_free_v2(void *stepper) except -1 nogil
 cdef int gdfast_minimize_batch_v2(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m,
                                   Py_ssize_t n, const double *X0, double *X,
                                   const gdfast_options_v2 *options, gdfast_result_v1 *results,
+                                  int threads) except -1 nogil
+
+
+# ---- version 3: stopping controls, the best iterate, ReduceLROnPlateau, compiled callbacks --
+
+# Called inside the nogil loop every callback_every iterations with the current iterate (one
+# start's, in a batch: on the worker threads, so it must be thread-safe); nonzero stops that
+# start with GDFAST_CALLBACK_STOP.  Python's callback= takes the same signature.
+ctypedef int (*gdfast_callback_v3)(int n, const double *x, double f, const double *g,
+                                   long nit, void *user_data) noexcept nogil
+
+ctypedef struct gdfast_options_v3:
+    gdfast_options_v2 v2      # every option of version 2 (its step may also be PLATEAU)
+    int has_target            # stop once f <= target (>= when maximizing)      default 0
+    double target
+    double max_time           # stop after so many seconds (0: off)             default 0
+    Py_ssize_t patience       # stop after so many iterations without improving default 0
+    double min_delta          # on the best f by more than min_delta (0: off)   default 0
+    int keep_best             # keep the best iterate (x_best / results' fun_best) default 0
+    # ReduceLROnPlateau (v2.step == GDFAST_STEP_PLATEAU), torch's names and defaults
+    double plateau_factor     # (0, 1)                                          default 0.1
+    Py_ssize_t plateau_patience   # >= 0                                        default 10
+    double plateau_threshold  # >= 0                                            default 1e-4
+    int plateau_threshold_abs # 0: threshold_mode "rel", 1: "abs"               default 0
+    Py_ssize_t plateau_cooldown   # >= 0                                        default 0
+    double plateau_min_lr     # >= 0                                            default 0
+    double plateau_eps        # >= 0                                            default 1e-8
+    gdfast_callback_v3 callback   # NULL: none                                  default NULL
+    void *callback_data       # its user_data
+    Py_ssize_t callback_every # >= 1                                            default 1
+
+ctypedef struct gdfast_result_v3:
+    double fun                # f at the returned x
+    Py_ssize_t nit
+    Py_ssize_t nfev
+    Py_ssize_t njev
+    int status                # a GDFAST_* status code
+    int error_code
+    int stop_test             # when status == GDFAST_CONVERGED: 1 gtol, 2 xtol, 3 ftol
+    double fun_best           # keep_best: the best f met, and its iteration
+    Py_ssize_t nit_best
+
+# Fill *options with the defaults above (and v2's).  Returns 0.
+cdef int gdfast_options_init_v3(gdfast_options_v3 *options) except -1 nogil
+
+# As gdfast_minimize_v2, with version 3's options; x_best: NULL, or n doubles for the best
+# iterate (options.keep_best must then be set).
+cdef int gdfast_minimize_v3(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, const double *x0,
+                            double *x, double *x_best, const gdfast_options_v3 *options,
+                            gdfast_result_v3 *result) except -1 nogil
+
+# A stepper with version 3's options: step, get, reset and free it with the _v2 entries.
+# best: its best iterate into x_best[0:n], *f_best, *nit_best (each may be NULL); a ValueError
+# unless it keeps its best (options.keep_best).
+cdef int gdfast_stepper_create_v3(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
+                                  const double *x0, const gdfast_options_v3 *options,
+                                  void **stepper) except -1 nogil
+cdef int gdfast_stepper_best_v3(void *stepper, double *x_best, double *f_best,
+                                Py_ssize_t *nit_best) except -1 nogil
+
+# As gdfast_minimize_batch_v2; X_best: NULL, or (m, n) doubles for each start's best iterate
+# (options.keep_best); max_time counts from the call for every start.
+cdef int gdfast_minimize_batch_v3(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m,
+                                  Py_ssize_t n, const double *X0, double *X, double *X_best,
+                                  const gdfast_options_v3 *options, gdfast_result_v3 *results,
                                   int threads) except -1 nogil

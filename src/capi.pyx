@@ -1,4 +1,4 @@
-"""gdfast's public C API (versions 1 and 2), for Cython extensions: ``cimport gdfast.capi``.
+"""gdfast's public C API (versions 1, 2 and 3), for Cython extensions: ``cimport gdfast.capi``.
 
 Everything is declared in ``gdfast/capi.pxd`` (installed with gdfast, self-contained): a plain
 C function-pointer objective with a ``void *`` context, options structs, a result struct,
@@ -7,7 +7,12 @@ status and rule codes, and ``except -1 nogil`` entry points.  Version 1:
 update rule, step rule, bound and clipping option through ``gdfast_options_v2``;
 ``gdfast_minimize_v2``; a stepper (``gdfast_stepper_create_v2`` / ``_step_v2`` / ``_get_v2`` /
 ``_reset_v2`` / ``_free_v2``) that a simulation advances once per time step; and
-``gdfast_minimize_batch_v2`` over m starts with a ``void *`` context each.  All of them drive
+``gdfast_minimize_batch_v2`` over m starts with a ``void *`` context each.  Version 3
+(``gdfast_options_v3``, which holds a ``gdfast_options_v2``): a target value, a time limit,
+patience, the best iterate, ReduceLROnPlateau (``GDFAST_STEP_PLATEAU``) and a compiled callback
+called inside the loop, through ``gdfast_minimize_v3``, ``gdfast_stepper_create_v3`` (then the
+v2 stepper entries, and ``gdfast_stepper_best_v3``) and ``gdfast_minimize_batch_v3``, whose
+results (``gdfast_result_v3``) also carry the stop test and the best f.  All of them drive
 the one descent loop (the batch through ``minimize_batch``'s driver).  Names carry their
 version: a later incompatible version adds new names and keeps these.
 
@@ -31,7 +36,11 @@ Example (``consumer.pyx``; the test suite compiles and runs exactly this)::
                               gdfast_stepper_create_v2, gdfast_stepper_step_v2,
                               gdfast_stepper_get_v2, gdfast_stepper_free_v2,
                               gdfast_minimize_batch_v2, GDFAST_RULE_ADAM, GDFAST_STEP_ARMIJO,
-                              GDFAST_RUNNING, GDFAST_FD_CENTRAL, GDFAST_OBJECTIVE_ERROR)
+                              GDFAST_RUNNING, GDFAST_FD_CENTRAL, GDFAST_OBJECTIVE_ERROR,
+                              gdfast_options_v3, gdfast_result_v3, gdfast_options_init_v3,
+                              gdfast_minimize_v3, gdfast_minimize_batch_v3,
+                              gdfast_stepper_create_v3, gdfast_stepper_best_v3,
+                              GDFAST_STEP_PLATEAU)
 
     cdef struct quad_data:
         double a0
@@ -145,6 +154,64 @@ Example (``consumer.pyx``; the test suite compiles and runs exactly this)::
         gdfast_minimize_v1(c_error, NULL, 1, x, x, NULL, &res)
         return res.status == GDFAST_OBJECTIVE_ERROR, res.error_code
 
+    cdef int count_and_stop(int n, const double *x, double f, const double *g, long nit,
+                            void *user_data) noexcept nogil:
+        # a compiled callback (version 3): counts its calls, stops once f < 1e-6
+        (<long *>user_data)[0] += 1
+        return 1 if f < 1e-6 else 0
+
+    def controls(double target, bint plateau):
+        # version 3: stop at a target value, keep the best iterate, call a C callback; with
+        # plateau, lr 1 on x^2 + y^2 makes x jump to -x until ReduceLROnPlateau halves it
+        cdef quad_data d = quad_data(1.0, 1.0)
+        cdef double start[2]
+        cdef double x[2]
+        cdef double best[2]
+        cdef long calls = 0
+        cdef gdfast_options_v3 opts
+        cdef gdfast_result_v3 res
+        start[0] = 1.0
+        start[1] = -1.0
+        gdfast_options_init_v3(&opts)
+        opts.v2.lr = 1.0 if plateau else 0.1
+        opts.v2.gtol = 0.0
+        opts.keep_best = 1
+        if plateau:
+            opts.v2.step = GDFAST_STEP_PLATEAU
+            opts.plateau_factor = 0.5
+            opts.plateau_patience = 2
+        else:
+            opts.has_target = 1
+            opts.target = target
+            opts.callback = count_and_stop
+            opts.callback_data = &calls
+        with nogil:
+            gdfast_minimize_v3(quadratic, &d, 2, start, x, best, &opts, &res)
+        return res.status, res.nit, res.fun, calls, (best[0], best[1]), res.fun_best, res.nit_best
+
+    def batch_best(int m, int threads):
+        # version 3's batch: each start's best iterate, and the stop test that fired
+        cdef quad_data d = quad_data(3.0, 1.0)
+        cdef void *ctxs[16]
+        cdef double X0[32]
+        cdef double X[32]
+        cdef double B[32]
+        cdef gdfast_result_v3 res[16]
+        cdef gdfast_options_v3 opts
+        cdef int i
+        for i in range(m):
+            ctxs[i] = &d
+            X0[2 * i] = 1.0 + i
+            X0[2 * i + 1] = 1.0
+        gdfast_options_init_v3(&opts)
+        opts.v2.lr = 0.1
+        opts.v2.gtol = 1e-8
+        opts.keep_best = 1
+        with nogil:
+            gdfast_minimize_batch_v3(quadratic, ctxs, m, 2, X0, X, B, &opts, res, threads)
+        return [(res[i].status, res[i].stop_test, res[i].nit_best, (B[2 * i], B[2 * i + 1]))
+                for i in range(m)]
+
 Build it with this ``setup.py`` and run it::
 
     from Cython.Build import cythonize
@@ -157,6 +224,9 @@ Build it with this ``setup.py`` and run it::
     >>> consumer.batch(8, 2)                     # [((~0, ~0), nit, 0), ...]
     >>> consumer.gradient(3.0, 1.0, 1.0, 1.0)    # (6.0, 2.0) up to rounding
     >>> consumer.fail()                          # ValueError: raised in the consumer's callback
+    >>> consumer.controls(1e-3, False)           # (7, nit, f <= 1e-3, nit calls, best, ...)
+    >>> consumer.controls(0.0, True)             # (1, 10000, ~0, 0, best ~ (0, 0), ~0, nit)
+    >>> consumer.batch_best(4, 2)                # [(0, 1, nit_best, (~0, ~0)), ...]
 """
 from libc.math cimport isfinite, isnan
 from libc.stdlib cimport malloc, calloc, free
@@ -166,10 +236,11 @@ from gdfast._objective cimport gd_objective, gd_eval_fn
 from gdfast._config cimport default_options
 from gdfast._descent cimport (gd_state, gd_options, gd_lane_out, gd_state_init,
                               gd_state_init_lanes, gd_state_free, gd_start, gd_iterate,
-                              gd_run, RUNNING)
+                              gd_run, RUNNING, gd_user_callback, gd_user_callback_fn,
+                              gd_compiled_callback, gd_compiled_lanes_callback)
 from gdfast._fdiff cimport (gd_fd_data, gd_fd_view, gd_fd_spec, fd_eval, fd_gradient,
                             fd_work_size, fd_data_init, fd_start_ctx)
-from gdfast._pacer cimport gd_control, gd_control_init, gd_pacer, gd_pacer_init
+from gdfast._pacer cimport gd_clock, gd_control, gd_control_init, gd_pacer, gd_pacer_init
 from gdfast._rules cimport STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, RULE_ADAM
 from gdfast._batch cimport gd_lanes_per_block, gd_lanes_ld, gd_lanes_run
 
@@ -239,9 +310,10 @@ cdef inline bint _nonneg(double v) noexcept nogil:
     return v >= 0.0 and isfinite(v)
 
 
-cdef int _configure(const gdfast_options_v2 *o, Py_ssize_t n, gd_options *opt) except -1 nogil:
+cdef int _configure(const gdfast_options_v2 *o, Py_ssize_t n, gd_options *opt,
+                    int max_step=GDFAST_STEP_BB2) except -1 nogil:
     """Validate a C API configuration (ValueError naming the field) into the loop's one
-    gd_options struct."""
+    gd_options struct (max_step: the last step code of the version)."""
     cdef Py_ssize_t i
     if not (o.lr > 0.0 and isfinite(o.lr)):
         return _invalid("options.lr must be finite and > 0")
@@ -253,7 +325,7 @@ cdef int _configure(const gdfast_options_v2 *o, Py_ssize_t n, gd_options *opt) e
         return _invalid("options.fd_method must be GDFAST_FD_NONE or a GDFAST_FD_* method")
     if o.update < GDFAST_RULE_SGD or o.update > GDFAST_RULE_ADAGRAD:
         return _invalid_at("options.update: unknown update rule code {}", o.update)
-    if o.step < GDFAST_STEP_FIXED or o.step > GDFAST_STEP_BB2:
+    if o.step < GDFAST_STEP_FIXED or o.step > max_step:
         return _invalid_at("options.step: unknown step rule code {}", o.step)
     if not (_nonneg(o.momentum) and _nonneg(o.weight_decay) and _nonneg(o.eps)
             and _nonneg(o.lr_decay) and _nonneg(o.initial_accumulator_value)
@@ -291,7 +363,7 @@ cdef int _configure(const gdfast_options_v2 *o, Py_ssize_t n, gd_options *opt) e
         for i in range(n):
             if isnan(o.lb[i]) or isnan(o.ub[i]) or o.lb[i] > o.ub[i]:
                 return _invalid_at("options.lb[{0}] <= options.ub[{0}] is needed (not NaN)", i)
-    if o.maximize and o.step >= GDFAST_STEP_ARMIJO:
+    if o.maximize and GDFAST_STEP_ARMIJO <= o.step <= GDFAST_STEP_BB2:
         return _invalid("options.maximize cannot be combined with a line search")
     default_options(opt)
     opt.lr = o.lr
@@ -332,6 +404,54 @@ cdef int _configure(const gdfast_options_v2 *o, Py_ssize_t n, gd_options *opt) e
     opt.rule.ub = o.ub
     opt.rule.clip_norm = o.clip_norm
     opt.rule.clip_value = o.clip_value
+    return 0
+
+
+cdef int _configure_v3(const gdfast_options_v3 *o, Py_ssize_t n, gd_options *opt,
+                       gd_user_callback *cb) except -1 nogil:
+    """_configure, then version 3's controls and ReduceLROnPlateau; cb: its callback."""
+    _configure(&o.v2, n, opt, GDFAST_STEP_PLATEAU)
+    if o.has_target and isnan(o.target):
+        return _invalid("options.target must not be NaN")
+    if not (o.max_time >= 0.0) or o.patience < 0 or not _nonneg(o.min_delta):
+        return _invalid("options.max_time must be >= 0 (not NaN), options.patience >= 0 and "
+                        "options.min_delta finite and >= 0")
+    if not (0.0 < o.plateau_factor < 1.0) or o.plateau_patience < 0 or o.plateau_cooldown < 0:
+        return _invalid("options.plateau_factor must be in (0, 1), plateau_patience and "
+                        "plateau_cooldown >= 0")
+    if not (_nonneg(o.plateau_threshold) and _nonneg(o.plateau_min_lr)
+            and _nonneg(o.plateau_eps)):
+        return _invalid("options.plateau_threshold, plateau_min_lr and plateau_eps must be "
+                        "finite and >= 0")
+    if o.callback_every < 1:
+        return _invalid("options.callback_every must be >= 1")
+    opt.has_target = o.has_target != 0
+    opt.target = o.target
+    opt.max_time = o.max_time if isfinite(o.max_time) else 0.0
+    opt.patience = o.patience
+    opt.min_delta = o.min_delta
+    opt.keep_best = o.keep_best != 0
+    opt.callback_every = o.callback_every
+    opt.rule.plateau_factor = o.plateau_factor
+    opt.rule.plateau_patience = o.plateau_patience
+    opt.rule.plateau_threshold = o.plateau_threshold
+    opt.rule.plateau_rel = o.plateau_threshold_abs == 0
+    opt.rule.plateau_cooldown = o.plateau_cooldown
+    opt.rule.plateau_min_lr = o.plateau_min_lr
+    opt.rule.plateau_eps = o.plateau_eps
+    cb.fn = <gd_user_callback_fn>o.callback
+    cb.user_data = o.callback_data
+    return 0
+
+
+cdef int gdfast_options_init_v3(gdfast_options_v3 *o) except -1 nogil:
+    memset(o, 0, sizeof(gdfast_options_v3))
+    gdfast_options_init_v2(&o.v2)
+    o.plateau_factor = 0.1
+    o.plateau_patience = 10
+    o.plateau_threshold = 1e-4
+    o.plateau_eps = 1e-8
+    o.callback_every = 1
     return 0
 
 
@@ -403,27 +523,38 @@ cdef struct capi_stepper:
     gd_state s
     double *x0                    # the start, for reset
     bint broken                   # an exception interrupted the last call
+    gd_user_callback callback     # (v3) fn NULL: none
+
+
+cdef void _attach(capi_stepper *r) noexcept nogil:
+    """The stepper's callback onto its (new) state."""
+    if r.callback.fn != NULL:
+        r.s.callback = gd_compiled_callback
+        r.s.callback_ctx = &r.callback
 
 
 cdef int _stepper_init(capi_stepper *r, gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
-                       const double *x0, const gdfast_options_v2 *options) except -1 nogil:
-    """Validate, set up the objective and the state, evaluate at x0.  On failure everything
-    is released."""
-    cdef gd_options opt
+                       const double *x0, const gd_options *opt, int fd_method,
+                       const gd_user_callback *callback) except -1 nogil:
+    """Set up the objective and the state (opt: validated), evaluate at x0.  On failure
+    everything is released."""
     r.s.buffer = NULL                 # what gd_state_free frees, if anything fails first
     r.s.ibuffer = NULL
     r.s.hist_x = NULL
     r.s.hist_f = NULL
     r.s.hist_gnorm = NULL
+    r.s.track = NULL
     r.x0 = NULL
     r.obj.fd.work = NULL
     r.obj.fd.views = NULL
     r.broken = False
+    r.callback.fn = NULL
+    if callback != NULL:
+        r.callback = callback[0]
     if fun == NULL or x0 == NULL:
         return _invalid("fun and x0 must not be NULL")
     if n < 1:
         return _invalid("n must be >= 1")
-    _configure(options, n, &opt)
     cdef bint done = False
     try:
         r.x0 = <double *>malloc(n * sizeof(double))
@@ -431,8 +562,9 @@ cdef int _stepper_init(capi_stepper *r, gdfast_objective_v1 fun, void *ctx, Py_s
             with gil:
                 raise MemoryError()
         memcpy(r.x0, x0, n * sizeof(double))
-        _objective_init(&r.obj, fun, ctx, n, options.fd_method)
-        gd_state_init(&r.s, r.obj.run, n, x0, &opt)
+        _objective_init(&r.obj, fun, ctx, n, fd_method)
+        gd_state_init(&r.s, r.obj.run, n, x0, opt)
+        _attach(r)
         gd_start(&r.s)
         done = True
     finally:
@@ -465,11 +597,13 @@ cdef int gdfast_minimize_v2(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, co
                             double *x, const gdfast_options_v2 *options,
                             gdfast_result_v1 *result) except -1 nogil:
     cdef gdfast_options_v2 defaults
+    cdef gd_options opt
     cdef capi_stepper r
     if options == NULL:
         gdfast_options_init_v2(&defaults)
         options = &defaults
-    _stepper_init(&r, fun, ctx, n, x0, options)
+    _configure(options, n, &opt)
+    _stepper_init(&r, fun, ctx, n, x0, &opt, options.fd_method, NULL)
     try:
         gd_run(&r.s)
         memcpy(x, r.s.x, n * sizeof(double))
@@ -480,29 +614,104 @@ cdef int gdfast_minimize_v2(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, co
     return 0
 
 
+cdef int gdfast_minimize_v3(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, const double *x0,
+                            double *x, double *x_best, const gdfast_options_v3 *options,
+                            gdfast_result_v3 *result) except -1 nogil:
+    cdef gdfast_options_v3 defaults
+    cdef gd_options opt
+    cdef gd_user_callback cb
+    cdef capi_stepper r
+    if options == NULL:
+        gdfast_options_init_v3(&defaults)
+        options = &defaults
+    _configure_v3(options, n, &opt, &cb)
+    if x_best != NULL and not opt.keep_best:
+        return _invalid("x_best needs options.keep_best")
+    _stepper_init(&r, fun, ctx, n, x0, &opt, options.v2.fd_method, &cb)
+    try:
+        gd_run(&r.s)
+        memcpy(x, r.s.x, n * sizeof(double))
+        if x_best != NULL:
+            memcpy(x_best, r.s.x_best, n * sizeof(double))
+        if result != NULL:
+            _result_v3(&r.s, result)
+    finally:
+        _stepper_release(&r)
+    return 0
+
+
+cdef void _result_v3(const gd_state *s, gdfast_result_v3 *r) noexcept nogil:
+    r.fun = s.f[0]
+    r.nit = s.nit
+    r.nfev = s.nfev[0]
+    r.njev = s.njev[0]
+    r.status = s.status
+    r.error_code = s.error_code
+    r.stop_test = s.stop_test
+    r.fun_best = s.f_best[0] if s.x_best != NULL else s.f[0]
+    r.nit_best = s.nit_best[0] if s.x_best != NULL else s.nit
+
+
 cdef int gdfast_stepper_create_v2(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
                                   const double *x0, const gdfast_options_v2 *options,
                                   void **stepper) except -1 nogil:
     cdef gdfast_options_v2 defaults
-    cdef capi_stepper *r
+    cdef gd_options opt
     if stepper == NULL:
         return _invalid("stepper must not be NULL")
     stepper[0] = NULL
     if options == NULL:
         gdfast_options_init_v2(&defaults)
         options = &defaults
-    r = <capi_stepper *>calloc(1, sizeof(capi_stepper))
+    _configure(options, n, &opt)
+    return _new_stepper(fun, ctx, n, x0, &opt, options.fd_method, NULL, stepper)
+
+
+cdef int gdfast_stepper_create_v3(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
+                                  const double *x0, const gdfast_options_v3 *options,
+                                  void **stepper) except -1 nogil:
+    cdef gdfast_options_v3 defaults
+    cdef gd_options opt
+    cdef gd_user_callback cb
+    if stepper == NULL:
+        return _invalid("stepper must not be NULL")
+    stepper[0] = NULL
+    if options == NULL:
+        gdfast_options_init_v3(&defaults)
+        options = &defaults
+    _configure_v3(options, n, &opt, &cb)
+    return _new_stepper(fun, ctx, n, x0, &opt, options.v2.fd_method, &cb, stepper)
+
+
+cdef int _new_stepper(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, const double *x0,
+                      const gd_options *opt, int fd_method, const gd_user_callback *cb,
+                      void **stepper) except -1 nogil:
+    cdef capi_stepper *r = <capi_stepper *>calloc(1, sizeof(capi_stepper))
     if r == NULL:
         with gil:
             raise MemoryError()
     cdef bint done = False
     try:
-        _stepper_init(r, fun, ctx, n, x0, options)
+        _stepper_init(r, fun, ctx, n, x0, opt, fd_method, cb)
         done = True
     finally:
         if not done:
             free(r)
     stepper[0] = r
+    return 0
+
+
+cdef int gdfast_stepper_best_v3(void *stepper, double *x_best, double *f_best,
+                                Py_ssize_t *nit_best) except -1 nogil:
+    cdef capi_stepper *r = _stepper(stepper)
+    if r.s.x_best == NULL:
+        return _invalid("the stepper does not keep its best iterate (options.keep_best)")
+    if x_best != NULL:
+        memcpy(x_best, r.s.x_best, r.s.n * sizeof(double))
+    if f_best != NULL:
+        f_best[0] = r.s.f_best[0]
+    if nit_best != NULL:
+        nit_best[0] = r.s.nit_best[0]
     return 0
 
 
@@ -561,6 +770,7 @@ cdef int gdfast_stepper_reset_v2(void *stepper, const double *x0) except -1 nogi
         r.obj.fd.nfev = 0
     r.broken = True
     gd_state_init(&r.s, r.obj.run, n, r.x0, &opt)
+    _attach(r)
     gd_start(&r.s)
     r.broken = False
     return 0
@@ -596,29 +806,63 @@ cdef int gdfast_minimize_batch_v2(gdfast_objective_v1 fun, void **ctxs, Py_ssize
         options = &defaults
     _configure(options, n, &opt)
     with gil:
-        _batch(fun, ctxs, m, n, X0, X, options.fd_method, &opt, results, min(threads, m))
+        _batch(fun, ctxs, m, n, X0, X, NULL, options.fd_method, &opt, NULL, results, NULL,
+               min(threads, m))
+    return 0
+
+
+cdef int gdfast_minimize_batch_v3(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m,
+                                  Py_ssize_t n, const double *X0, double *X, double *X_best,
+                                  const gdfast_options_v3 *options, gdfast_result_v3 *results,
+                                  int threads) except -1 nogil:
+    cdef gdfast_options_v3 defaults
+    cdef gd_options opt
+    cdef gd_user_callback cb
+    if fun == NULL or X0 == NULL or X == NULL:
+        return _invalid("fun, X0 and X must not be NULL")
+    if m < 1 or n < 1:
+        return _invalid("m and n must be >= 1")
+    if threads < 1:
+        return _invalid("threads must be >= 1")
+    if options == NULL:
+        gdfast_options_init_v3(&defaults)
+        options = &defaults
+    _configure_v3(options, n, &opt, &cb)
+    if X_best != NULL and not opt.keep_best:
+        return _invalid("X_best needs options.keep_best")
+    with gil:
+        _batch(fun, ctxs, m, n, X0, X, X_best, options.v2.fd_method, &opt,
+               &cb if cb.fn != NULL else NULL, NULL, results, min(threads, m))
     return 0
 
 
 cdef int _batch(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m, Py_ssize_t n,
-                const double *X0, double *X, int fd_method, const gd_options *opt,
-                gdfast_result_v1 *results, int nt) except -1:
+                const double *X0, double *X, double *X_best, int fd_method,
+                const gd_options *opt, const gd_user_callback *cb, gdfast_result_v1 *results,
+                gdfast_result_v3 *results3, int nt) except -1:
     """The batch through minimize_batch's driver (gd_lanes_run): a capi_objective and a
-    state per worker, start i evaluated with ctxs[i]."""
+    state per worker, start i evaluated with ctxs[i]; the results as version 1's or 3's."""
     cdef capi_objective *objs = <capi_objective *>calloc(nt, sizeof(capi_objective))
     cdef gd_state *states = <gd_state *>calloc(nt, sizeof(gd_state))
     cdef double *G = <double *>malloc(m * n * sizeof(double))
     cdef double *F = <double *>malloc(m * sizeof(double))
-    cdef Py_ssize_t *counts = <Py_ssize_t *>malloc(3 * m * sizeof(Py_ssize_t))
+    cdef Py_ssize_t *counts = <Py_ssize_t *>malloc(4 * m * sizeof(Py_ssize_t))
     cdef int *codes = <int *>malloc(3 * m * sizeof(int))
+    cdef double *F_best = <double *>malloc(m * sizeof(double)) if opt.keep_best else NULL
+    cdef double *Xb = X_best
+    cdef double deadline = 0.0
     cdef Py_ssize_t w, i, B, ready = 0
     cdef gd_fd_view *views
     cdef gd_lane_out out
     cdef gd_control control
     try:
         if objs == NULL or states == NULL or G == NULL or F == NULL or counts == NULL \
-                or codes == NULL:
+                or codes == NULL or (opt.keep_best and F_best == NULL):
             raise MemoryError()
+        if opt.keep_best and Xb == NULL:          # the bests are kept, if not all returned
+            Xb = <double *>malloc(m * n * sizeof(double))
+            if Xb == NULL:
+                raise MemoryError()
         for w in range(nt):
             _objective_init(&objs[w], fun, NULL, n, fd_method)
             if ctxs != NULL:                  # start i's calls get ctxs[i]
@@ -648,10 +892,21 @@ cdef int _batch(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m, Py_ssize_t n
         out.status = codes
         out.stop_test = codes + m
         out.error_code = codes + 2 * m
+        if opt.keep_best:
+            out.x_best = Xb
+            out.f_best = F_best
+            out.nit_best = counts + 3 * m
+        if opt.max_time > 0.0:
+            deadline = gd_clock() + opt.max_time
         for w in range(nt):
-            gd_state_init_lanes(&states[w], objs[w].run, n, gd_lanes_ld(B), opt)
+            gd_state_init_lanes(&states[w], objs[w].run, n,
+                                max(gd_lanes_ld(B), 8) if cb != NULL else gd_lanes_ld(B), opt)
             ready += 1
             states[w].out = &out
+            states[w].deadline = deadline
+            if cb != NULL:
+                states[w].lanes_callback = gd_compiled_lanes_callback
+                states[w].callback_ctx = <void *>cb
             gd_pacer_init(&states[w].pacer, &control)
             if fd_method != GDFAST_FD_NONE:
                 gd_pacer_init(&objs[w].fd.pacer, &control)
@@ -664,7 +919,21 @@ cdef int _batch(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m, Py_ssize_t n
                 results[i].njev = counts[2 * m + i]
                 results[i].status = codes[i]
                 results[i].error_code = codes[2 * m + i]
+        if results3 != NULL:
+            for i in range(m):
+                results3[i].fun = F[i]
+                results3[i].nit = counts[i]
+                results3[i].nfev = counts[m + i]
+                results3[i].njev = counts[2 * m + i]
+                results3[i].status = codes[i]
+                results3[i].stop_test = codes[m + i]
+                results3[i].error_code = codes[2 * m + i]
+                results3[i].fun_best = F_best[i] if F_best != NULL else F[i]
+                results3[i].nit_best = counts[3 * m + i] if F_best != NULL else counts[i]
     finally:
+        free(F_best)
+        if Xb != X_best:
+            free(Xb)
         for w in range(ready):
             gd_state_free(&states[w])
         if objs != NULL:

@@ -45,6 +45,16 @@ except ValueError as e:
     assert str(e) == "raised in the consumer's callback", e
 else:
     raise AssertionError("no exception")
+status, nit, fun, calls, best, fun_best, nit_best = consumer.controls(1e-3, False)
+assert status == 7 and fun <= 1e-3 and calls == nit and nit_best == nit, (status, nit, calls)
+assert fun_best == fun and best == consumer.controls(1e-3, False)[4]
+status, nit, fun, calls, best, fun_best, nit_best = consumer.controls(0.0, True)
+assert status == 1 and nit == 10000 and fun < 1e-20 and fun_best <= fun, (status, fun)
+assert 0 < nit_best <= nit and max(abs(best[0]), abs(best[1])) < 1e-10
+rows = consumer.batch_best(4, 2)
+assert rows == consumer.batch_best(4, 1)
+for status_b, test_b, nit_best_b, (xb, yb) in rows:
+    assert status_b == 0 and test_b == 1 and nit_best_b > 0 and abs(xb) < 1e-8, rows
 print("CONSUMER OK")
 """
 
