@@ -132,6 +132,9 @@ cdef enum:
     GDFAST_STEP_WOLFE = 7
     GDFAST_STEP_BB1 = 8
     GDFAST_STEP_BB2 = 9
+    # (the Python API's LinearLR, OneCycleLR, CosineAnnealingWarmRestarts and SequentialLR,
+    # its step codes 11-14, have parameters this struct has no fields for: a ValueError here;
+    # give their rates with GDFAST_STEP_ARRAY)
     GDFAST_RUNNING = -1               # a stepper between steps
 
 # Fill *options with the defaults above.  Returns 0.

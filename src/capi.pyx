@@ -253,6 +253,12 @@ cdef int _configure(const gdfast_options_v2 *o, Py_ssize_t n, gd_options *opt) e
         return _invalid("options.fd_method must be GDFAST_FD_NONE or a GDFAST_FD_* method")
     if o.update < GDFAST_RULE_SGD or o.update > GDFAST_RULE_ADAGRAD:
         return _invalid_at("options.update: unknown update rule code {}", o.update)
+    if 11 <= o.step <= 14:
+        # LinearLR, OneCycleLR, CosineAnnealingWarmRestarts, SequentialLR: their parameters
+        # have no fields in gdfast_options_v2 (final once released)
+        return _invalid_at("options.step: code {} is a step rule of the Python API only "
+                           "(gdfast_options_v2 cannot carry its parameters); give its rates "
+                           "with GDFAST_STEP_ARRAY", o.step)
     if o.step < GDFAST_STEP_FIXED or o.step > GDFAST_STEP_BB2:
         return _invalid_at("options.step: unknown step rule code {}", o.step)
     if not (_nonneg(o.momentum) and _nonneg(o.weight_decay) and _nonneg(o.eps)
@@ -291,7 +297,8 @@ cdef int _configure(const gdfast_options_v2 *o, Py_ssize_t n, gd_options *opt) e
         for i in range(n):
             if isnan(o.lb[i]) or isnan(o.ub[i]) or o.lb[i] > o.ub[i]:
                 return _invalid_at("options.lb[{0}] <= options.ub[{0}] is needed (not NaN)", i)
-    if o.maximize and o.step >= GDFAST_STEP_ARMIJO:
+    if o.maximize and (o.step == GDFAST_STEP_ARMIJO or o.step == GDFAST_STEP_WOLFE
+                       or o.step == GDFAST_STEP_BB1 or o.step == GDFAST_STEP_BB2):
         return _invalid("options.maximize cannot be combined with a line search")
     default_options(opt)
     opt.lr = o.lr
