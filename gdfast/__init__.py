@@ -33,7 +33,8 @@ from gdfast._batch import minimize_batch
 from gdfast._scipy import scipy_method
 from gdfast import objectives, optimizers
 from gdfast.optimizers import (SGD, Adam, AdamW, RMSprop, Adagrad, Fixed, ExponentialLR,
-                               InverseTimeLR, StepLR, CosineLR, Armijo, StrongWolfe,
+                               InverseTimeLR, StepLR, CosineLR, LinearLR, OneCycleLR,
+                               CosineAnnealingWarmRestarts, SequentialLR, Armijo, StrongWolfe,
                                BarzilaiBorwein, ReduceLROnPlateau)
 
 __version__ = "0.1.0"
@@ -41,8 +42,9 @@ __version__ = "0.1.0"
 __all__ = ["minimize", "minimize_batch", "Descent", "scipy_method", "gradient", "check_grad",
            "OptimizeResult", "History", "Status", "objectives", "optimizers", "SGD", "Adam",
            "AdamW", "RMSprop", "Adagrad", "Fixed", "ExponentialLR", "InverseTimeLR", "StepLR",
-           "CosineLR", "Armijo", "StrongWolfe", "BarzilaiBorwein", "ReduceLROnPlateau",
-           "landscape", "plot", "dask",
+           "CosineLR", "LinearLR", "OneCycleLR", "CosineAnnealingWarmRestarts", "SequentialLR",
+           "Armijo", "StrongWolfe", "BarzilaiBorwein", "ReduceLROnPlateau", "landscape", "plot",
+           "dask",
            "__version__"]
 
 if TYPE_CHECKING:

@@ -19,6 +19,10 @@ cdef enum StepRule:
     STEP_BB1 = 8          # Barzilai-Borwein s.s / s.y, with Raydan's nonmonotone line search
     STEP_BB2 = 9          # Barzilai-Borwein s.y / y.y, likewise
     STEP_PLATEAU = 10     # torch's ReduceLROnPlateau on f: each lane's rate, cut by plateau_factor
+    STEP_LINEAR = 11      # lr (start + (end - start) min(k, total_iters) / total_iters)
+    STEP_ONE_CYCLE = 12   # torch OneCycleLR's rates (max_lr its own), the last one after the end
+    STEP_WARM_RESTARTS = 13  # cosine with restarts (torch CosineAnnealingWarmRestarts)
+    STEP_SEQUENTIAL = 14  # seq[i]'s rate of step k - seq_start[i] from seq_start[i] on
 
 cdef struct gd_rule:
     int update                    # an UpdateRule
@@ -62,6 +66,34 @@ cdef struct gd_rule:
     const double *ub
     double clip_norm
     double clip_value
+    # schedules 11-14 (torch.optim.lr_scheduler's names); period is total_iters, total_steps, T_0
+    double start_factor           # LinearLR
+    double end_factor
+    double cycle_end[3]           # OneCycleLR: phase i ends at step cycle_end[i] (torch's
+    double cycle_lr[4]            # end_step), from rate cycle_lr[i] to cycle_lr[i + 1]
+    int cycle_phases              # 2, or 3 (three_phase)
+    bint cycle_linear             # anneal_strategy "linear" (else "cos")
+    Py_ssize_t t_mult             # CosineAnnealingWarmRestarts' T_mult (eta_min: eta_min)
+    const gd_rule *seq            # SequentialLR: n_seq schedules (none of them sequential),
+    const Py_ssize_t *seq_start   # the first from step 0, seq[i] from seq_start[i] (increasing)
+    Py_ssize_t n_seq
+
+cdef inline bint is_line_search(const gd_rule *r) noexcept nogil:
+    """Armijo, strong Wolfe and Barzilai-Borwein (Raydan's nonmonotone search): the step
+    rules that evaluate f at trial points, so that f is needed at every iterate."""
+    return (r.step == STEP_ARMIJO or r.step == STEP_WOLFE or r.step == STEP_BB1
+            or r.step == STEP_BB2)
+
+
+cdef inline bint is_schedule(const gd_rule *r) noexcept nogil:
+    """A fixed step or a schedule: the rate is a function of the update step count alone,
+    so that the fused kernels run it.  Explicit codes, not a range: the codes are numbered
+    in the order they were added (the public C API's), schedules and others mixed."""
+    return (r.step == STEP_FIXED or r.step == STEP_EXPONENTIAL or r.step == STEP_INVERSE_TIME
+            or r.step == STEP_STEP or r.step == STEP_COSINE or r.step == STEP_ARRAY
+            or r.step == STEP_LINEAR or r.step == STEP_ONE_CYCLE
+            or r.step == STEP_WARM_RESTARTS or r.step == STEP_SEQUENTIAL)
+
 
 cdef enum:
     SCHEDULE_BLOCK = 64   # plain descent takes a schedule's rates this many steps at a time;

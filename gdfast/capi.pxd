@@ -138,6 +138,9 @@ cdef enum:
     GDFAST_STEP_BB1 = 8
     GDFAST_STEP_BB2 = 9
     GDFAST_STEP_PLATEAU = 10          # (v3 only) ReduceLROnPlateau, options_v3.plateau_*
+    # (the Python API's LinearLR, OneCycleLR, CosineAnnealingWarmRestarts and SequentialLR,
+    # its step codes 11-14, have parameters the options structs have no fields for: a
+    # ValueError here; give their rates with GDFAST_STEP_ARRAY)
     GDFAST_RUNNING = -1               # a stepper between steps
 
 # Fill *options with the defaults above.  Returns 0.

@@ -17,28 +17,42 @@ Update rules follow torch.optim exactly (formulas and defaults); see ``gdfast._u
 
 Each takes ``maximize=False`` too (torch's: ascend instead).  Step rules: ``Fixed()``,
 ``ExponentialLR(gamma)``, ``InverseTimeLR(gamma)``, ``StepLR(step_size, gamma=0.1)``,
-``CosineLR(T_max, eta_min=0)``, ``Armijo(c1=1e-4, shrink=0.5, max_backtracks=50)``,
+``CosineLR(T_max, eta_min=0)``, ``LinearLR(start_factor=1/3, end_factor=1, total_iters=5)``,
+``OneCycleLR(max_lr, total_steps, pct_start=0.3, anneal_strategy="cos", div_factor=25,
+final_div_factor=1e4, three_phase=False)``, ``CosineAnnealingWarmRestarts(T_0, T_mult=1,
+eta_min=0)``, ``SequentialLR(schedules, milestones)``,
+``Armijo(c1=1e-4, shrink=0.5, max_backtracks=50)``,
 ``StrongWolfe(c1=1e-4, c2=0.9, max_evals=30)``, ``BarzilaiBorwein(variant=1, lr_min=1e-10,
 lr_max=1e10)``, ``ReduceLROnPlateau(factor=0.1, patience=10, ...)``; see ``gdfast._stepsize``
 for the formulas.
 """
 import numbers
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from gdfast._validate import (as_vector, nonneg_float, nonneg_int, positive_float,
+from gdfast._validate import (MAX_COUNT, as_vector, nonneg_float, nonneg_int, positive_float,
                               positive_int, choice)
 
 __all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Fixed", "ExponentialLR",
-           "InverseTimeLR", "StepLR", "CosineLR", "Armijo", "StrongWolfe", "BarzilaiBorwein",
-           "ReduceLROnPlateau", "update_rule", "step_rule"]
+           "InverseTimeLR", "StepLR", "CosineLR", "LinearLR", "OneCycleLR",
+           "CosineAnnealingWarmRestarts", "SequentialLR", "Armijo", "StrongWolfe",
+           "BarzilaiBorwein", "ReduceLROnPlateau", "update_rule", "step_rule"]
 
 
 def _unit_interval(value, name):
     value = nonneg_float(value, name)
     if not value < 1.0:
         raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+    return value
+
+
+def _count(value, name):
+    """A step count >= 1 that C stores as Py_ssize_t."""
+    value = positive_int(value, name)
+    if value > MAX_COUNT:
+        raise ValueError(f"{name} must be <= 2**62, got {value}")
     return value
 
 
@@ -245,6 +259,180 @@ class Rates(_Rule):
 
     def __eq__(self, other):
         return type(other) is Rates and np.array_equal(self.rates, other.rates)
+
+
+class LinearLR(_Rule):
+    """Rate lr (start_factor + (end_factor - start_factor) min(k, total_iters) / total_iters)
+    at update step k (torch LinearLR's closed form): a linear warm-up (or decay) of the run's
+    ``lr`` over ``total_iters`` steps, then held at lr end_factor.  torch's ranges:
+    0 < start_factor <= 1, 0 <= end_factor <= 1.
+
+    >>> import gdfast
+    >>> res = gdfast.minimize(lambda v: float(v @ v), [1.0, 2.0], jac=lambda v: 2 * v, lr=0.3,
+    ...                       step_rule=gdfast.LinearLR(start_factor=0.1, total_iters=10),
+    ...                       max_iter=200)
+    >>> res.success
+    True
+    """
+
+    def __init__(self, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
+                 total_iters: int = 5) -> None:
+        self.start_factor = positive_float(start_factor, "start_factor")
+        if not self.start_factor <= 1.0:
+            raise ValueError(f"start_factor must be in (0, 1], got {start_factor!r}")
+        self.end_factor = nonneg_float(end_factor, "end_factor")
+        if not self.end_factor <= 1.0:
+            raise ValueError(f"end_factor must be in [0, 1], got {end_factor!r}")
+        self.total_iters = _count(total_iters, "total_iters")
+
+
+
+class OneCycleLR(_Rule):
+    """torch OneCycleLR's rates (its learning-rate part) at update step k: from
+    max_lr / div_factor up to ``max_lr`` over the first pct_start total_steps steps, then
+    down to max_lr / (div_factor final_div_factor) at step total_steps - 1, annealed by
+    cosine (``anneal_strategy="cos"``) or linearly (``"linear"``); ``three_phase=True``
+    comes back to max_lr / div_factor first, as torch's.  The rates are absolute: the run's
+    ``lr`` is not used (torch overwrites the optimizer's lr likewise).
+
+    Past the cycle (from step total_steps on) the rate stays at that of step
+    total_steps - 1, where torch raises.  torch's ``cycle_momentum`` (default True) also
+    cycles SGD's momentum or Adam's beta1; gdfast's update rules keep theirs fixed during a
+    run, so only ``cycle_momentum=False`` is accepted: the rates equal torch's
+    ``OneCycleLR(..., cycle_momentum=False)``.
+
+    >>> import gdfast
+    >>> res = gdfast.minimize(lambda v: float(v @ v), [1.0, 2.0], jac=lambda v: 2 * v,
+    ...                       step_rule=gdfast.OneCycleLR(max_lr=0.4, total_steps=100),
+    ...                       max_iter=100, gtol=0)
+    >>> bool(abs(res.x).max() < 1e-8)
+    True
+    """
+
+    def __init__(self, max_lr: float, total_steps: int, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", div_factor: float = 25.0,
+                 final_div_factor: float = 1e4, three_phase: bool = False,
+                 cycle_momentum: bool = False) -> None:
+        self.max_lr = positive_float(max_lr, "max_lr")
+        self.total_steps = _count(total_steps, "total_steps")
+        self.pct_start = positive_float(pct_start, "pct_start")
+        if not self.pct_start < 1.0:
+            raise ValueError(f"pct_start must be in (0, 1), got {pct_start!r}")
+        if self.pct_start * self.total_steps == 1.0:
+            raise ValueError(f"pct_start * total_steps must not be 1 (a warm-up phase of no "
+                             f"length: torch divides by zero), got pct_start={pct_start!r}, "
+                             f"total_steps={total_steps!r}")
+        self.anneal_strategy = choice(anneal_strategy, "anneal_strategy", ("cos", "linear"))
+        self.div_factor = positive_float(div_factor, "div_factor")
+        self.final_div_factor = positive_float(final_div_factor, "final_div_factor")
+        self.three_phase = _flag(three_phase, "three_phase")
+        if _flag(cycle_momentum, "cycle_momentum"):
+            raise ValueError("cycle_momentum=True is not supported: gdfast's update rules keep "
+                             "their momentum / beta1 fixed during a run; OneCycleLR schedules "
+                             "the rate only (torch's cycle_momentum=False)")
+        self.cycle_momentum = False
+
+    def _phases(self):
+        """torch's phases: their end steps, and the rates at their ends (the first's start
+        first): initial_lr = max_lr / div_factor, min_lr = initial_lr / final_div_factor."""
+        initial = self.max_lr / self.div_factor
+        low = initial / self.final_div_factor
+        n, p = self.total_steps, self.pct_start
+        if self.three_phase:
+            return ((float(p * n) - 1, float(2 * p * n) - 2, n - 1),
+                    (initial, self.max_lr, initial, low))
+        return (float(p * n) - 1, n - 1), (initial, self.max_lr, low)
+
+
+
+class CosineAnnealingWarmRestarts(_Rule):
+    """Rate eta_min + (lr - eta_min) (1 + cos(pi T_cur / T_i)) / 2 at update step k (torch
+    CosineAnnealingWarmRestarts): cycles of T_i = T_0, T_0 T_mult, T_0 T_mult^2, ... steps,
+    T_cur the steps done in the current one, the rate back at ``lr`` at each restart.  The
+    cycle is found in integers (as torch's ``step()`` recursion; torch's ``step(epoch)`` takes
+    a floating-point log that can misplace a restart by one step).
+
+    >>> import gdfast
+    >>> rule = gdfast.CosineAnnealingWarmRestarts(T_0=10, T_mult=2, eta_min=1e-3)
+    >>> res = gdfast.minimize(lambda v: float(v @ v), [1.0, 2.0], jac=lambda v: 2 * v, lr=0.3,
+    ...                       step_rule=rule, max_iter=300)
+    >>> res.success
+    True
+    """
+
+    def __init__(self, T_0: int, T_mult: int = 1, eta_min: float = 0.0) -> None:
+        self.T_0 = _count(T_0, "T_0")
+        self.T_mult = _count(T_mult, "T_mult")
+        self.eta_min = nonneg_float(eta_min, "eta_min")
+
+
+
+_SCHEDULES = (Fixed, ExponentialLR, InverseTimeLR, StepLR, CosineLR, Rates, LinearLR,
+              OneCycleLR, CosineAnnealingWarmRestarts)
+
+
+class SequentialLR(_Rule):
+    """``schedules[0]`` up to ``milestones[0]``, then ``schedules[1]`` up to
+    ``milestones[1]``, ..., each counting its steps from 0 at its milestone (torch
+    SequentialLR: the rate at update step k is schedule i's at step k - milestones[i - 1]),
+    every one from the run's ``lr`` (OneCycleLR from its own max_lr).  The schedules:
+    ``Fixed``, ExponentialLR, InverseTimeLR, StepLR, CosineLR, LinearLR, OneCycleLR,
+    CosineAnnealingWarmRestarts or an array of rates (not a line search, Barzilai-Borwein or
+    another SequentialLR); the milestones: len(schedules) - 1 increasing steps >= 1.
+
+    As torch's implementation (and its current documentation) has it, the schedule starting at
+    a milestone is at its step 0 there (torch's older documentation showed it one step on);
+    torch then continues most schedules by their recursive forms, gdfast takes every one by
+    its closed form at its own step j (ExponentialLR: lr gamma^j by ``pow``, where a top-level
+    ExponentialLR continues torch's product), so rates can differ from torch's in the last
+    bits.
+
+    >>> import gdfast
+    >>> warm_then_cosine = gdfast.SequentialLR(
+    ...     [gdfast.LinearLR(start_factor=0.1, total_iters=20), gdfast.CosineLR(180)],
+    ...     milestones=[20])
+    >>> res = gdfast.minimize(lambda v: float(v @ v), [1.0, 2.0], jac=lambda v: 2 * v, lr=0.3,
+    ...                       step_rule=warm_then_cosine, max_iter=200)
+    >>> res.success
+    True
+    """
+
+    def __init__(self, schedules: Sequence[Any], milestones: Sequence[int]) -> None:
+        if isinstance(schedules, (str, np.ndarray)) or not isinstance(schedules, (list, tuple)):
+            raise TypeError(f"schedules must be a list of schedules, got "
+                            f"{type(schedules).__name__}")
+        if len(schedules) < 1:
+            raise ValueError("schedules must hold at least one schedule")
+        subs = []
+        for i, sub in enumerate(schedules):
+            name = f"schedules[{i}]"
+            if isinstance(sub, (list, tuple, np.ndarray)):
+                sub = Rates(sub)
+            elif isinstance(sub, str):
+                sub = step_rule(sub)
+            if not isinstance(sub, _Rule) or hasattr(sub, "default_lr"):
+                raise TypeError(f"{name} must be a schedule, got {type(sub).__name__}")
+            if type(sub) is SequentialLR:
+                raise ValueError(f"{name}: a SequentialLR cannot hold another one; list its "
+                                 f"schedules and milestones in this one")
+            if type(sub) not in _SCHEDULES:
+                raise ValueError(f"{name} must be a schedule (a rate per step), not the step "
+                                 f"rule {type(sub).__name__}")
+            subs.append(sub)
+        if not isinstance(milestones, (list, tuple, np.ndarray)) or np.ndim(milestones) != 1:
+            raise TypeError(f"milestones must be a list of steps, got "
+                            f"{type(milestones).__name__}")
+        if len(milestones) != len(subs) - 1:
+            raise ValueError(f"milestones must hold len(schedules) - 1 = {len(subs) - 1} "
+                             f"steps, got {len(milestones)}")
+        ms = tuple(_count(m, f"milestones[{i}]") for i, m in enumerate(milestones))
+        for i in range(1, len(ms)):
+            if not ms[i] > ms[i - 1]:
+                raise ValueError(f"milestones must be increasing, got milestones[{i}] = {ms[i]} "
+                                 f"after {ms[i - 1]}")
+        self.schedules = tuple(subs)
+        self.milestones = ms
+
 
 
 class Armijo(_Rule):

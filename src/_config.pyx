@@ -21,7 +21,8 @@ from gdfast._objective cimport Objective
 from gdfast._rules cimport (gd_rule, RULE_SGD, RULE_ADAM, RULE_RMSPROP, RULE_ADAGRAD, STEP_FIXED,
                             STEP_EXPONENTIAL, STEP_INVERSE_TIME, STEP_STEP, STEP_COSINE,
                             STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, STEP_BB1, STEP_BB2,
-                            STEP_PLATEAU)
+                            STEP_PLATEAU, STEP_LINEAR, STEP_ONE_CYCLE, STEP_WARM_RESTARTS,
+                            STEP_SEQUENTIAL)
 from gdfast import optimizers as _opt
 from gdfast._adapt import make_objective
 from gdfast._validate import (MAX_COUNT, _real as real, as_bounds, as_matrix, as_point,
@@ -149,11 +150,10 @@ cdef double _set_update(gd_rule *r, object method, object options) except -1.0:
     return rule.default_lr if rule.lr is None else rule.lr
 
 
-cdef object _set_step(gd_rule *r, object value):
-    """The step rule's fields; returns the step-rule object (None for a fixed step)."""
-    if value is None:
-        return None
-    rule = _opt.step_rule(value)
+cdef bint _set_schedule(gd_rule *r, object rule) except -1:
+    """A schedule's fields (r.step and its parameters); False when rule is no schedule.  The
+    caller points r.rates at the rates of a Rates, and r.seq at a SequentialLR's schedules."""
+    cdef int i
     t = type(rule)
     if t is _opt.Fixed:
         r.step = STEP_FIXED
@@ -172,7 +172,42 @@ cdef object _set_step(gd_rule *r, object value):
         r.period = rule.T_max
         r.eta_min = rule.eta_min
     elif t is _opt.Rates:
-        r.step = STEP_ARRAY                # the caller points r.rates at rule.rates
+        r.step = STEP_ARRAY
+    elif t is _opt.LinearLR:
+        r.step = STEP_LINEAR
+        r.start_factor = rule.start_factor
+        r.end_factor = rule.end_factor
+        r.period = rule.total_iters
+    elif t is _opt.OneCycleLR:
+        r.step = STEP_ONE_CYCLE
+        r.period = rule.total_steps
+        ends, rates = rule._phases()
+        r.cycle_phases = len(ends)
+        for i in range(r.cycle_phases):
+            r.cycle_end[i] = ends[i]
+        for i in range(r.cycle_phases + 1):
+            r.cycle_lr[i] = rates[i]
+        r.cycle_linear = rule.anneal_strategy == "linear"
+    elif t is _opt.CosineAnnealingWarmRestarts:
+        r.step = STEP_WARM_RESTARTS
+        r.period = rule.T_0
+        r.t_mult = rule.T_mult
+        r.eta_min = rule.eta_min
+    elif t is _opt.SequentialLR:
+        r.step = STEP_SEQUENTIAL
+    else:
+        return False
+    return True
+
+
+cdef object _set_step(gd_rule *r, object value):
+    """The step rule's fields; returns the step-rule object (None for a fixed step)."""
+    if value is None:
+        return None
+    rule = _opt.step_rule(value)
+    t = type(rule)
+    if _set_schedule(r, rule):
+        pass
     elif t is _opt.Armijo:
         r.step = STEP_ARMIJO
         r.c1 = rule.c1
@@ -200,6 +235,31 @@ cdef object _set_step(gd_rule *r, object value):
         raise TypeError(f"step_rule must be a name, one of gdfast's step rules or an array "
                         f"of rates, got {t.__name__}")
     return rule
+
+
+cdef object _set_sequence(gd_rule *r, object rule):
+    """A SequentialLR's schedules as an array of gd_rule (r.seq) and their first steps
+    (r.seq_start: 0, then the milestones); returns the objects those pointers refer to, for
+    the Config to keep alive."""
+    cdef Py_ssize_t i, m = len(rule.schedules)
+    cdef const double[::1] v
+    rules = np.zeros(m * sizeof(gd_rule), dtype=np.uint8)
+    starts = np.array((0,) + tuple(rule.milestones), dtype=np.intp)
+    cdef gd_rule *subs = <gd_rule *>cnp.PyArray_DATA(rules)
+    keep = [rules, starts]
+    for i in range(m):
+        subs[i].gamma = 1.0
+        subs[i].period = 1
+        _set_schedule(&subs[i], rule.schedules[i])    # validated by SequentialLR
+        if subs[i].step == STEP_ARRAY:
+            keep.append(rule.schedules[i].rates)
+            v = rule.schedules[i].rates
+            subs[i].rates = &v[0]
+            subs[i].n_rates = v.shape[0]
+    r.seq = subs
+    r.seq_start = <const Py_ssize_t *>cnp.PyArray_DATA(starts)
+    r.n_seq = m
+    return keep
 
 
 def configure(Py_ssize_t n, method="gd", lr=None, max_iter=10_000, gtol=1e-5, ftol=0.0,
@@ -279,6 +339,8 @@ cdef Config _configure(Py_ssize_t n, method, lr, max_iter, gtol, ftol, xtol, max
         v = c._rates
         o.rule.rates = &v[0]
         o.rule.n_rates = v.shape[0]
+    elif o.rule.step == STEP_SEQUENTIAL:
+        c._rates = _set_sequence(&o.rule, steps)
     if bounds is not None:
         if o.rule.step == STEP_WOLFE:
             raise ValueError("bounds cannot be combined with the Wolfe line search; "

@@ -32,7 +32,7 @@ from gdfast._pacer cimport (gd_clock, gd_control_count, gd_pacer_init, gd_pacer_
 from gdfast._rules cimport (STEP_EXPONENTIAL, gd_rule, gd_rule_state, RULE_SGD, RULE_ADAM, RULE_RMSPROP,
                             RULE_ADAGRAD, STEP_FIXED, STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE,
                             STEP_BB1, STEP_BB2, STEP_COSINE, STEP_STEP, STEP_PLATEAU,
-                            SCHEDULE_BLOCK)
+                            SCHEDULE_BLOCK, is_line_search, is_schedule)
 from gdfast._update cimport (update_direction, apply_step, project, projected_gradient_norm,
                              gd_fixed_step, gd_effective_gradient, gd_project)
 from gdfast._stepsize cimport scheduled_lr, schedule_block, bb_update, armijo_search, wolfe_search
@@ -183,7 +183,7 @@ cdef int gd_state_init_lanes(gd_state *s, const gd_objective *obj, Py_ssize_t n,
     # stencil point) and Logistic without penalty (a log1p per row; its gradient is bounded)
     s.tracking = opt.keep_best or opt.patience > 0 or opt.rule.step == STEP_PLATEAU
     s.need_f = (opt.ftol > 0.0 or opt.record_history or obj.has_value_with_gradient
-                or opt.rule.step >= STEP_ARMIJO      # line searches and BB need f
+                or is_line_search(&opt.rule)         # line searches and BB need f
                 or s.tracking or opt.has_target      # so do the tests on f
                 or (ld > 1 and obj.eval_block != NULL))   # a block kernel gives it anyway
     if s.tracking and _track_alloc(s) != 0:
@@ -305,7 +305,7 @@ cdef bint _is_plain(const gd_rule *r) noexcept nogil:
 cdef bint _is_fast(const gd_rule *r) noexcept nogil:
     """An update rule with a fixed step or a schedule: a fused kernel (the line searches and
     Barzilai-Borwein take the general one)."""
-    return r.step <= STEP_ARRAY
+    return is_schedule(r)
 
 
 cdef bint _rewrites_gradient(const gd_rule *r) noexcept nogil:

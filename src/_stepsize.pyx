@@ -9,6 +9,15 @@ Schedules (k = update steps taken so far, 0 for the first):
                                            (torch CosineAnnealingLR, held at eta_min after);
                                            cos by angle sums from a table, within 1e-15 lr
   array        rates[k], the last one after the end
+  linear       lr (start_factor + (end_factor - start_factor) min(k, T) / T)  (torch LinearLR)
+  one-cycle    torch OneCycleLR's rates (its own max_lr; cos or linear anneal, two or three
+               phases), held at the rate of step total_steps - 1 from total_steps on
+  restarts     eta_min + (lr - eta_min) (1 + cos(pi T_cur / T_i)) / 2, T_i = T_0 T_mult^i the
+               length of the cycle step k is in, T_cur the steps done in it (torch
+               CosineAnnealingWarmRestarts; the cycle found in integers)
+  sequential   schedule i from its milestone on, counting its steps from 0 there (torch
+               SequentialLR); within it every schedule is a closed form of its own step j
+               (ExponentialLR lr gamma^j by pow, CosineLR's cosine by libm)
 Line searches along the update rule's direction d, x(t) = P(x - t d):
   Armijo       t = lr, lr shrink, lr shrink^2, ... until f(x(t)) <= f(x) + c1 g.(x(t) - x);
                at most max_backtracks values; non-finite values count as too large
@@ -26,7 +35,8 @@ from libc.math cimport pow, fabs, isfinite, cos, sin, M_PI
 
 from gdfast._objective cimport gd_objective
 from gdfast._rules cimport (gd_rule, gd_rule_state, STEP_BB1, STEP_COSINE, STEP_ARRAY,
-                            SCHEDULE_BLOCK)
+                            STEP_EXPONENTIAL, STEP_INVERSE_TIME, STEP_STEP,
+                            STEP_LINEAR, STEP_ONE_CYCLE, STEP_WARM_RESTARTS, SCHEDULE_BLOCK)
 from gdfast._update cimport apply_step
 
 
@@ -93,6 +103,40 @@ cdef void schedule_block(const gd_rule *r, gd_rule_state *st, double lr, Py_ssiz
             while j < m:
                 rates[j] = mid
                 j += 1
+
+
+cdef double sequential_rate(const gd_rule *r, double lr, Py_ssize_t k) noexcept nogil:
+    """SequentialLR's rate of step k: that of schedule i (the last whose start
+    seq_start[i] <= k) at its own step j = k - seq_start[i], every schedule at the run's lr.
+    A function of k alone, with no state (the fused loop computes a rate one step ahead of
+    the general path: a state would differ between them) nor the top-level schedules' caches
+    (two schedules of one kind may follow each other): ExponentialLR as lr gamma^j (torch's
+    closed form, not its running product), StepLR's power and CosineLR's cosine from libm."""
+    cdef Py_ssize_t i = r.n_seq - 1, j
+    cdef const gd_rule *s
+    while i > 0 and r.seq_start[i] > k:
+        i -= 1
+    s = &r.seq[i]
+    j = k - r.seq_start[i]
+    if s.step == STEP_EXPONENTIAL:
+        return lr * pow(s.gamma, <double>j)
+    if s.step == STEP_INVERSE_TIME:
+        return lr / (1.0 + s.gamma * j)
+    if s.step == STEP_STEP:
+        return lr * pow(s.gamma, <double>(j // s.period))
+    if s.step == STEP_COSINE:
+        if j >= s.period:
+            return s.eta_min
+        return s.eta_min + (lr - s.eta_min) * (1.0 + cos(M_PI * <double>j / s.period)) / 2.0
+    if s.step == STEP_ARRAY:
+        return s.rates[j] if j < s.n_rates else s.rates[s.n_rates - 1]
+    if s.step == STEP_LINEAR:
+        return linear_rate(s, lr, j)
+    if s.step == STEP_ONE_CYCLE:
+        return one_cycle_rate(s, j)
+    if s.step == STEP_WARM_RESTARTS:
+        return warm_restarts_rate(s, lr, j)
+    return lr                       # STEP_FIXED
 
 
 cdef inline double _dot(const double *a, const double *b, Py_ssize_t n) noexcept nogil:

@@ -325,6 +325,12 @@ cdef int _configure(const gdfast_options_v2 *o, Py_ssize_t n, gd_options *opt,
         return _invalid("options.fd_method must be GDFAST_FD_NONE or a GDFAST_FD_* method")
     if o.update < GDFAST_RULE_SGD or o.update > GDFAST_RULE_ADAGRAD:
         return _invalid_at("options.update: unknown update rule code {}", o.update)
+    if 11 <= o.step <= 14:
+        # LinearLR, OneCycleLR, CosineAnnealingWarmRestarts, SequentialLR: their parameters
+        # have no fields in the options structs
+        return _invalid_at("options.step: code {} is a step rule of the Python API only "
+                           "(the C API's options cannot carry its parameters); give its rates "
+                           "with GDFAST_STEP_ARRAY", o.step)
     if o.step < GDFAST_STEP_FIXED or o.step > max_step:
         return _invalid_at("options.step: unknown step rule code {}", o.step)
     if not (_nonneg(o.momentum) and _nonneg(o.weight_decay) and _nonneg(o.eps)

@@ -10,7 +10,11 @@ from gdfast.objectives import Himmelblau, Quadratic, Rosenbrock
 
 METHODS = ["gd", "momentum", "nesterov", "adam", "adamw", "amsgrad", "rmsprop", "adagrad"]
 STEP_RULES = [None, gdfast.ExponentialLR(0.999), gdfast.InverseTimeLR(0.01),
-              gdfast.StepLR(7, 0.5), gdfast.CosineLR(150), "armijo", "wolfe", "bb"]
+              gdfast.StepLR(7, 0.5), gdfast.CosineLR(150), "armijo", "wolfe", "bb",
+              gdfast.LinearLR(0.1, 1.0, 50), gdfast.OneCycleLR(0.01, 100, three_phase=True),
+              gdfast.CosineAnnealingWarmRestarts(10, T_mult=2, eta_min=1e-4),
+              gdfast.SequentialLR([gdfast.LinearLR(0.2, 1.0, 10), gdfast.ExponentialLR(0.99),
+                                   gdfast.CosineLR(40)], [10, 60])]
 BOUNDS = [None, ([-4.0, -1.5], [3.5, 4.0])]
 
 # objectives of each evaluation kind: a block kernel (Himmelblau, the dense quadratic), lane
@@ -59,7 +63,8 @@ def test_wolfe_with_bounds_refused_like_minimize(X0):
         gdfast.minimize_batch(Himmelblau(), X0, step_rule="wolfe", bounds=BOUNDS[1])
 
 
-STEP_IDS = ["fixed", "exp", "invtime", "step", "cosine", "armijo", "wolfe", "bb"]
+STEP_IDS = ["fixed", "exp", "invtime", "step", "cosine", "armijo", "wolfe", "bb", "linear",
+            "onecycle", "restarts", "sequential"]
 CASES = [pytest.param(m, s, b, id=f"{m}-{sid}-{'bounded' if b else 'free'}")
          for m in METHODS for s, sid in zip(STEP_RULES, STEP_IDS) for b in BOUNDS
          if not (s == "wolfe" and b is not None)]       # refused, as by minimize: below

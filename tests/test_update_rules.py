@@ -311,6 +311,10 @@ def test_gradient_clipping():
     # the schedules' caches (StepLR's power, CosineLR's table) are rebuilt, to the same bits
     dict(lr=0.2, step_rule=gdfast.CosineLR(50, eta_min=0.01)),
     dict(lr=0.2, step_rule=gdfast.StepLR(7, gamma=0.5)),
+    # SequentialLR's ExponentialLR continues its product from the state, across milestones
+    dict(lr=0.2, step_rule=gdfast.SequentialLR([gdfast.ExponentialLR(0.9), gdfast.Fixed(),
+                                                gdfast.ExponentialLR(0.95)], [10, 30])),
+    dict(lr=0.2, step_rule=gdfast.CosineAnnealingWarmRestarts(6, T_mult=2)),
 ])
 def test_continuing_from_state_equals_one_run(config):
     one = gdfast.minimize(Quadratic(A, C), X0, max_iter=60, gtol=0, **config)
@@ -362,7 +366,13 @@ FUSED_RULES = [
     dict(step_rule=gdfast.CosineLR(150, eta_min=1e-3)),       # blocks of 64 steps, then the end
     dict(step_rule=gdfast.InverseTimeLR(0.1)),
     dict(step_rule=np.linspace(0.1, 0.01, 20)),
+    dict(step_rule=gdfast.LinearLR(0.1, 1.0, 30)),
+    dict(step_rule=gdfast.OneCycleLR(0.02, 80, anneal_strategy="linear", three_phase=True)),
+    dict(step_rule=gdfast.CosineAnnealingWarmRestarts(7, T_mult=2)),
+    dict(step_rule=gdfast.SequentialLR([gdfast.ExponentialLR(0.95), gdfast.StepLR(4),
+                                        gdfast.ExponentialLR(0.9)], [9, 20])),
     dict(method="adam", step_rule=gdfast.ExponentialLR(0.99)),
+    dict(method="rmsprop", step_rule=gdfast.OneCycleLR(0.01, 60)),
     dict(step_rule="bb"),
     dict(step_rule=gdfast.BarzilaiBorwein(variant=2)),
     dict(step_rule=gdfast.BarzilaiBorwein(variant=1), lr=1e3),      # backtracks
