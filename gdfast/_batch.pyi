@@ -22,5 +22,6 @@ def minimize_batch(fun: Fun, X0: ArrayLike, args: tuple[Any, ...] = (), *,
                    bounds: Bounds = None, clip_norm: float | None = None,
                    clip_value: float | None = None,
                    maximize: bool | None = None,
-                   state: dict[str, Any] | Sequence[dict[str, Any]] | None = None
+                   state: dict[str, Any] | Sequence[dict[str, Any]] | None = None,
+                   noise_stop: bool = False, check_gradient: bool | float = False
                    ) -> OptimizeResult: ...

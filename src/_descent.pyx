@@ -883,9 +883,15 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
     cdef bint evaluated
     cdef int all_finite
     cdef int rc
+    # the noise stop (finite differences with noise_stop): each start's verdict on its
+    # gradient, published by the objective; off (NULL) for every other objective
+    cdef const int *noise = s.obj.noise_floor
+    cdef bint noise_stop = noise != NULL
     if lanes is one_lane:
         L = 1
         ld = 1
+        if noise_stop:
+            noise += s.lane[0]
     else:
         L = s.live
     if kernel is not general_kernel:
@@ -897,18 +903,26 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
                 stop = CONVERGED
                 aux = BY_GTOL
                 break
+            if noise_stop and noise[0]:
+                stop = CONVERGED
+                aux = BY_NOISE
+                break
             if nit >= max_iter:
                 stop = MAX_ITER
                 break
             if max_fev > 0 and nfev + (fev_extra[0] - fd0 if fev_extra != NULL else 0) >= max_fev:
                 stop = MAX_FEV
                 break
-        elif gtol > 0.0 or nit >= max_iter or max_fev > 0:
+        elif gtol > 0.0 or nit >= max_iter or max_fev > 0 or noise_stop:
             any_stop = False
             for i in range(L):
                 if gtol > 0.0 and s.gnorm[i] <= gtol:
                     s.pend[i] = CONVERGED
                     s.pend_aux[i] = BY_GTOL
+                    any_stop = True
+                elif noise_stop and noise[s.lane[i]]:
+                    s.pend[i] = CONVERGED
+                    s.pend_aux[i] = BY_NOISE
                     any_stop = True
                 elif nit >= max_iter:
                     s.pend[i] = MAX_ITER
