@@ -40,7 +40,7 @@ def gradient(fun: Fun, x: ArrayLike, *, method: str = "central", step: ArrayLike
     error : bool
         Also return an estimate of each component's error, from the stencil, in the same
         Cython kernel.  The stencil gets one more point per coordinate (one-sided: x +- 2h)
-        or two (central: x +- 2h; central4: x +- h/2), and
+        or two (central: x +- 2h; central4: x +- h/2), and::
 
             err_i = max(r_i, S / h_i) + eps * sum_k |c_k f(x_k)|,   r_i = |D(h) - D(s h)|
 
