@@ -2,11 +2,13 @@
 import numpy as np
 
 from gdfast._objective import Objective, PythonObjective
-from gdfast._fdiff import FiniteDifference, METHODS
+from gdfast._fdiff import FiniteDifference, METHODS, check_gradient
 from gdfast._lowlevel import LowLevelObjective, is_low_level
 from gdfast._portable import _Spec
+from gdfast._validate import nonneg_float
 
-__all__ = ["FD_METHODS", "make_objective", "value_objective", "fd_method_name"]
+__all__ = ["FD_METHODS", "make_objective", "value_objective", "fd_method_name",
+           "check_gradient_tol", "check_objective_gradient", "CHECK_GRADIENT_RTOL"]
 
 FD_METHODS = tuple(METHODS)
 # SciPy's names for the same formulas
@@ -24,7 +26,7 @@ def fd_method_name(method, name="method"):
 
 
 def make_objective(fun, n, *, args=(), jac=None, vectorized=False, fd_step=None,
-                   point_name="x0", n_starts=0):
+                   point_name="x0", n_starts=0, noise_stop=False):
     """Return ``(objective, fd)``: the Objective the loop runs on, and the FiniteDifference
     wrapper inside it (or None) whose ``nfev`` counts stencil evaluations.
 
@@ -36,15 +38,49 @@ def make_objective(fun, n, *, args=(), jac=None, vectorized=False, fd_step=None,
 
     ``n_starts`` > 0 (minimize_batch's m): ``args`` may hold data per start (``per_start_args``).
     Otherwise an objective holding per-start data is refused.
+
+    ``noise_stop``: the finite-difference objective estimates each gradient's error and
+    publishes its noise verdict, per start (minimize's ``noise_stop``); a ValueError when the
+    gradient is not finite differences.
     """
     base, jac = _base_objective(fun, n, args, jac, vectorized, point_name, n_starts)
     if jac is None and base.has_gradient or jac is True or callable(jac):
         if fd_step is not None:
             raise ValueError("fd_step only applies to finite-difference gradients")
+        if noise_stop:
+            raise ValueError("noise_stop only applies to finite-difference gradients (jac a "
+                             "method name, or None with a function without its own gradient)")
         return base, None
     method = "central" if jac is None else fd_method_name(jac, "jac")
-    fd = FiniteDifference(base, n, method, fd_step)
+    fd = FiniteDifference(base, n, method, fd_step, noise_stop, n_starts if noise_stop else 0)
     return fd, fd
+
+
+#: check_gradient=True's tolerance, relative to max(1, |g_i|)
+CHECK_GRADIENT_RTOL = 1e-6
+
+
+def check_gradient_tol(value):
+    """minimize's ``check_gradient``: None (off) or the relative tolerance (True:
+    CHECK_GRADIENT_RTOL).  A TypeError for other types than bool and real numbers, a
+    ValueError for a negative or NaN tolerance."""
+    if isinstance(value, (bool, np.bool_)):
+        return CHECK_GRADIENT_RTOL if value else None
+    try:
+        return nonneg_float(value, "check_gradient")
+    except TypeError:
+        raise TypeError(f"check_gradient must be True, False or a relative tolerance "
+                        f"(a float >= 0), got {type(value).__name__}") from None
+
+
+def check_objective_gradient(objective, fd, x, rtol, start=0, point_name="x0"):
+    """check_gradient: the objective's own gradient at x against central differences (a
+    ValueError naming the worst component when they disagree)."""
+    if fd is not None:
+        raise ValueError("check_gradient needs an analytic gradient to check (jac a callable "
+                         "or True, or an objective with its own gradient); this run's "
+                         "gradient is finite differences already")
+    check_gradient(objective, x, rtol, start, point_name)
 
 
 def value_objective(fun, n, *, args=(), vectorized=False, point_name="x0"):

@@ -25,5 +25,6 @@ def minimize_batch(fun: Fun, X0: ArrayLike, args: tuple[Any, ...] = (), *,
                    state: dict[str, Any] | Sequence[dict[str, Any]] | None = None,
                    target: float | None = None, max_time: float | None = None,
                    patience: int | None = None, min_delta: float | None = None,
-                   keep_best: bool = False, progress: bool | dict[str, Any] = False
+                   keep_best: bool = False, progress: bool | dict[str, Any] = False,
+                   noise_stop: bool = False, check_gradient: bool | float = False
                    ) -> OptimizeResult: ...

@@ -25,14 +25,16 @@ def prepare(fun: Any, x0: Any, args: tuple[Any, ...], jac: Any, vectorized: bool
             xtol: float, max_fev: int | None, callback_every: int, history: bool,
             step_rule: Any, options: dict[str, Any] | None, bounds: Any,
             clip_norm: float | None, clip_value: float | None, maximize: bool | None,
-            state: dict[str, Any] | None, controls: dict[str, Any] | None = None
+            state: dict[str, Any] | None, controls: dict[str, Any] | None = None,
+            noise_stop: bool = False, check_gradient: bool | float = False
             ) -> tuple[NDArray[np.float64], Any, Config]: ...
 def prepare_batch(fun: Any, X0: Any, args: tuple[Any, ...], jac: Any, vectorized: bool,
                   fd_step: Any, method: Any, lr: float | None, max_iter: int, gtol: float,
                   ftol: float, xtol: float, max_fev: int | None, callback_every: int,
                   history: bool, step_rule: Any, options: dict[str, Any] | None, bounds: Any,
                   clip_norm: float | None, clip_value: float | None,
-                  maximize: bool | None, controls: dict[str, Any] | None = None
+                  maximize: bool | None, controls: dict[str, Any] | None = None,
+                  noise_stop: bool = False, check_gradient: bool | float = False
                   ) -> tuple[NDArray[np.float64], Any, Any, Config]: ...
 CONTROLS: tuple[str, ...]
 

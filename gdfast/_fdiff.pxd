@@ -19,10 +19,20 @@ cdef int fd_gradient(const gd_objective *obj, Py_ssize_t n, const double *x, con
                      const gd_fd_spec *spec, double *work, double *g, Py_ssize_t *nfev,
                      gd_pacer *pacer) except -1 nogil
 
-cdef Py_ssize_t fd_many_work_size(Py_ssize_t L, Py_ssize_t n) noexcept nogil
+cdef Py_ssize_t fd_error_work_size(const gd_objective *obj, Py_ssize_t n,
+                                   int method) noexcept nogil
+cdef int fd_gradient_error(const gd_objective *obj, Py_ssize_t n, const double *x,
+                           const double *fx, const gd_fd_spec *spec, double *work, double *g,
+                           double *err, Py_ssize_t *nfev, gd_pacer *pacer) except -1 nogil
+# fd_gradient and, in err[0:n], each component's error estimate, from a stencil with one
+# (one-sided) or two (central, central4) more points per coordinate; work:
+# fd_error_work_size doubles
+
+cdef Py_ssize_t fd_many_work_size(Py_ssize_t L, Py_ssize_t n, bint error) noexcept nogil
 cdef int fd_value_and_gradient_many(const gd_objective *obj, Py_ssize_t L, Py_ssize_t n,
-                                    const double *P, double *F, double *G, double *work,
-                                    Py_ssize_t *nfev, const Py_ssize_t *starts) except -1 nogil
+                                    const double *P, double *F, double *G, double *E,
+                                    double *work, Py_ssize_t *nfev,
+                                    const Py_ssize_t *starts) except -1 nogil
 
 cdef struct gd_fd_data:
     const gd_objective *inner   # the objective whose values are differenced
@@ -31,10 +41,14 @@ cdef struct gd_fd_data:
     Py_ssize_t nfev             # function evaluations made by the stencils
     gd_pacer pacer              # Ctrl-C checks inside the stencils (a tick per coordinate)
     void *views                 # NULL, or the gd_fd_view of each start (per-start data)
+    double *err                 # NULL (no error estimates), or n doubles: the last one's
+    int *noise                  # NULL, or the noise verdict of each start (one without
+                                # views): gd_objective.noise_floor
 
 cdef struct gd_fd_view:
     gd_fd_data *d               # the workspace and counts
     void *inner_ctx             # the ctx the inner objective is called with (its start's)
+    Py_ssize_t start            # its start (its entry of d.noise); 0 for the shared view
 
 cdef int fd_eval(void *ctx, Py_ssize_t n, const double *x, double *f, double *g) except -1 nogil
 # gd_eval_fn of an objective whose gradient is finite differences; ctx is a gd_fd_view *.
@@ -52,3 +66,4 @@ cdef class FiniteDifference(Objective):
     cdef gd_fd_view _shared             # obj.ctx: the inner objective's own ctx
     cdef Objective inner
     cdef object _steps
+    cdef bint _estimates                 # error estimates (noise stop, gradient(error=True))

@@ -29,7 +29,8 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
              state: dict[str, Any] | None = None, target: float | None = None,
              max_time: float | None = None, patience: int | None = None,
              min_delta: float | None = None, keep_best: bool = False,
-             progress: bool | dict[str, Any] = False) -> OptimizeResult:
+             progress: bool | dict[str, Any] = False, noise_stop: bool = False,
+             check_gradient: bool | float = False) -> OptimizeResult:
     """Minimize ``fun`` by gradient descent from ``x0``: x_k = x_{k-1} - lr * grad f(x_{k-1}).
 
     Parameters
@@ -73,7 +74,9 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
     max_iter : int >= 0
         Iterations at most (status 1 when reached).
     gtol : float >= 0
-        Stop (status 0) when ``max_i |grad_i f(x)| <= gtol``.
+        Stop (status 0) when ``max_i |grad_i f(x)| <= gtol``.  With finite differences on an
+        objective computed in float32 (or noisy) a small gtol is out of reach: see
+        ``noise_stop``.
     ftol : float >= 0
         Stop (status 0) when a step decreases f by at most ``ftol * max(|f_prev|, |f|, 1)``
         (SciPy's L-BFGS-B test; an increase never counts).  Evaluates f at every iterate.
@@ -119,6 +122,24 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
         stencil then costs one Python call.
     fd_step : None, float or array_like
         Absolute finite-difference step(s); see :func:`gdfast.gradient`.
+    noise_stop : bool
+        With a finite-difference gradient only: also stop (status 0, ``stop_reason``
+        "noise", ``success`` True) once every component of the gradient is within its own
+        error estimate, ``|g_i| <= err_i`` (see ``gdfast.gradient(..., error=True)``): the
+        gradient is then indistinguishable from zero, where a small ``gtol`` may be out of
+        reach (an objective computed in float32, or noisy).  The estimate costs one more
+        stencil point per coordinate (one-sided) or two (central), counted in ``nfev``.
+        Off by default, so that existing runs are unchanged; gtol, ftol and xtol still
+        apply.  (With bounds active at the solution the constrained components are not
+        zero: the projected gtol test is the one that stops there.)
+    check_gradient : bool or float
+        Before the first step, compare the analytic gradient (``jac`` a callable or True, or
+        an objective's own, e.g. a built-in's: a self-test) with central differences at x0,
+        and raise a ValueError naming the worst component when some component i has
+        ``|g_i - d_i| > tol * max(1, |g_i|, |d_i|) + err_i`` (err_i the differences' error
+        estimate).  True: ``tol = 1e-6``; a float: that tolerance.  A ValueError too when
+        the run's gradient is finite differences (nothing to check).  The check's
+        evaluations are not counted in ``nfev``.
 
     Returns
     -------
@@ -136,7 +157,8 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
     x, objective, config = _config.prepare(
         fun, x0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol, ftol, xtol,
         max_fev, callback_every, history, step_rule, options, bounds, clip_norm, clip_value,
-        maximize, state, controls(target, max_time, patience, min_delta, keep_best))
+        maximize, state, controls(target, max_time, patience, min_delta, keep_best),
+        noise_stop, check_gradient)
     bar = progress_bar(progress, max_iter, "it", "minimize")
     try:
         (x, fun_x, jac_x, nit, nfev, njev, status, stop_test, error_code, failed_at_x0, state,

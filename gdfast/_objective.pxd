@@ -50,6 +50,11 @@ cdef struct gd_objective:
     const Py_ssize_t *own_fev     # NULL, or the count of evaluations eval makes on its own
                                   # (a finite-difference stencil's), which runs add to nfev
     gd_step_eval_block_fn step_eval_block   # optional (NULL), with eval_block (built-ins)
+    const int *noise_floor        # NULL, or a verdict per start (n_starts of them, else one)
+                                  # indexed by the start (gd_state.lane): 1 when the gradient
+                                  # last computed for that start is within its own error
+                                  # estimate in every component (finite differences with
+                                  # noise_stop: the loop then stops with BY_NOISE)
 
 
 cdef class Objective:

@@ -44,7 +44,11 @@ _FIELDS: tuple[tuple[str, type, bool], ...] = (
     ("nit", np.int64, False), ("nfev", np.int64, False), ("njev", np.int64, False),
     ("status", np.int64, False), ("success", np.bool_, False), ("error_code", np.int64, False))
 _NOT_ON_DASK = {"callback": "a callback runs in the caller's process",
-                "history": "histories are lists of per-start objects"}
+                "history": "histories are lists of per-start objects",
+                "progress": "a bar in the caller's process; distributed.progress() shows "
+                            "the tasks of the result's arrays",
+                "keep_best": "its per-start best iterates are not among the result's dask "
+                             "arrays yet"}
 _TILE = 4096          # random_starts: rows drawn together from one seed
 _RUN_LOCK = threading.Lock()    # a process runs one OpenMP team at a time
 
@@ -445,7 +449,7 @@ def _per_start(a, m, row_chunks, name, da):
 def _check_first_chunk(batch, fun, n, rows, args, state, options):
     """Everything minimize_batch checks before it runs, on a stand-in for the first chunk:
     its rows of per-start data as zeros (or the built-in's own rows)."""
-    from gdfast._config import prepare_batch
+    from gdfast._config import CONTROLS, prepare_batch
     import dask.array as da
 
     def stand_in(a):
@@ -457,9 +461,11 @@ def _check_first_chunk(batch, fun, n, rows, args, state, options):
              "clip_norm", "clip_value", "maximize")
     defaults = inspect.signature(batch).parameters
     values = {k: options.get(k, defaults[k].default) for k in names}
-    # (a SharedLibrary is loaded here too, so that a wrong path or symbol fails now)
+    controls = {k: options[k] for k in CONTROLS if options.get(k) is not None}
+    # (a SharedLibrary is loaded here too, so that a wrong path or symbol fails now; each
+    # task checks the gradient at its own first row, check_gradient, on its real data)
     prepare_batch(chunk_fun, np.zeros((rows, n)), tuple(stand_in(a) for a in args),
-                  *values.values())
+                  *values.values(), controls, options.get("noise_stop", False))
     if state is not None and not isinstance(state, dict):
         raise TypeError("state must be a dict (a result.state) for gdfast.dask.minimize_batch")
 

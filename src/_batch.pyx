@@ -445,7 +445,8 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
                    callback_every=1, history=False, threads=None, vectorized=False,
                    fd_step=None, step_rule=None, options=None, bounds=None, clip_norm=None,
                    clip_value=None, maximize=None, state=None, target=None, max_time=None,
-                   patience=None, min_delta=None, keep_best=False, progress=False):
+                   patience=None, min_delta=None, keep_best=False, progress=False,
+                   noise_stop=False, check_gradient=False):
     """Run one descent per row of ``X0`` (multi-start) and return every result and the best.
 
     Parameters are those of :func:`gdfast.minimize` (``fun`` a built-in objective, a low-level
@@ -477,6 +478,13 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
     history : bool
         Record every start's iterates: ``result.history`` is a list of m ``History`` objects
         (``x`` (nit + 1, n), ``fun``, ``gnorm``).
+    noise_stop : bool
+        As minimize's, start by start: each start stops with stop_reason "noise" when its
+        own finite-difference gradient is within its own error estimate (each worker thread
+        has its own stencil workspace, and a verdict per start).
+    check_gradient : bool or float
+        As minimize's, once, at the first start (``X0[0]``, with its per-start data): the
+        gradient code is the same for every start.
     state : dict or sequence of m dicts
         Continue earlier runs, with ``X0`` their ``x``: ``result.state`` of a batch, of
         ``minimize`` (for every start) or a list of m of ``minimize``'s.  Starts with
@@ -504,7 +512,8 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
     X, objective, fd, config = prepare_batch(
         fun, X0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol, ftol, xtol,
         max_fev, callback_every, history, step_rule, options, bounds, clip_norm, clip_value,
-        maximize, controls(target, max_time, patience, min_delta, keep_best))
+        maximize, controls(target, max_time, patience, min_delta, keep_best), noise_stop,
+        check_gradient)
     if is_low_level(callback):
         callback = callback_pointer(callback)       # (address, user_data)
     elif callback is not None and not callable(callback):
@@ -528,7 +537,8 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
         objectives = [objective]
         for r in range(nt - 1):
             objectives.append(make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
-                                             fd_step=fd_step, n_starts=m)[0])
+                                             fd_step=fd_step, n_starts=m,
+                                             noise_stop=bool(noise_stop))[0])
     bar = progress_bar(progress, m, "start", "minimize_batch")
     try:
         x, fval, g, nit, nfev, njev, status, stop_test, code, histories, final, bests = \

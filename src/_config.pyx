@@ -24,7 +24,7 @@ from gdfast._rules cimport (gd_rule, RULE_SGD, RULE_ADAM, RULE_RMSPROP, RULE_ADA
                             STEP_PLATEAU, STEP_LINEAR, STEP_ONE_CYCLE, STEP_WARM_RESTARTS,
                             STEP_SEQUENTIAL)
 from gdfast import optimizers as _opt
-from gdfast._adapt import make_objective
+from gdfast._adapt import check_gradient_tol, check_objective_gradient, make_objective
 from gdfast._validate import (MAX_COUNT, _real as real, as_bounds, as_matrix, as_point,
                               as_real_array, nonneg_float, nonneg_int, positive_float,
                               positive_int)
@@ -356,11 +356,13 @@ cdef Config _configure(Py_ssize_t n, method, lr, max_iter, gtol, ftol, xtol, max
 
 def prepare(fun, x0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol, ftol, xtol,
             max_fev, callback_every, history, step_rule, options, bounds, clip_norm,
-            clip_value, maximize, state, controls=None):
+            clip_value, maximize, state, controls=None, noise_stop=False,
+            check_gradient=False):
     """Validate minimize's arguments (all of them, before any objective call) and return
     ``(x, objective, config)``: x0 as a fresh array (clipped into the bounds), the Objective
     the loop runs on (gdfast._adapt) and the Config.  minimize and the stepper both start
-    here, so that they configure the one loop identically."""
+    here, so that they configure the one loop identically.  ``check_gradient`` (on: a
+    tolerance) then compares the objective's own gradient with finite differences at x0."""
     x = _point(x0)
     cdef Py_ssize_t n = cnp.PyArray_DIM(x, 0)
     cdef Config config = _configure(n, method, lr, max_iter, gtol, ftol, xtol, max_fev,
@@ -368,19 +370,26 @@ def prepare(fun, x0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol,
                                     clip_norm, clip_value, maximize, state, controls)
     if config._lb is not None:
         np.clip(x, config._lb, config._ub, out=x)
-    if _ready(fun, n, args, jac, fd_step, 0):
-        return x, fun, config
-    objective, _ = make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
-                                  fd_step=fd_step)
+    noise_stop = noise_stop is not False and _opt._flag(noise_stop, "noise_stop")
+    rtol = None if check_gradient is False else check_gradient_tol(check_gradient)
+    if not noise_stop and _ready(fun, n, args, jac, fd_step, 0):
+        objective, fd = fun, None
+    else:
+        objective, fd = make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
+                                       fd_step=fd_step, noise_stop=noise_stop)
+    if rtol is not None:
+        check_objective_gradient(objective, fd, x, rtol)
     return x, objective, config
 
 
 def prepare_batch(fun, X0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol, ftol,
                   xtol, max_fev, callback_every, history, step_rule, options, bounds,
-                  clip_norm, clip_value, maximize, controls=None):
+                  clip_norm, clip_value, maximize, controls=None, noise_stop=False,
+                  check_gradient=False):
     """``prepare`` for minimize_batch: ``(X, objective, fd, config)``, X0 as a fresh (m, n)
     array (each row clipped into the bounds) and fd the FiniteDifference wrapper in the
-    objective, or None."""
+    objective, or None.  ``check_gradient`` checks at the first start (X0's first row, with
+    its per-start data)."""
     X = _matrix(X0)
     cdef Py_ssize_t m = X.shape[0], n = X.shape[1]
     cdef Config config = _configure(n, method, lr, max_iter, gtol, ftol, xtol, max_fev,
@@ -388,10 +397,16 @@ def prepare_batch(fun, X0, args, jac, vectorized, fd_step, method, lr, max_iter,
                                     clip_norm, clip_value, maximize, None, controls)
     if config._lb is not None:
         np.clip(X, config._lb, config._ub, out=X)
-    if _ready(fun, n, args, jac, fd_step, m):
-        return X, fun, None, config
-    objective, fd = make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
-                                   fd_step=fd_step, point_name="X0's rows", n_starts=m)
+    noise_stop = noise_stop is not False and _opt._flag(noise_stop, "noise_stop")
+    rtol = None if check_gradient is False else check_gradient_tol(check_gradient)
+    if not noise_stop and _ready(fun, n, args, jac, fd_step, m):
+        objective, fd = fun, None
+    else:
+        objective, fd = make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
+                                       fd_step=fd_step, point_name="X0's rows", n_starts=m,
+                                       noise_stop=noise_stop)
+    if rtol is not None:
+        check_objective_gradient(objective, fd, X[0].copy(), rtol, 0, "X0[0]")
     return X, objective, fd, config
 
 

@@ -12,9 +12,10 @@ update kernel: the general path (``_rule_step``: line searches, Barzilai-Borwein
 kernel of gd_step.h per update rule with a fixed step or a schedule.
 
 Iteration k (the lecture's rule): x_k = x_{k-1} - lr * grad f(x_{k-1}).  The tests, in order:
-gtol on the current gradient, max_iter, max_fev; then after the step a non-finite f or gradient
-(the step is rejected, so x stays the last finite iterate), xtol on the step, ftol on the
-decrease.  A tolerance of 0 turns its test off.
+gtol on the current gradient (and, for finite differences with noise_stop, the objective's
+noise verdict on it: gd_objective.noise_floor), max_iter, max_fev; then after the step a
+non-finite f or gradient (the step is rejected, so x stays the last finite iterate), xtol on
+the step, ftol on the decrease.  A tolerance of 0 turns its test off.
 """
 from libc.math cimport fabs, fmax, isinf, isfinite, pow, sqrt, INFINITY
 from libc.stdlib cimport calloc, malloc, realloc, free
@@ -1034,9 +1035,15 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
     cdef bint evaluated
     cdef int all_finite
     cdef int rc
+    # the noise stop (finite differences with noise_stop): each start's verdict on its
+    # gradient, published by the objective; off (NULL) for every other objective
+    cdef const int *noise = s.obj.noise_floor
+    cdef bint noise_stop = noise != NULL
     if lanes is one_lane:
         L = 1
         ld = 1
+        if noise_stop:
+            noise += s.lane[0]
     else:
         L = s.live
     if kernel is not general_kernel:
@@ -1051,18 +1058,26 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
             if has_target and sign * f <= sign * target:
                 stop = TARGET_REACHED
                 break
+            if noise_stop and noise[0]:
+                stop = CONVERGED
+                aux = BY_NOISE
+                break
             if nit >= max_iter:
                 stop = MAX_ITER
                 break
             if max_fev > 0 and nfev + (fev_extra[0] - fd0 if fev_extra != NULL else 0) >= max_fev:
                 stop = MAX_FEV
                 break
-        elif gtol > 0.0 or nit >= max_iter or max_fev > 0 or has_target:
+        elif gtol > 0.0 or nit >= max_iter or max_fev > 0 or has_target or noise_stop:
             any_stop = False
             for i in range(L):
                 if gtol > 0.0 and s.gnorm[i] <= gtol:
                     s.pend[i] = CONVERGED
                     s.pend_aux[i] = BY_GTOL
+                    any_stop = True
+                elif noise_stop and noise[s.lane[i]]:
+                    s.pend[i] = CONVERGED
+                    s.pend_aux[i] = BY_NOISE
                     any_stop = True
                 elif has_target and sign * F[i] <= sign * target:
                     s.pend[i] = TARGET_REACHED

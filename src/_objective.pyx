@@ -59,6 +59,7 @@ cdef class Objective:
         self.obj.start_ctx = NULL
         self.obj.own_fev = NULL
         self.obj.step_eval_block = NULL
+        self.obj.noise_floor = NULL
 
     @property
     def parallel_safe(self):

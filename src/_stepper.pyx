@@ -34,7 +34,8 @@ cdef class Descent:
     Arguments are those of :func:`gdfast.minimize` (``fun`` may be a Python callable, a
     built-in objective or a low-level function pointer; ``jac``, ``method``, ``step_rule``,
     ``bounds`` and the rest alike), except that ``max_iter`` defaults to no limit and there
-    is no callback or history: you drive the loop.  ``x0`` is evaluated at construction (a non-finite value there is a
+    is no callback or history: you drive the loop (``noise_stop`` and ``check_gradient``
+    too: the check is made at construction, at x0).  ``x0`` is evaluated at construction (a non-finite value there is a
     ``ValueError``).
 
     >>> import gdfast
@@ -72,12 +73,13 @@ cdef class Descent:
                  gtol=1e-5, ftol=0.0, xtol=0.0, max_fev=None, vectorized=False, fd_step=None,
                  step_rule=None, options=None, bounds=None, clip_norm=None, clip_value=None,
                  maximize=None, state=None, target=None, max_time=None, patience=None,
-                 min_delta=None, keep_best=False):
+                 min_delta=None, keep_best=False, noise_stop=False, check_gradient=False):
         x, self.objective, self.config = prepare(
             fun, x0, args, jac, vectorized, fd_step, method, lr,
             _MAX_COUNT if max_iter is None else max_iter, gtol, ftol, xtol, max_fev, 1, False,
             step_rule, options, bounds, clip_norm, clip_value, maximize, state,
-            controls(target, max_time, patience, min_delta, keep_best))
+            controls(target, max_time, patience, min_delta, keep_best), noise_stop,
+            check_gradient)
         self.fd = self.objective if isinstance(self.objective, FiniteDifference) else None
         self.n = x.shape[0]
         self._start(x)

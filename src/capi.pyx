@@ -883,6 +883,7 @@ cdef int _batch(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m, Py_ssize_t n
                     for i in range(m):
                         views[i].d = &objs[w].fd
                         views[i].inner_ctx = ctxs[i]
+                        views[i].start = i
                     objs[w].fdobj.n_starts = m
                     objs[w].fdobj.start_ctx = fd_start_ctx
             objs[w].user.parallel_safe = True

@@ -156,3 +156,36 @@ def test_finiteness_check_without_warnings():
                 with pytest.raises(ValueError, match="finite"):
                     gdfast.gradient(Quadratic([1.0, 1.0, 1.0]), v)
         gdfast.gradient(lambda v: float(np.sum(v * 1e-300)), [1e300, 1.0])
+
+
+@pytest.mark.parametrize("value,exc", [
+    (-1e-6, ValueError),
+    (float("nan"), ValueError),
+    ("yes", TypeError),
+    (None, TypeError),
+    ([1e-6], TypeError),
+    (1e-6 + 0j, TypeError),
+])
+def test_bad_check_gradient(value, exc):
+    jac = lambda x: 2 * x
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return float(x @ x)
+
+    with pytest.raises(exc, match="check_gradient"):
+        gdfast.minimize(f, [1.0, 2.0], jac=jac, check_gradient=value)
+    with pytest.raises(exc, match="check_gradient"):
+        gdfast.minimize_batch(f, [[1.0, 2.0]], jac=jac, check_gradient=value)
+    with pytest.raises(exc, match="check_gradient"):
+        gdfast.Descent(f, [1.0, 2.0], jac=jac, check_gradient=value)
+    assert calls == []                      # validated before the first objective call
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None, 0.5])
+def test_bad_noise_stop(value):
+    with pytest.raises(TypeError, match="noise_stop"):
+        gdfast.minimize(f2, [1.0, 2.0], noise_stop=value)
+    with pytest.raises(TypeError, match="noise_stop"):
+        gdfast.minimize_batch(f2, [[1.0, 2.0]], noise_stop=value)
