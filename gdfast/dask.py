@@ -29,6 +29,7 @@ cores.
 """
 import inspect
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -39,10 +40,11 @@ __all__ = ["minimize_batch", "plane", "random_starts", "BatchResult", "BestStart
            "SharedLibrary", "NumbaCFunc"]
 
 # the per-start fields of minimize_batch's result, with their dtypes and trailing shapes
-_FIELDS: tuple[tuple[str, type, bool], ...] = (
+_FIELDS: tuple[tuple[str, Any, bool], ...] = (
     ("x", np.float64, True), ("fun", np.float64, False), ("jac", np.float64, True),
     ("nit", np.int64, False), ("nfev", np.int64, False), ("njev", np.int64, False),
-    ("status", np.int64, False), ("success", np.bool_, False), ("error_code", np.int64, False))
+    ("status", np.int64, False), ("success", np.bool_, False),
+    ("stop_reason", np.dtype("U15"), False), ("error_code", np.int64, False))
 _NOT_ON_DASK = {"callback": "a callback runs in the caller's process",
                 "history": "histories are lists of per-start objects",
                 "progress": "a bar in the caller's process; distributed.progress() shows "

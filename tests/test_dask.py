@@ -24,7 +24,8 @@ distributed = pytest.importorskip("distributed")
 cloudpickle = pytest.importorskip("cloudpickle")
 import gdfast.dask as gd  # noqa: E402
 
-FIELDS = ("x", "fun", "jac", "nit", "nfev", "njev", "status", "success", "error_code")
+FIELDS = ("x", "fun", "jac", "nit", "nfev", "njev", "status", "success", "stop_reason",
+          "error_code")
 RNG = np.random.default_rng(11)
 X0 = RNG.uniform(-5.0, 5.0, (600, 2))
 
@@ -62,7 +63,12 @@ RUNS = [dict(lr=0.01, max_iter=300),
         dict(method="gd", step_rule=gdfast.BarzilaiBorwein(), max_iter=100,
              bounds=([-4.0, -4.0], [4.0, 3.0])),
         dict(method=gdfast.RMSprop(lr=0.01, momentum=0.5), max_iter=120, clip_norm=5.0),
-        dict(lr=0.1, max_iter=50)]          # diverges from most starts: statuses 3/4
+        dict(lr=0.1, max_iter=50),          # diverges from most starts: statuses 3/4
+        dict(lr=0.02, max_iter=2000, gtol=0, target=1e-8, patience=20, min_delta=1e-12,
+             step_rule=gdfast.ReduceLROnPlateau(factor=0.5, patience=3)),
+        dict(method="adam", lr=0.05, max_iter=300,
+             step_rule=gdfast.SequentialLR([gdfast.LinearLR(0.1, 1.0, 20),
+                                            gdfast.CosineAnnealingWarmRestarts(50)], [20]))]
 
 
 @pytest.mark.parametrize("run", RUNS, ids=lambda r: str(r.get("method", "gd"))[:12])
@@ -466,6 +472,13 @@ def test_bad_input_is_refused_before_submitting(no_tasks):
         gd.minimize_batch(Himmelblau(), X, callback=print)
     with pytest.raises(ValueError, match="history is not supported"):
         gd.minimize_batch(Himmelblau(), X, history=True)
+    for name in ("progress", "keep_best"):
+        with pytest.raises(ValueError, match=f"{name} is not supported"):
+            gd.minimize_batch(Himmelblau(), X, **{name: True})
+    with pytest.raises(ValueError, match="patience"):
+        gd.minimize_batch(Himmelblau(), X, patience=0)
+    with pytest.raises(ValueError, match="target"):
+        gd.minimize_batch(Himmelblau(), X, target=np.nan)
     with pytest.raises(TypeError, match="unexpected keyword argument 'learning_rate'"):
         gd.minimize_batch(Himmelblau(), X, learning_rate=0.1)
     with pytest.raises(ValueError, match="holds data for 4 starts"):
