@@ -186,6 +186,7 @@ cdef int gd_compiled_callback(void *ctx, Py_ssize_t nit, Py_ssize_t n, const dou
                               double f, const double *g) except -1 nogil
 cdef int gd_compiled_lanes_callback(void *ctx, void *state) except -1 nogil
 
+cdef Py_ssize_t reason_index(int status, int stop_test) noexcept nogil
 cdef dict save_state(const gd_state *s)
 cdef object best_of(const gd_state *s)
 cdef int load_state(gd_state *s, dict state) except -1

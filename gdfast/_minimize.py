@@ -159,7 +159,7 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
         max_fev, callback_every, history, step_rule, options, bounds, clip_norm, clip_value,
         maximize, state, controls(target, max_time, patience, min_delta, keep_best),
         noise_stop, check_gradient)
-    bar = progress_bar(progress, max_iter, "it", "minimize")
+    bar = None if progress is False else progress_bar(progress, max_iter, "it", "minimize")
     try:
         (x, fun_x, jac_x, nit, nfev, njev, status, stop_test, error_code, failed_at_x0, state,
          recorded, best) = _descent.run(objective, x, config, loop_callback, bar)
@@ -184,7 +184,11 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
 
 
 def controls(target, max_time, patience, min_delta, keep_best):
-    """The stopping controls that are set, for _config (which validates them)."""
+    """The stopping controls that are set, for _config (which validates them); None when
+    none is (the common case, without building a dict)."""
+    if (target is None and max_time is None and patience is None and min_delta is None
+            and keep_best is False):
+        return None
     given = {"target": target, "max_time": max_time, "patience": patience,
              "min_delta": min_delta, "keep_best": keep_best or None}
     return {k: v for k, v in given.items() if v is not None}

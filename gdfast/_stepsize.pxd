@@ -1,5 +1,5 @@
 from gdfast._objective cimport gd_objective
-from libc.math cimport pow, isfinite, cos, M_PI
+from libc.math cimport pow, isfinite
 
 from gdfast._update cimport apply_step
 from gdfast._rules cimport (gd_rule, gd_rule_state, STEP_EXPONENTIAL, STEP_INVERSE_TIME,
@@ -17,58 +17,12 @@ cdef void cosine_anchor(const gd_rule *r, gd_rule_state *st, double lr,
                        Py_ssize_t a) noexcept nogil
 cdef void schedule_block(const gd_rule *r, gd_rule_state *st, double lr, Py_ssize_t a,
                          double *rates) noexcept nogil
-cdef double sequential_rate(const gd_rule *r, double lr, Py_ssize_t k) noexcept nogil
 
 
-# ---- torch.optim.lr_scheduler's LinearLR, OneCycleLR, CosineAnnealingWarmRestarts: the rate
-#      of step k as a function of k alone, with torch's arithmetic in torch's order (closed forms)
-
-cdef inline double linear_rate(const gd_rule *r, double lr, Py_ssize_t k) noexcept nogil:
-    """LinearLR: lr (start + (end - start) min(k, total_iters) / total_iters)."""
-    if k > r.period:
-        k = r.period
-    return lr * (r.start_factor + (r.end_factor - r.start_factor) * <double>k / <double>r.period)
-
-
-cdef inline double one_cycle_rate(const gd_rule *r, Py_ssize_t k) noexcept nogil:
-    """OneCycleLR's rate of step k (torch's get_lr: the phase whose end_step k does not pass,
-    or the last; pct the fraction of it done), held at the rate of step total_steps - 1 from
-    total_steps on (torch raises there)."""
-    cdef double step_num, start_step = 0.0, end_step, pct, a, b
-    cdef int i
-    if k >= r.period:
-        k = r.period - 1
-    step_num = <double>k
-    for i in range(r.cycle_phases):
-        end_step = r.cycle_end[i]
-        if step_num <= end_step or i == r.cycle_phases - 1:
-            pct = (step_num - start_step) / (end_step - start_step)
-            a = r.cycle_lr[i]
-            b = r.cycle_lr[i + 1]
-            if r.cycle_linear:
-                return (b - a) * pct + a
-            return b + (a - b) / 2.0 * (cos(M_PI * pct) + 1.0)
-        start_step = end_step
-    return r.cycle_lr[r.cycle_phases]      # not reached
-
-
-cdef inline double warm_restarts_rate(const gd_rule *r, double lr, Py_ssize_t k) noexcept nogil:
-    """CosineAnnealingWarmRestarts: eta_min + (lr - eta_min) (1 + cos(pi T_cur / T_i)) / 2,
-    the cycle (its start k - T_cur and length T_i = T_0 T_mult^i) found in integers, as
-    torch's step() recursion has it."""
-    cdef Py_ssize_t t_i = r.period, t_cur = k
-    cdef double span = <double>t_i
-    if r.t_mult == 1:
-        t_cur = k % t_i
-    else:
-        while t_cur >= t_i:
-            t_cur -= t_i
-            if t_i > t_cur // r.t_mult:     # t_cur < t_i T_mult (which may overflow): this cycle
-                span = <double>t_i * <double>r.t_mult
-                break
-            t_i *= r.t_mult
-            span = <double>t_i
-    return r.eta_min + (lr - r.eta_min) * (1.0 + cos(M_PI * <double>t_cur / span)) / 2.0
+# torch.optim.lr_scheduler's LinearLR, OneCycleLR, CosineAnnealingWarmRestarts and
+# SequentialLR (src/_stepsize.pyx): out of line, so that scheduled_lr stays small where the
+# loop inlines it
+cdef double torch_rate(const gd_rule *r, double lr, Py_ssize_t k) noexcept nogil
 
 
 cdef inline double cosine_rate(const gd_rule *r, gd_rule_state *st, double lr,
@@ -124,14 +78,9 @@ cdef inline double scheduled_lr(const gd_rule *r, gd_rule_state *st, double lr,
         return cosine_rate(r, st, lr, k)
     if r.step == STEP_ARRAY:
         return r.rates[k] if k < r.n_rates else r.rates[r.n_rates - 1]
-    if r.step == STEP_LINEAR:
-        return linear_rate(r, lr, k)
-    if r.step == STEP_ONE_CYCLE:
-        return one_cycle_rate(r, k)
-    if r.step == STEP_WARM_RESTARTS:
-        return warm_restarts_rate(r, lr, k)
-    if r.step == STEP_SEQUENTIAL:
-        return sequential_rate(r, lr, k)
+    if (r.step == STEP_LINEAR or r.step == STEP_ONE_CYCLE or r.step == STEP_WARM_RESTARTS
+            or r.step == STEP_SEQUENTIAL):
+        return torch_rate(r, lr, k)
     return lr
 
 

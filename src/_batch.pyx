@@ -31,14 +31,14 @@ from gdfast._descent cimport (gd_state, gd_options, gd_lane_out, gd_lane_state, 
                               gd_state_init_lanes, gd_state_load_lanes, gd_state_free,
                               gd_start, gd_run, CONVERGED, OBJECTIVE_ERROR, CALLBACK_STOP,
                               gd_user_callback, gd_user_callback_fn,
-                              gd_compiled_lanes_callback)
+                              gd_compiled_lanes_callback, reason_index)
 from gdfast._objective cimport fresh_vector
 from gdfast._fdiff cimport FiniteDifference
 from gdfast._config cimport Config
 
 from gdfast._adapt import make_objective
 from gdfast._config import check_state, prepare_batch
-from gdfast._descent import SUCCESS, stop_reasons
+from gdfast._descent import SUCCESS, REASON_NAMES
 from gdfast._lowlevel import callback_pointer, is_low_level
 from gdfast._minimize import controls
 from gdfast._progress import progress_bar
@@ -297,7 +297,8 @@ def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
     """Every row of X0 through THE loop, blocks over nt workers (objectives: one per worker),
     from each start's rule state when init is given.  ``callback``: a Python callable or a
     compiled callback's (address, user_data); ``progress``: a Bar, told the starts finished.
-    Returns the per-start result arrays, the histories (or None), the final rule states (or
+    Returns the per-start result arrays (the stop_reason names instead of the stop tests),
+    the histories (or None), the final rule states (or
     None, for plain fixed-step descent) and, with keep_best, each start's (x_best, fun_best,
     nit_best) (or None)."""
     cdef Py_ssize_t m = X0.shape[0], n = X0.shape[1], w, ready = 0, B, ld, i
@@ -339,6 +340,7 @@ def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
     njev = _empty(m, 0, cnp.NPY_INTP)
     status = _empty(m, 0, cnp.NPY_INT64)
     stop_test = _empty(m, 0, cnp.NPY_INT)
+    reasons = _empty(m, 0, cnp.NPY_INTP)     # reason_index, then the names
     code = _empty(m, 0, cnp.NPY_INT64)
     cdef int *codes = <int *>malloc(2 * m * sizeof(int))        # status, error_code as int
     cdef gd_state *states = <gd_state *>malloc(nt * sizeof(gd_state))
@@ -399,6 +401,9 @@ def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
         for i in range(m):          # as int64, the dtype of the result's integer arrays
             (<long long *>cnp.PyArray_DATA(status))[i] = codes[i]
             (<long long *>cnp.PyArray_DATA(code))[i] = codes[m + i]
+            (<Py_ssize_t *>cnp.PyArray_DATA(reasons))[i] = reason_index(
+                codes[i], out.stop_test[i])
+        reasons = REASON_NAMES[reasons]
         if out.hist != NULL:
             histories = [_history_arrays(&out.hist[i], n) for i in range(m)]
     finally:
@@ -414,7 +419,7 @@ def _run_lanes(const double[:, ::1] X0, Config options, list objectives, int nt,
             free(out.hist)
     if progress is not None:
         progress(m)
-    return (x, fun, jac, nit, nfev, njev, status, stop_test, code, histories,
+    return (x, fun, jac, nit, nfev, njev, status, reasons, code, histories,
             None if final is None else final.arrays(), bests)
 
 
@@ -539,9 +544,9 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
             objectives.append(make_objective(fun, n, args=args, jac=jac, vectorized=vectorized,
                                              fd_step=fd_step, n_starts=m,
                                              noise_stop=bool(noise_stop))[0])
-    bar = progress_bar(progress, m, "start", "minimize_batch")
+    bar = None if progress is False else progress_bar(progress, m, "start", "minimize_batch")
     try:
-        x, fval, g, nit, nfev, njev, status, stop_test, code, histories, final, bests = \
+        x, fval, g, nit, nfev, njev, status, reasons, code, histories, final, bests = \
             _run_lanes(X, config, objectives, nt, callback, init, bar)
     finally:
         if bar is not None:
@@ -558,7 +563,7 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
             best = r
     res = OptimizeResult(
         x=x, fun=fval, jac=g, nit=nit, nfev=nfev, njev=njev, status=status,
-        success=success, stop_reason=stop_reasons(status, stop_test), error_code=code,
+        success=success, stop_reason=reasons, error_code=code,
         best=best,
         x_best=(x if bests is None else bests[0])[best].copy() if best >= 0 else None,
         fun_best=float(F[best]) if best >= 0 else None)

@@ -1039,6 +1039,7 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
     # gradient, published by the objective; off (NULL) for every other objective
     cdef const int *noise = s.obj.noise_floor
     cdef bint noise_stop = noise != NULL
+    cdef bint rare_tests = has_target or noise_stop
     if lanes is one_lane:
         L = 1
         ld = 1
@@ -1055,13 +1056,14 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
                 stop = CONVERGED
                 aux = BY_GTOL
                 break
-            if has_target and sign * f <= sign * target:
-                stop = TARGET_REACHED
-                break
-            if noise_stop and noise[0]:
-                stop = CONVERGED
-                aux = BY_NOISE
-                break
+            if rare_tests:                  # one predicted branch when both are off
+                if has_target and sign * f <= sign * target:
+                    stop = TARGET_REACHED
+                    break
+                if noise_stop and noise[0]:
+                    stop = CONVERGED
+                    aux = BY_NOISE
+                    break
             if nit >= max_iter:
                 stop = MAX_ITER
                 break
@@ -1580,11 +1582,25 @@ def stop_reason(int status, int stop_test):
     return STOP_REASONS[status]
 
 
-def stop_reasons(status, stop_test):
-    """``stop_reason`` of every start of a batch: an array of str, from (m,) status and
-    stop-test arrays."""
-    names = [stop_reason(a, b) for a, b in zip(status.tolist(), stop_test.tolist())]
-    return np.array(names, dtype="U15")
+# stop_reasons' table: the stop tests' names (CONVERGED), then the other statuses'
+_REASON_STATUSES = (MAX_ITER, STEP_FAILED, NONFINITE, DIVERGED, OBJECTIVE_ERROR, MAX_FEV,
+                    TARGET_REACHED, PATIENCE, MAX_TIME, CALLBACK_STOP, RUNNING)
+_REASON_NAMES = np.array(["converged"] + [STOP_TESTS[k] for k in (BY_GTOL, BY_XTOL, BY_FTOL,
+                                                                   BY_NOISE)]
+                         + [STOP_REASONS[c] for c in _REASON_STATUSES], dtype="U15")
+
+
+REASON_NAMES = _REASON_NAMES          # stop_reason of a start: REASON_NAMES[reason_index(...)]
+
+
+cdef Py_ssize_t reason_index(int status, int stop_test) noexcept nogil:
+    """The index of a run's stop_reason in REASON_NAMES (a batch's: one per start, then one
+    array lookup for them all)."""
+    if status == CONVERGED:
+        return stop_test if BY_NONE <= stop_test <= BY_NOISE else 0
+    if MAX_ITER <= status <= MAX_TIME:
+        return BY_NOISE + status            # MAX_ITER (1) at 5, ... in _REASON_STATUSES' order
+    return BY_NOISE + 1 + (9 if status == CALLBACK_STOP else 10)
 
 
 def message(int status, int stop_test, int error_code):

@@ -105,6 +105,69 @@ cdef void schedule_block(const gd_rule *r, gd_rule_state *st, double lr, Py_ssiz
                 j += 1
 
 
+# ---- torch.optim.lr_scheduler's LinearLR, OneCycleLR, CosineAnnealingWarmRestarts: the rate
+#      of step k as a function of k alone, with torch's arithmetic in torch's order (closed forms)
+
+cdef double linear_rate(const gd_rule *r, double lr, Py_ssize_t k) noexcept nogil:
+    """LinearLR: lr (start + (end - start) min(k, total_iters) / total_iters)."""
+    if k > r.period:
+        k = r.period
+    return lr * (r.start_factor + (r.end_factor - r.start_factor) * <double>k / <double>r.period)
+
+
+cdef double one_cycle_rate(const gd_rule *r, Py_ssize_t k) noexcept nogil:
+    """OneCycleLR's rate of step k (torch's get_lr: the phase whose end_step k does not pass,
+    or the last; pct the fraction of it done), held at the rate of step total_steps - 1 from
+    total_steps on (torch raises there)."""
+    cdef double step_num, start_step = 0.0, end_step, pct, a, b
+    cdef int i
+    if k >= r.period:
+        k = r.period - 1
+    step_num = <double>k
+    for i in range(r.cycle_phases):
+        end_step = r.cycle_end[i]
+        if step_num <= end_step or i == r.cycle_phases - 1:
+            pct = (step_num - start_step) / (end_step - start_step)
+            a = r.cycle_lr[i]
+            b = r.cycle_lr[i + 1]
+            if r.cycle_linear:
+                return (b - a) * pct + a
+            return b + (a - b) / 2.0 * (cos(M_PI * pct) + 1.0)
+        start_step = end_step
+    return r.cycle_lr[r.cycle_phases]      # not reached
+
+
+cdef double warm_restarts_rate(const gd_rule *r, double lr, Py_ssize_t k) noexcept nogil:
+    """CosineAnnealingWarmRestarts: eta_min + (lr - eta_min) (1 + cos(pi T_cur / T_i)) / 2,
+    the cycle (its start k - T_cur and length T_i = T_0 T_mult^i) found in integers, as
+    torch's step() recursion has it."""
+    cdef Py_ssize_t t_i = r.period, t_cur = k
+    cdef double span = <double>t_i
+    if r.t_mult == 1:
+        t_cur = k % t_i
+    else:
+        while t_cur >= t_i:
+            t_cur -= t_i
+            if t_i > t_cur // r.t_mult:     # t_cur < t_i T_mult (which may overflow): this cycle
+                span = <double>t_i * <double>r.t_mult
+                break
+            t_i *= r.t_mult
+            span = <double>t_i
+    return r.eta_min + (lr - r.eta_min) * (1.0 + cos(M_PI * <double>t_cur / span)) / 2.0
+
+
+cdef double torch_rate(const gd_rule *r, double lr, Py_ssize_t k) noexcept nogil:
+    """The rate of update step k of LinearLR, OneCycleLR, CosineAnnealingWarmRestarts or
+    SequentialLR (scheduled_lr's out-of-line part)."""
+    if r.step == STEP_LINEAR:
+        return linear_rate(r, lr, k)
+    if r.step == STEP_ONE_CYCLE:
+        return one_cycle_rate(r, k)
+    if r.step == STEP_WARM_RESTARTS:
+        return warm_restarts_rate(r, lr, k)
+    return sequential_rate(r, lr, k)
+
+
 cdef double sequential_rate(const gd_rule *r, double lr, Py_ssize_t k) noexcept nogil:
     """SequentialLR's rate of step k: that of schedule i (the last whose start
     seq_start[i] <= k) at its own step j = k - seq_start[i], every schedule at the run's lr.
