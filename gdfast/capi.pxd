@@ -194,6 +194,8 @@ ctypedef struct gdfast_options_v3:
     Py_ssize_t patience       # stop after so many iterations without improving default 0
     double min_delta          # on the best f by more than min_delta (0: off)   default 0
     int keep_best             # keep the best iterate (x_best / results' fun_best) default 0
+    int noise_stop            # (finite differences) stop once every gradient component is
+                              # within its error estimate: stop_test 4 (noise)     default 0
     # ReduceLROnPlateau (v2.step == GDFAST_STEP_PLATEAU), torch's names and defaults
     double plateau_factor     # (0, 1)                                          default 0.1
     Py_ssize_t plateau_patience   # >= 0                                        default 10
@@ -213,7 +215,7 @@ ctypedef struct gdfast_result_v3:
     Py_ssize_t njev
     int status                # a GDFAST_* status code
     int error_code
-    int stop_test             # when status == GDFAST_CONVERGED: 1 gtol, 2 xtol, 3 ftol
+    int stop_test             # when status == GDFAST_CONVERGED: 1 gtol, 2 xtol, 3 ftol, 4 noise
     double fun_best           # keep_best: the best f met, and its iteration
     Py_ssize_t nit_best
 

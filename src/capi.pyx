@@ -189,6 +189,44 @@ Example (``consumer.pyx``; the test suite compiles and runs exactly this)::
             gdfast_minimize_v3(quadratic, &d, 2, start, x, best, &opts, &res)
         return res.status, res.nit, res.fun, calls, (best[0], best[1]), res.fun_best, res.nit_best
 
+    def noise_floor(int m, int threads):
+        # version 3: finite differences cannot reach gtol 1e-300; the noise stop ends the
+        # run, and each of m starts of a batch (one ctx for all: ctxs NULL, d global)
+        cdef quad_data d = quad_data(3.0, 1.0)
+        cdef double start[2]
+        cdef double x[2]
+        cdef double X0[32]
+        cdef double X[32]
+        cdef gdfast_options_v3 opts
+        cdef gdfast_result_v3 res
+        cdef gdfast_result_v3 rows[16]
+        cdef int i
+        start[0] = 1.0
+        start[1] = 1.0
+        gdfast_options_init_v3(&opts)
+        opts.v2.lr = 0.1
+        opts.v2.gtol = 1e-300
+        opts.v2.fd_method = GDFAST_FD_CENTRAL
+        opts.noise_stop = 1
+        with nogil:
+            gdfast_minimize_v3(quadratic, &d, 2, start, x, NULL, &opts, &res)
+        global shared
+        shared = d
+        for i in range(m):
+            X0[2 * i] = 1.0 + i
+            X0[2 * i + 1] = -1.0
+        with nogil:
+            gdfast_minimize_batch_v3(shared_quadratic, NULL, m, 2, X0, X, NULL, &opts, rows,
+                                     threads)
+        return ((res.status, res.stop_test, res.nit, (x[0], x[1])),
+                [(rows[i].status, rows[i].stop_test, rows[i].nit) for i in range(m)])
+
+    cdef quad_data shared
+
+    cdef int shared_quadratic(void *ctx, Py_ssize_t n, const double *x,
+                              double *f, double *g) except -1 nogil:
+        return quadratic(&shared, n, x, f, g)
+
     def batch_best(int m, int threads):
         # version 3's batch: each start's best iterate, and the stop test that fired
         cdef quad_data d = quad_data(3.0, 1.0)
@@ -226,6 +264,7 @@ Build it with this ``setup.py`` and run it::
     >>> consumer.fail()                          # ValueError: raised in the consumer's callback
     >>> consumer.controls(1e-3, False)           # (7, nit, f <= 1e-3, nit calls, best, ...)
     >>> consumer.controls(0.0, True)             # (1, 10000, ~0, 0, best ~ (0, 0), ~0, nit)
+    >>> consumer.noise_floor(4, 2)               # ((0, 4, nit, (~0, ~0)), [(0, 4, nit), ...])
     >>> consumer.batch_best(4, 2)                # [(0, 1, nit_best, (~0, ~0)), ...]
 """
 from libc.math cimport isfinite, isnan
@@ -239,7 +278,7 @@ from gdfast._descent cimport (gd_state, gd_options, gd_lane_out, gd_state_init,
                               gd_run, RUNNING, gd_user_callback, gd_user_callback_fn,
                               gd_compiled_callback, gd_compiled_lanes_callback)
 from gdfast._fdiff cimport (gd_fd_data, gd_fd_view, gd_fd_spec, fd_eval, fd_gradient,
-                            fd_work_size, fd_data_init, fd_start_ctx)
+                            fd_work_size, fd_error_work_size, fd_data_init, fd_start_ctx)
 from gdfast._pacer cimport gd_clock, gd_control, gd_control_init, gd_pacer, gd_pacer_init
 from gdfast._rules cimport STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, RULE_ADAM
 from gdfast._batch cimport gd_lanes_per_block, gd_lanes_ld, gd_lanes_run
@@ -431,6 +470,8 @@ cdef int _configure_v3(const gdfast_options_v3 *o, Py_ssize_t n, gd_options *opt
                         "finite and >= 0")
     if o.callback_every < 1:
         return _invalid("options.callback_every must be >= 1")
+    if o.noise_stop and o.v2.fd_method == GDFAST_FD_NONE:
+        return _invalid("options.noise_stop needs a finite-difference gradient (v2.fd_method)")
     opt.has_target = o.has_target != 0
     opt.target = o.target
     opt.max_time = o.max_time if isfinite(o.max_time) else 0.0
@@ -472,8 +513,10 @@ cdef struct capi_objective:
 
 
 cdef int _objective_init(capi_objective *o, gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
-                         int fd_method) except -1 nogil:
-    """The run's objective (o must not move afterwards: its parts point at each other)."""
+                         int fd_method, bint noise_stop=False,
+                         Py_ssize_t n_starts=0) except -1 nogil:
+    """The run's objective (o must not move afterwards: its parts point at each other);
+    noise_stop: the differences estimate their errors, a verdict per start (n_starts, or one)."""
     memset(o, 0, sizeof(capi_objective))
     o.user.eval = <gd_eval_fn>fun
     o.user.ctx = ctx
@@ -484,9 +527,14 @@ cdef int _objective_init(capi_objective *o, gdfast_objective_v1 fun, void *ctx, 
     o.run = &o.user
     if fd_method == GDFAST_FD_NONE:
         return 0
-    fd_data_init(&o.fd, &o.user, fd_method,
-                 <double *>malloc(fd_work_size(&o.user, n, fd_method) * sizeof(double)))
-    if o.fd.work == NULL:
+    fd_data_init(&o.fd, &o.user, fd_method, <double *>malloc(
+        (fd_error_work_size(&o.user, n, fd_method) if noise_stop
+         else fd_work_size(&o.user, n, fd_method)) * sizeof(double)))
+    if noise_stop:
+        o.fd.err = <double *>malloc(n * sizeof(double))
+        o.fd.noise = <int *>calloc(max(n_starts, 1), sizeof(int))
+        o.fdobj.noise_floor = o.fd.noise
+    if o.fd.work == NULL or (noise_stop and (o.fd.err == NULL or o.fd.noise == NULL)):
         with gil:
             raise MemoryError()
     o.view.d = &o.fd
@@ -505,8 +553,12 @@ cdef int _objective_init(capi_objective *o, gdfast_objective_v1 fun, void *ctx, 
 cdef void _objective_free(capi_objective *o) noexcept nogil:
     free(o.fd.work)
     free(o.fd.views)
+    free(o.fd.err)
+    free(o.fd.noise)
     o.fd.work = NULL
     o.fd.views = NULL
+    o.fd.err = NULL
+    o.fd.noise = NULL
 
 
 cdef int _objective_error(int rc) except -1 with gil:
@@ -541,7 +593,7 @@ cdef void _attach(capi_stepper *r) noexcept nogil:
 
 cdef int _stepper_init(capi_stepper *r, gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
                        const double *x0, const gd_options *opt, int fd_method,
-                       const gd_user_callback *callback) except -1 nogil:
+                       const gd_user_callback *callback, bint noise_stop=False) except -1 nogil:
     """Set up the objective and the state (opt: validated), evaluate at x0.  On failure
     everything is released."""
     r.s.buffer = NULL                 # what gd_state_free frees, if anything fails first
@@ -553,6 +605,8 @@ cdef int _stepper_init(capi_stepper *r, gdfast_objective_v1 fun, void *ctx, Py_s
     r.x0 = NULL
     r.obj.fd.work = NULL
     r.obj.fd.views = NULL
+    r.obj.fd.err = NULL
+    r.obj.fd.noise = NULL
     r.broken = False
     r.callback.fn = NULL
     if callback != NULL:
@@ -568,7 +622,7 @@ cdef int _stepper_init(capi_stepper *r, gdfast_objective_v1 fun, void *ctx, Py_s
             with gil:
                 raise MemoryError()
         memcpy(r.x0, x0, n * sizeof(double))
-        _objective_init(&r.obj, fun, ctx, n, fd_method)
+        _objective_init(&r.obj, fun, ctx, n, fd_method, noise_stop)
         gd_state_init(&r.s, r.obj.run, n, x0, opt)
         _attach(r)
         gd_start(&r.s)
@@ -633,7 +687,7 @@ cdef int gdfast_minimize_v3(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, co
     _configure_v3(options, n, &opt, &cb)
     if x_best != NULL and not opt.keep_best:
         return _invalid("x_best needs options.keep_best")
-    _stepper_init(&r, fun, ctx, n, x0, &opt, options.v2.fd_method, &cb)
+    _stepper_init(&r, fun, ctx, n, x0, &opt, options.v2.fd_method, &cb, options.noise_stop)
     try:
         gd_run(&r.s)
         memcpy(x, r.s.x, n * sizeof(double))
@@ -670,7 +724,7 @@ cdef int gdfast_stepper_create_v2(gdfast_objective_v1 fun, void *ctx, Py_ssize_t
         gdfast_options_init_v2(&defaults)
         options = &defaults
     _configure(options, n, &opt)
-    return _new_stepper(fun, ctx, n, x0, &opt, options.fd_method, NULL, stepper)
+    return _new_stepper(fun, ctx, n, x0, &opt, options.fd_method, NULL, stepper, False)
 
 
 cdef int gdfast_stepper_create_v3(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
@@ -686,19 +740,20 @@ cdef int gdfast_stepper_create_v3(gdfast_objective_v1 fun, void *ctx, Py_ssize_t
         gdfast_options_init_v3(&defaults)
         options = &defaults
     _configure_v3(options, n, &opt, &cb)
-    return _new_stepper(fun, ctx, n, x0, &opt, options.v2.fd_method, &cb, stepper)
+    return _new_stepper(fun, ctx, n, x0, &opt, options.v2.fd_method, &cb, stepper,
+                        options.noise_stop)
 
 
 cdef int _new_stepper(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, const double *x0,
                       const gd_options *opt, int fd_method, const gd_user_callback *cb,
-                      void **stepper) except -1 nogil:
+                      void **stepper, bint noise_stop) except -1 nogil:
     cdef capi_stepper *r = <capi_stepper *>calloc(1, sizeof(capi_stepper))
     if r == NULL:
         with gil:
             raise MemoryError()
     cdef bint done = False
     try:
-        _stepper_init(r, fun, ctx, n, x0, opt, fd_method, cb)
+        _stepper_init(r, fun, ctx, n, x0, opt, fd_method, cb, noise_stop)
         done = True
     finally:
         if not done:
@@ -838,14 +893,15 @@ cdef int gdfast_minimize_batch_v3(gdfast_objective_v1 fun, void **ctxs, Py_ssize
         return _invalid("X_best needs options.keep_best")
     with gil:
         _batch(fun, ctxs, m, n, X0, X, X_best, options.v2.fd_method, &opt,
-               &cb if cb.fn != NULL else NULL, NULL, results, min(threads, m))
+               &cb if cb.fn != NULL else NULL, NULL, results, min(threads, m),
+               options.noise_stop)
     return 0
 
 
 cdef int _batch(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m, Py_ssize_t n,
                 const double *X0, double *X, double *X_best, int fd_method,
                 const gd_options *opt, const gd_user_callback *cb, gdfast_result_v1 *results,
-                gdfast_result_v3 *results3, int nt) except -1:
+                gdfast_result_v3 *results3, int nt, bint noise_stop=False) except -1:
     """The batch through minimize_batch's driver (gd_lanes_run): a capi_objective and a
     state per worker, start i evaluated with ctxs[i]; the results as version 1's or 3's."""
     cdef capi_objective *objs = <capi_objective *>calloc(nt, sizeof(capi_objective))
@@ -870,22 +926,23 @@ cdef int _batch(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m, Py_ssize_t n
             if Xb == NULL:
                 raise MemoryError()
         for w in range(nt):
-            _objective_init(&objs[w], fun, NULL, n, fd_method)
+            _objective_init(&objs[w], fun, NULL, n, fd_method, noise_stop, m)
             if ctxs != NULL:                  # start i's calls get ctxs[i]
                 objs[w].user.ctx = <void *>ctxs
                 objs[w].user.n_starts = m
                 objs[w].user.start_ctx = _ctx_of_start
-                if fd_method != GDFAST_FD_NONE:
-                    views = <gd_fd_view *>malloc(m * sizeof(gd_fd_view))
-                    if views == NULL:
-                        raise MemoryError()
-                    objs[w].fd.views = views
-                    for i in range(m):
-                        views[i].d = &objs[w].fd
-                        views[i].inner_ctx = ctxs[i]
-                        views[i].start = i
-                    objs[w].fdobj.n_starts = m
-                    objs[w].fdobj.start_ctx = fd_start_ctx
+            if fd_method != GDFAST_FD_NONE and (ctxs != NULL or noise_stop):
+                # a view per start: its ctx, and its entry of the noise verdicts
+                views = <gd_fd_view *>malloc(m * sizeof(gd_fd_view))
+                if views == NULL:
+                    raise MemoryError()
+                objs[w].fd.views = views
+                for i in range(m):
+                    views[i].d = &objs[w].fd
+                    views[i].inner_ctx = ctxs[i] if ctxs != NULL else NULL
+                    views[i].start = i
+                objs[w].fdobj.n_starts = m
+                objs[w].fdobj.start_ctx = fd_start_ctx
             objs[w].user.parallel_safe = True
         B = gd_lanes_per_block(objs[0].run, m, n)
         memset(&out, 0, sizeof(gd_lane_out))    # no history, no rule states, no bests

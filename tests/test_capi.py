@@ -51,6 +51,10 @@ assert fun_best == fun and best == consumer.controls(1e-3, False)[4]
 status, nit, fun, calls, best, fun_best, nit_best = consumer.controls(0.0, True)
 assert status == 1 and nit == 10000 and fun < 1e-20 and fun_best <= fun, (status, fun)
 assert 0 < nit_best <= nit and max(abs(best[0]), abs(best[1])) < 1e-10
+(status, test, nit, (xn, yn)), noise_rows = consumer.noise_floor(4, 2)
+assert status == 0 and test == 4 and 0 < nit < 10000 and abs(xn) < 1e-6 and abs(yn) < 1e-6, nit
+assert noise_rows == consumer.noise_floor(4, 1)[1] and len(noise_rows) == 4
+assert all(s == 0 and t == 4 and 0 < k < 10000 for s, t, k in noise_rows), noise_rows
 rows = consumer.batch_best(4, 2)
 assert rows == consumer.batch_best(4, 1)
 for status_b, test_b, nit_best_b, (xb, yb) in rows:
