@@ -1650,9 +1650,10 @@ def run(Objective objective not None, cnp.ndarray x0 not None, Config config not
             s.callback = _python_callback
             s.callback_ctx = <void *>callback
             s.need_f = True
-        if progress is not None:
+        if progress is not None:            # the first report 0.1 s in (tqdm shows 0 until)
             s.progress = _progress_one
             s.progress_ctx = <void *>progress
+            s.progress_next = gd_clock() + PROGRESS_SECONDS
         if release:
             with nogil:
                 gd_start(&s)
