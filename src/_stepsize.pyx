@@ -193,12 +193,8 @@ cdef double sequential_rate(const gd_rule *r, double lr, Py_ssize_t k) noexcept 
         return s.eta_min + (lr - s.eta_min) * (1.0 + cos(M_PI * <double>j / s.period)) / 2.0
     if s.step == STEP_ARRAY:
         return s.rates[j] if j < s.n_rates else s.rates[s.n_rates - 1]
-    if s.step == STEP_LINEAR:
-        return linear_rate(s, lr, j)
-    if s.step == STEP_ONE_CYCLE:
-        return one_cycle_rate(s, j)
-    if s.step == STEP_WARM_RESTARTS:
-        return warm_restarts_rate(s, lr, j)
+    if s.step == STEP_LINEAR or s.step == STEP_ONE_CYCLE or s.step == STEP_WARM_RESTARTS:
+        return torch_rate(s, lr, j)
     return lr                       # STEP_FIXED
 
 

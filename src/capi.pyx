@@ -850,18 +850,24 @@ cdef void *_ctx_of_start(void *ctx, Py_ssize_t start) noexcept nogil:
     return (<void **>ctx)[start]
 
 
-cdef int gdfast_minimize_batch_v2(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m,
-                                  Py_ssize_t n, const double *X0, double *X,
-                                  const gdfast_options_v2 *options, gdfast_result_v1 *results,
-                                  int threads) except -1 nogil:
-    cdef gdfast_options_v2 defaults
-    cdef gd_options opt
+cdef int _check_batch(gdfast_objective_v1 fun, const double *X0, double *X, Py_ssize_t m,
+                      Py_ssize_t n, int threads) except -1 nogil:
     if fun == NULL or X0 == NULL or X == NULL:
         return _invalid("fun, X0 and X must not be NULL")
     if m < 1 or n < 1:
         return _invalid("m and n must be >= 1")
     if threads < 1:
         return _invalid("threads must be >= 1")
+    return 0
+
+
+cdef int gdfast_minimize_batch_v2(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m,
+                                  Py_ssize_t n, const double *X0, double *X,
+                                  const gdfast_options_v2 *options, gdfast_result_v1 *results,
+                                  int threads) except -1 nogil:
+    cdef gdfast_options_v2 defaults
+    cdef gd_options opt
+    _check_batch(fun, X0, X, m, n, threads)
     if options == NULL:
         gdfast_options_init_v2(&defaults)
         options = &defaults
@@ -879,12 +885,7 @@ cdef int gdfast_minimize_batch_v3(gdfast_objective_v1 fun, void **ctxs, Py_ssize
     cdef gdfast_options_v3 defaults
     cdef gd_options opt
     cdef gd_user_callback cb
-    if fun == NULL or X0 == NULL or X == NULL:
-        return _invalid("fun, X0 and X must not be NULL")
-    if m < 1 or n < 1:
-        return _invalid("m and n must be >= 1")
-    if threads < 1:
-        return _invalid("threads must be >= 1")
+    _check_batch(fun, X0, X, m, n, threads)
     if options == NULL:
         gdfast_options_init_v3(&defaults)
         options = &defaults
