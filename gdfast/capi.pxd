@@ -237,6 +237,12 @@ cdef int gdfast_stepper_create_v3(gdfast_objective_v1 fun, void *ctx, Py_ssize_t
 cdef int gdfast_stepper_best_v3(void *stepper, double *x_best, double *f_best,
                                 Py_ssize_t *nit_best) except -1 nogil
 
+# gdfast_fd_gradient_v1, and with err not NULL each component's error estimate into
+# err[0:n] (as gdfast.gradient(..., error=True): one or two more points per coordinate).
+cdef int gdfast_fd_gradient_v3(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
+                               const double *x, int method, double step, double *g,
+                               double *err) except -1 nogil
+
 # As gdfast_minimize_batch_v2; X_best: NULL, or (m, n) doubles for each start's best iterate
 # (options.keep_best); max_time counts from the call for every start.
 cdef int gdfast_minimize_batch_v3(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m,

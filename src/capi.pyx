@@ -12,7 +12,9 @@ update rule, step rule, bound and clipping option through ``gdfast_options_v2``;
 patience, the best iterate, ReduceLROnPlateau (``GDFAST_STEP_PLATEAU``) and a compiled callback
 called inside the loop, through ``gdfast_minimize_v3``, ``gdfast_stepper_create_v3`` (then the
 v2 stepper entries, and ``gdfast_stepper_best_v3``) and ``gdfast_minimize_batch_v3``, whose
-results (``gdfast_result_v3``) also carry the stop test and the best f.  All of them drive
+results (``gdfast_result_v3``) also carry the stop test and the best f; a finite-difference
+run's noise stop (``noise_stop``); and ``gdfast_fd_gradient_v3``, the gradient with each
+component's error estimate.  All of them drive
 the one descent loop (the batch through ``minimize_batch``'s driver).  Names carry their
 version: a later incompatible version adds new names and keeps these.
 
@@ -40,7 +42,7 @@ Example (``consumer.pyx``; the test suite compiles and runs exactly this)::
                               gdfast_options_v3, gdfast_result_v3, gdfast_options_init_v3,
                               gdfast_minimize_v3, gdfast_minimize_batch_v3,
                               gdfast_stepper_create_v3, gdfast_stepper_best_v3,
-                              GDFAST_STEP_PLATEAU)
+                              gdfast_fd_gradient_v3, GDFAST_STEP_PLATEAU)
 
     cdef struct quad_data:
         double a0
@@ -227,6 +229,17 @@ Example (``consumer.pyx``; the test suite compiles and runs exactly this)::
                               double *f, double *g) except -1 nogil:
         return quadratic(&shared, n, x, f, g)
 
+    def gradient_error(double a0, double a1, double x0, double y0):
+        # version 3: the finite-difference gradient and each component's error estimate
+        cdef quad_data d = quad_data(a0, a1)
+        cdef double x[2]
+        cdef double g[2]
+        cdef double err[2]
+        x[0] = x0
+        x[1] = y0
+        gdfast_fd_gradient_v3(quadratic, &d, 2, x, GDFAST_FD_CENTRAL, 0.0, g, err)
+        return (g[0], g[1]), (err[0], err[1])
+
     def batch_best(int m, int threads):
         # version 3's batch: each start's best iterate, and the stop test that fired
         cdef quad_data d = quad_data(3.0, 1.0)
@@ -265,6 +278,7 @@ Build it with this ``setup.py`` and run it::
     >>> consumer.controls(1e-3, False)           # (7, nit, f <= 1e-3, nit calls, best, ...)
     >>> consumer.controls(0.0, True)             # (1, 10000, ~0, 0, best ~ (0, 0), ~0, nit)
     >>> consumer.noise_floor(4, 2)               # ((0, 4, nit, (~0, ~0)), [(0, 4, nit), ...])
+    >>> consumer.gradient_error(3.0, 1.0, 1.0, 1.0)  # ((6, 2) up to rounding, (err0, err1))
     >>> consumer.batch_best(4, 2)                # [(0, 1, nit_best, (~0, ~0)), ...]
 """
 from libc.math cimport isfinite, isnan
@@ -277,7 +291,7 @@ from gdfast._descent cimport (gd_state, gd_options, gd_lane_out, gd_state_init,
                               gd_state_init_lanes, gd_state_free, gd_start, gd_iterate,
                               gd_run, RUNNING, gd_user_callback, gd_user_callback_fn,
                               gd_compiled_callback, gd_compiled_lanes_callback)
-from gdfast._fdiff cimport (gd_fd_data, gd_fd_view, gd_fd_spec, fd_eval, fd_gradient,
+from gdfast._fdiff cimport (gd_fd_data, gd_fd_view, gd_fd_spec, fd_eval, fd_gradient_error,
                             fd_work_size, fd_error_work_size, fd_data_init, fd_start_ctx)
 from gdfast._pacer cimport gd_clock, gd_control, gd_control_init, gd_pacer, gd_pacer_init
 from gdfast._rules cimport STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, RULE_ADAM
@@ -1018,6 +1032,12 @@ cdef int _batch(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m, Py_ssize_t n
 cdef int gdfast_fd_gradient_v1(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
                                const double *x, int method, double step,
                                double *g) except -1 nogil:
+    return gdfast_fd_gradient_v3(fun, ctx, n, x, method, step, g, NULL)
+
+
+cdef int gdfast_fd_gradient_v3(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
+                               const double *x, int method, double step, double *g,
+                               double *err) except -1 nogil:
     cdef gd_objective user
     cdef gd_fd_spec spec
     cdef Py_ssize_t nfev = 0
@@ -1039,13 +1059,14 @@ cdef int gdfast_fd_gradient_v1(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
     spec.method = method
     spec.abs_step = step
     spec.abs_steps = NULL
-    work = <double *>malloc(fd_work_size(&user, n, method) * sizeof(double))
+    work = <double *>malloc((fd_error_work_size(&user, n, method) if err != NULL
+                             else fd_work_size(&user, n, method)) * sizeof(double))
     if work == NULL:
         with gil:
             raise MemoryError()
     try:
         gd_pacer_init(&pacer, NULL)
-        rc = fd_gradient(&user, n, x, NULL, &spec, work, g, &nfev, &pacer)
+        rc = fd_gradient_error(&user, n, x, NULL, &spec, work, g, err, &nfev, &pacer)
     finally:
         free(work)
     return rc

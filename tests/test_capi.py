@@ -55,6 +55,9 @@ assert 0 < nit_best <= nit and max(abs(best[0]), abs(best[1])) < 1e-10
 assert status == 0 and test == 4 and 0 < nit < 10000 and abs(xn) < 1e-6 and abs(yn) < 1e-6, nit
 assert noise_rows == consumer.noise_floor(4, 1)[1] and len(noise_rows) == 4
 assert all(s == 0 and t == 4 and 0 < k < 10000 for s, t, k in noise_rows), noise_rows
+(ge0, ge1), (e0, e1) = consumer.gradient_error(3.0, 1.0, 1.0, 1.0)
+assert math.isclose(ge0, 6.0, rel_tol=1e-8) and math.isclose(ge1, 2.0, rel_tol=1e-8)
+assert abs(ge0 - 6.0) <= e0 < 1e-6 and abs(ge1 - 2.0) <= e1 < 1e-6, (e0, e1)
 rows = consumer.batch_best(4, 2)
 assert rows == consumer.batch_best(4, 1)
 for status_b, test_b, nit_best_b, (xb, yb) in rows:
