@@ -1013,6 +1013,10 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
     cdef bint f_done = kernel is general_kernel and (rule.step == STEP_ARMIJO
                                                      or rule.step == STEP_WOLFE or bb)
     cdef bint g_done = f_done and g_at_trials
+    # (one lane) Armijo along the gradient itself: _rule_step's case without its call
+    cdef bint armijo_on_g = (kernel is general_kernel and rule.step == STEP_ARMIJO
+                             and _direction_is_g(rule))
+    cdef bint bb_on_g = kernel is general_kernel and bb and _direction_is_g(rule)
     # a fused kernel's update step count and the step sizes of step t: constant for a fixed
     # step unless the rule corrects them by t (Adam, Adagrad)
     cdef Py_ssize_t t = s.rs.t
@@ -1132,8 +1136,18 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
                     s.rs.lr_sched = sc.lr
                     s.rs.k_sched = t
         elif lanes is one_lane:
-            rc = _rule_step(s, &lane_obj, x, f, g, x_new, &f_new,
-                            g_new if g_at_trials else NULL, &nfev, &njev)
+            if armijo_on_g:     # backtracking along -g: the search itself, no _rule_step
+                s.rs.t += 1
+                rc = armijo_search(&lane_obj, rule, n, x, f, g, g, lr, lr, x_new, &f_new,
+                                   g_new if g_at_trials else NULL, &nfev, &njev)
+            elif bb_on_g:       # Barzilai-Borwein's step along -g, Raydan's reference value
+                s.rs.t += 1
+                rc = armijo_search(&lane_obj, rule, n, x, _nonmonotone_ref(&s.rs, f), g, g,
+                                   s.rs.lr_bb, s.rs.lr_bb, x_new, &f_new,
+                                   g_new if g_at_trials else NULL, &nfev, &njev)
+            else:
+                rc = _rule_step(s, &lane_obj, x, f, g, x_new, &f_new,
+                                g_new if g_at_trials else NULL, &nfev, &njev)
             if rc == 1:
                 stop = STEP_FAILED
                 break
@@ -1468,9 +1482,8 @@ cdef inline int _rule_step(gd_state *s, const gd_objective *obj, const double *x
     1 no acceptable step; 2 + code for a C objective's error code.  Inline: the one-lane
     loop has no call for it."""
     cdef const gd_rule *r = &s.opt.rule
-    cdef double lr, divisor, f_ref
+    cdef double lr, divisor
     cdef const double *d = s.rs.d
-    cdef Py_ssize_t k
     if r.step == STEP_BB1 or r.step == STEP_BB2 or r.step == STEP_PLATEAU:
         lr = s.rs.lr_bb                 # the lane's own rate
     elif r.step == STEP_ARMIJO or r.step == STEP_WOLFE:    # no schedule: they start at lr
@@ -1480,8 +1493,7 @@ cdef inline int _rule_step(gd_state *s, const gd_objective *obj, const double *x
         if r.step == STEP_EXPONENTIAL:  # the next step's rate: ExponentialLR continues it
             s.rs.lr_sched = lr * r.gamma
             s.rs.k_sched = s.rs.t + 1
-    if (r.update == RULE_SGD and r.momentum == 0.0 and r.clip_norm == 0.0
-            and r.clip_value == 0.0 and not r.maximize and r.weight_decay == 0.0):
+    if _direction_is_g(r):
         # the direction is the gradient itself: use it in place (update_direction would
         # copy it twice)
         s.rs.t += 1
@@ -1493,19 +1505,31 @@ cdef inline int _rule_step(gd_state *s, const gd_objective *obj, const double *x
         return armijo_search(obj, r, s.n, x, f, g, d, lr, lr / divisor, x_new, f_new,
                              g_new, nfev, njev)
     if r.step == STEP_BB1 or r.step == STEP_BB2:
-        # Raydan's globalization: backtrack from the BB step until f falls below the largest
-        # of the last 10 values (+ c1 g.s); plain BB steps can cycle (seen on Rosenbrock)
-        f_ref = f
-        for k in range(s.rs.n_recent):
-            if s.rs.f_recent[k] > f_ref:
-                f_ref = s.rs.f_recent[k]
-        return armijo_search(obj, r, s.n, x, f_ref, g, d, lr, lr / divisor, x_new,
-                             f_new, g_new, nfev, njev)
+        return armijo_search(obj, r, s.n, x, _nonmonotone_ref(&s.rs, f), g, d, lr,
+                             lr / divisor, x_new, f_new, g_new, nfev, njev)
     if r.step == STEP_WOLFE:
         return wolfe_search(obj, r, s.n, x, f, g, d, lr / divisor, x_new, f_new, g_new,
                             nfev, njev)
     apply_step(r, s.n, x, d, lr, lr / divisor, x_new)
     return 0
+
+
+cdef inline double _nonmonotone_ref(const gd_rule_state *rs, double f) noexcept nogil:
+    """Raydan's globalization of Barzilai-Borwein: backtrack from the BB step until f falls
+    below the largest of the last 10 values (+ c1 g.s); plain BB steps can cycle (seen on
+    Rosenbrock).  That largest value, f included."""
+    cdef Py_ssize_t k
+    cdef double f_ref = f
+    for k in range(rs.n_recent):
+        if rs.f_recent[k] > f_ref:
+            f_ref = rs.f_recent[k]
+    return f_ref
+
+
+cdef inline bint _direction_is_g(const gd_rule *r) noexcept nogil:
+    """The update rule's direction is the gradient as it is (plain SGD, nothing added)."""
+    return (r.update == RULE_SGD and r.momentum == 0.0 and r.clip_norm == 0.0
+            and r.clip_value == 0.0 and not r.maximize and r.weight_decay == 0.0)
 
 
 cdef inline void _writeback(gd_state *s, double *x, double *g, double *x_new, double *g_new,
