@@ -12,10 +12,12 @@ update kernel: the general path (``_rule_step``: line searches, Barzilai-Borwein
 kernel of gd_step.h per update rule with a fixed step or a schedule.
 
 Iteration k (the lecture's rule): x_k = x_{k-1} - lr * grad f(x_{k-1}).  The tests, in order:
-gtol on the current gradient (and, for finite differences with noise_stop, the objective's
-noise verdict on it: gd_objective.noise_floor), max_iter, max_fev; then after the step a
-non-finite f or gradient (the step is rejected, so x stays the last finite iterate), xtol on
-the step, ftol on the decrease.  A tolerance of 0 turns its test off.
+gtol on the current gradient, target on f, and (finite differences with noise_stop) the
+objective's noise verdict on the gradient (gd_objective.noise_floor); max_iter, max_fev; then
+after the step a non-finite f or gradient (the step is rejected, so x stays the last finite
+iterate), xtol on the step, ftol on the decrease; once the step is accepted, the tracked data
+(_track: the best iterate, patience, ReduceLROnPlateau's rate).  max_time is tested, and a
+progress report made, at the pacer's clock reads only.  A tolerance of 0 turns its test off.
 """
 from libc.math cimport fabs, fmax, isinf, isfinite, pow, sqrt, INFINITY
 from libc.stdlib cimport calloc, malloc, realloc, free
