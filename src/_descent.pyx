@@ -1481,8 +1481,9 @@ cdef inline int _rule_step(gd_state *s, const gd_objective *obj, const double *x
     """One step of a configured update rule and step rule for one lane (s.rs holds its
     state; obj evaluates with its start's data): x_new (and, for the line searches, f there,
     and the gradient at every trial point unless g_new is NULL; Wolfe's needs it).  0 ok;
-    1 no acceptable step; 2 + code for a C objective's error code.  Inline: the one-lane
-    loop has no call for it."""
+    1 no acceptable step; 2 + code for a C objective's error code.  (The one-lane loop
+    runs Armijo and Barzilai-Borwein along the plain gradient without it: the same
+    arithmetic, without the call.)"""
     cdef const gd_rule *r = &s.opt.rule
     cdef double lr, divisor
     cdef const double *d = s.rs.d
