@@ -311,7 +311,7 @@ cdef int _invalid_at(str message, Py_ssize_t value) except -1 with gil:
     raise ValueError(f"gdfast C API: {message.format(value)}")
 
 
-# ---- options: v1 and v2 become one gd_options here, and nowhere else -------------------------
+# ---- options: v1, v2 and v3 become one gd_options here, and nowhere else ---------------------
 
 cdef int gdfast_options_init_v1(gdfast_options_v1 *options) noexcept nogil:
     options.lr = 0.01
@@ -359,14 +359,25 @@ cdef int _v1_as_v2(const gdfast_options_v1 *o1, gdfast_options_v2 *o) except -1 
     return 0
 
 
+cdef int _v2_as_v3(const gdfast_options_v2 *o2, gdfast_options_v3 *o) except -1 nogil:
+    """Version 2's options (NULL: the defaults) as version 3's, its controls off: version 2's
+    entries are version 3's on these.  Refuses the step codes version 2 does not have."""
+    gdfast_options_init_v3(o)
+    if o2 != NULL:
+        if o2.step == GDFAST_STEP_PLATEAU:
+            return _invalid_at("options.step: unknown step rule code {}", o2.step)
+        o.v2 = o2[0]
+    return 0
+
+
 cdef inline bint _nonneg(double v) noexcept nogil:
     return v >= 0.0 and isfinite(v)
 
 
-cdef int _configure(const gdfast_options_v2 *o, Py_ssize_t n, gd_options *opt,
-                    int max_step=GDFAST_STEP_BB2) except -1 nogil:
+cdef int _configure(const gdfast_options_v2 *o, Py_ssize_t n, gd_options *opt) except -1 nogil:
     """Validate a C API configuration (ValueError naming the field) into the loop's one
-    gd_options struct (max_step: the last step code of the version)."""
+    gd_options struct (every step code of version 3: _v2_as_v3 refuses version 2 the
+    later ones)."""
     cdef Py_ssize_t i
     if not (o.lr > 0.0 and isfinite(o.lr)):
         return _invalid("options.lr must be finite and > 0")
@@ -384,7 +395,7 @@ cdef int _configure(const gdfast_options_v2 *o, Py_ssize_t n, gd_options *opt,
         return _invalid_at("options.step: code {} is a step rule of the Python API only "
                            "(the C API's options cannot carry its parameters); give its rates "
                            "with GDFAST_STEP_ARRAY", o.step)
-    if o.step < GDFAST_STEP_FIXED or o.step > max_step:
+    if o.step < GDFAST_STEP_FIXED or o.step > GDFAST_STEP_PLATEAU:
         return _invalid_at("options.step: unknown step rule code {}", o.step)
     if not (_nonneg(o.momentum) and _nonneg(o.weight_decay) and _nonneg(o.eps)
             and _nonneg(o.lr_decay) and _nonneg(o.initial_accumulator_value)
@@ -469,7 +480,7 @@ cdef int _configure(const gdfast_options_v2 *o, Py_ssize_t n, gd_options *opt,
 cdef int _configure_v3(const gdfast_options_v3 *o, Py_ssize_t n, gd_options *opt,
                        gd_user_callback *cb) except -1 nogil:
     """_configure, then version 3's controls and ReduceLROnPlateau; cb: its callback."""
-    _configure(&o.v2, n, opt, GDFAST_STEP_PLATEAU)
+    _configure(&o.v2, n, opt)
     if o.has_target and isnan(o.target):
         return _invalid("options.target must not be NaN")
     if not (o.max_time >= 0.0) or o.patience < 0 or not _nonneg(o.min_delta):
@@ -579,13 +590,14 @@ cdef int _objective_error(int rc) except -1 with gil:
     raise RuntimeError(f"gdfast C API: the objective returned error code {rc}")
 
 
-cdef void _result(const gd_state *s, gdfast_result_v1 *r) noexcept nogil:
-    r.fun = s.f[0]
-    r.nit = s.nit
-    r.nfev = s.nfev[0]
-    r.njev = s.njev[0]
-    r.status = s.status
-    r.error_code = s.error_code
+cdef void _result_v1(const gdfast_result_v3 *r3, gdfast_result_v1 *r) noexcept nogil:
+    """Version 1's result (versions 1 and 2 return it) of version 3's."""
+    r.fun = r3.fun
+    r.nit = r3.nit
+    r.nfev = r3.nfev
+    r.njev = r3.njev
+    r.status = r3.status
+    r.error_code = r3.error_code
 
 
 # ---- the stepper ------------------------------------------------------------------------------
@@ -670,21 +682,12 @@ cdef int gdfast_minimize_v1(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, co
 cdef int gdfast_minimize_v2(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, const double *x0,
                             double *x, const gdfast_options_v2 *options,
                             gdfast_result_v1 *result) except -1 nogil:
-    cdef gdfast_options_v2 defaults
-    cdef gd_options opt
-    cdef capi_stepper r
-    if options == NULL:
-        gdfast_options_init_v2(&defaults)
-        options = &defaults
-    _configure(options, n, &opt)
-    _stepper_init(&r, fun, ctx, n, x0, &opt, options.fd_method, NULL)
-    try:
-        gd_run(&r.s)
-        memcpy(x, r.s.x, n * sizeof(double))
-        if result != NULL:
-            _result(&r.s, result)
-    finally:
-        _stepper_release(&r)
+    cdef gdfast_options_v3 o
+    cdef gdfast_result_v3 r3
+    _v2_as_v3(options, &o)
+    gdfast_minimize_v3(fun, ctx, n, x0, x, NULL, &o, &r3)
+    if result != NULL:
+        _result_v1(&r3, result)
     return 0
 
 
@@ -729,16 +732,9 @@ cdef void _result_v3(const gd_state *s, gdfast_result_v3 *r) noexcept nogil:
 cdef int gdfast_stepper_create_v2(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
                                   const double *x0, const gdfast_options_v2 *options,
                                   void **stepper) except -1 nogil:
-    cdef gdfast_options_v2 defaults
-    cdef gd_options opt
-    if stepper == NULL:
-        return _invalid("stepper must not be NULL")
-    stepper[0] = NULL
-    if options == NULL:
-        gdfast_options_init_v2(&defaults)
-        options = &defaults
-    _configure(options, n, &opt)
-    return _new_stepper(fun, ctx, n, x0, &opt, options.fd_method, NULL, stepper, False)
+    cdef gdfast_options_v3 o
+    _v2_as_v3(options, &o)
+    return gdfast_stepper_create_v3(fun, ctx, n, x0, &o, stepper)
 
 
 cdef int gdfast_stepper_create_v3(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
@@ -747,6 +743,7 @@ cdef int gdfast_stepper_create_v3(gdfast_objective_v1 fun, void *ctx, Py_ssize_t
     cdef gdfast_options_v3 defaults
     cdef gd_options opt
     cdef gd_user_callback cb
+    cdef capi_stepper *r
     if stepper == NULL:
         return _invalid("stepper must not be NULL")
     stepper[0] = NULL
@@ -754,20 +751,13 @@ cdef int gdfast_stepper_create_v3(gdfast_objective_v1 fun, void *ctx, Py_ssize_t
         gdfast_options_init_v3(&defaults)
         options = &defaults
     _configure_v3(options, n, &opt, &cb)
-    return _new_stepper(fun, ctx, n, x0, &opt, options.v2.fd_method, &cb, stepper,
-                        options.noise_stop)
-
-
-cdef int _new_stepper(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, const double *x0,
-                      const gd_options *opt, int fd_method, const gd_user_callback *cb,
-                      void **stepper, bint noise_stop) except -1 nogil:
-    cdef capi_stepper *r = <capi_stepper *>calloc(1, sizeof(capi_stepper))
+    r = <capi_stepper *>calloc(1, sizeof(capi_stepper))
     if r == NULL:
         with gil:
             raise MemoryError()
     cdef bint done = False
     try:
-        _stepper_init(r, fun, ctx, n, x0, opt, fd_method, cb, noise_stop)
+        _stepper_init(r, fun, ctx, n, x0, &opt, options.v2.fd_method, &cb, options.noise_stop)
         done = True
     finally:
         if not done:
@@ -813,6 +803,7 @@ cdef int gdfast_stepper_step_v2(void *stepper, Py_ssize_t k, int *status) except
 
 cdef int gdfast_stepper_get_v2(void *stepper, double *x, double *f, double *g,
                                gdfast_result_v1 *result) except -1 nogil:
+    cdef gdfast_result_v3 r3
     cdef capi_stepper *r = _stepper(stepper)
     cdef Py_ssize_t n = r.s.n
     cdef double fx
@@ -829,7 +820,8 @@ cdef int gdfast_stepper_get_v2(void *stepper, double *x, double *f, double *g,
     if f != NULL:
         f[0] = fx
     if result != NULL:
-        _result(&r.s, result)
+        _result_v3(&r.s, &r3)
+        _result_v1(&r3, result)
         result.fun = fx
     return 0
 
@@ -879,16 +871,23 @@ cdef int gdfast_minimize_batch_v2(gdfast_objective_v1 fun, void **ctxs, Py_ssize
                                   Py_ssize_t n, const double *X0, double *X,
                                   const gdfast_options_v2 *options, gdfast_result_v1 *results,
                                   int threads) except -1 nogil:
-    cdef gdfast_options_v2 defaults
-    cdef gd_options opt
+    cdef gdfast_options_v3 o
+    cdef gdfast_result_v3 *r3 = NULL
+    cdef Py_ssize_t i
     _check_batch(fun, X0, X, m, n, threads)
-    if options == NULL:
-        gdfast_options_init_v2(&defaults)
-        options = &defaults
-    _configure(options, n, &opt)
-    with gil:
-        _batch(fun, ctxs, m, n, X0, X, NULL, options.fd_method, &opt, NULL, results, NULL,
-               min(threads, m))
+    _v2_as_v3(options, &o)
+    if results != NULL:
+        r3 = <gdfast_result_v3 *>malloc(m * sizeof(gdfast_result_v3))
+        if r3 == NULL:
+            with gil:
+                raise MemoryError()
+    try:
+        gdfast_minimize_batch_v3(fun, ctxs, m, n, X0, X, NULL, &o, r3, threads)
+        if results != NULL:
+            for i in range(m):
+                _result_v1(&r3[i], &results[i])
+    finally:
+        free(r3)
     return 0
 
 
@@ -908,17 +907,16 @@ cdef int gdfast_minimize_batch_v3(gdfast_objective_v1 fun, void **ctxs, Py_ssize
         return _invalid("X_best needs options.keep_best")
     with gil:
         _batch(fun, ctxs, m, n, X0, X, X_best, options.v2.fd_method, &opt,
-               &cb if cb.fn != NULL else NULL, NULL, results, min(threads, m),
-               options.noise_stop)
+               &cb if cb.fn != NULL else NULL, results, min(threads, m), options.noise_stop)
     return 0
 
 
 cdef int _batch(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m, Py_ssize_t n,
                 const double *X0, double *X, double *X_best, int fd_method,
-                const gd_options *opt, const gd_user_callback *cb, gdfast_result_v1 *results,
-                gdfast_result_v3 *results3, int nt, bint noise_stop=False) except -1:
+                const gd_options *opt, const gd_user_callback *cb, gdfast_result_v3 *results,
+                int nt, bint noise_stop) except -1:
     """The batch through minimize_batch's driver (gd_lanes_run): a capi_objective and a
-    state per worker, start i evaluated with ctxs[i]; the results as version 1's or 3's."""
+    state per worker, start i evaluated with ctxs[i]."""
     cdef capi_objective *objs = <capi_objective *>calloc(nt, sizeof(capi_objective))
     cdef gd_state *states = <gd_state *>calloc(nt, sizeof(gd_state))
     cdef double *G = <double *>malloc(m * n * sizeof(double))
@@ -997,18 +995,10 @@ cdef int _batch(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m, Py_ssize_t n
                 results[i].nfev = counts[m + i]
                 results[i].njev = counts[2 * m + i]
                 results[i].status = codes[i]
+                results[i].stop_test = codes[m + i]
                 results[i].error_code = codes[2 * m + i]
-        if results3 != NULL:
-            for i in range(m):
-                results3[i].fun = F[i]
-                results3[i].nit = counts[i]
-                results3[i].nfev = counts[m + i]
-                results3[i].njev = counts[2 * m + i]
-                results3[i].status = codes[i]
-                results3[i].stop_test = codes[m + i]
-                results3[i].error_code = codes[2 * m + i]
-                results3[i].fun_best = F_best[i] if F_best != NULL else F[i]
-                results3[i].nit_best = counts[3 * m + i] if F_best != NULL else counts[i]
+                results[i].fun_best = F_best[i] if F_best != NULL else F[i]
+                results[i].nit_best = counts[3 * m + i] if F_best != NULL else counts[i]
     finally:
         free(F_best)
         if Xb != X_best:
