@@ -6,6 +6,11 @@ from libc.math cimport fabs, fmax, exp, sqrt, pow, cos, sin, isfinite, M_PI
 
 import numpy as np
 
+cdef extern from "gd_block.h" nogil:
+    ctypedef unsigned long long uint64_t
+    void GD_BLOCK_ACC(uint64_t acc, double z) noexcept
+    bint GD_BLOCK_FINITE(uint64_t acc) noexcept
+
 cdef extern from "gd_kernels.h" nogil:
     double gd_logistic(const double *X, const double *y, Py_ssize_t m, Py_ssize_t n,
                        const double *w, int want_loss, double *g, double scale) noexcept
@@ -536,4 +541,48 @@ def adam_himmelblau_soa(const double[:, ::1] X0, double lr, Py_ssize_t steps):
             for i in range(hi - lo):
                 o[lo + i, 0] = x[0][i]
                 o[lo + i, 1] = x[1][i]
+    return out
+
+
+cdef Py_ssize_t _nonfinite_steps = 0    # himmelblau_soa_checked's count (so that it is kept)
+
+
+def himmelblau_soa_checked(const double[:, ::1] X0, double lr, Py_ssize_t steps):
+    """himmelblau_soa with what a library's lane adds to it: f at every iterate and a test that
+    every value of the block is finite (one branch per block and step: gdfast's bit test), the
+    work that lets a diverging start stop at its last finite iterate.  The steps where the test
+    fails are only counted, so that the iterates stay himmelblau_soa's."""
+    global _nonfinite_steps
+    cdef Py_ssize_t m = X0.shape[0], b, i, k, lo, hi
+    out = np.empty((m, 2))
+    cdef double[:, ::1] o = out
+    cdef double x0[SOA_BLOCK]
+    cdef double x1[SOA_BLOCK]
+    cdef double f[SOA_BLOCK]
+    cdef double a, c, g0, g1
+    cdef uint64_t acc
+    cdef Py_ssize_t nb = (m + SOA_BLOCK - 1) // SOA_BLOCK
+    with nogil:
+        for b in range(nb):
+            lo = b * SOA_BLOCK
+            hi = min(m, lo + SOA_BLOCK)
+            for i in range(hi - lo):
+                x0[i] = X0[lo + i, 0]
+                x1[i] = X0[lo + i, 1]
+            for k in range(steps):
+                acc = 0
+                for i in range(hi - lo):
+                    a = x0[i] * x0[i] + x1[i] - 11.0
+                    c = x0[i] + x1[i] * x1[i] - 7.0
+                    g0 = 4.0 * x0[i] * a + 2.0 * c
+                    g1 = 2.0 * a + 4.0 * x1[i] * c
+                    f[i] = a * a + c * c
+                    GD_BLOCK_ACC(acc, g0 + g1 + f[i])
+                    x0[i] = x0[i] - lr * g0
+                    x1[i] = x1[i] - lr * g1
+                if not GD_BLOCK_FINITE(acc):
+                    _nonfinite_steps += 1   # a lane diverged: a library stops it here
+            for i in range(hi - lo):
+                o[lo + i, 0] = x0[i]
+                o[lo + i, 1] = x1[i]
     return out
