@@ -5,6 +5,7 @@ cdef struct builtin_data:
     const double *b        # Quadratic: center; LeastSquares: b; Logistic: y
     Py_ssize_t rows        # rows of a (0 for a diagonal Quadratic)
     double alpha           # Logistic: L2 penalty
+    double lj[4]           # LennardJones: 4 epsilon, sigma^2, cutoff^2 (0: none), the shift
     void *starts           # NULL, or the builtin_data of each start (per-start b)
 
 cdef class BuiltinObjective(Objective):
@@ -30,4 +31,7 @@ cdef class LeastSquares(BuiltinObjective):
     pass
 
 cdef class Logistic(BuiltinObjective):
+    pass
+
+cdef class LennardJones(BuiltinObjective):
     pass

@@ -5,6 +5,7 @@ from typing_extensions import disjoint_base
 
 from gdfast._objective import Objective
 from gdfast._validate import as_matrix as as_matrix, as_vector as as_vector
+from gdfast._validate import positive_float as positive_float, positive_int as positive_int
 
 def _exp_kernel(x: NDArray[np.float64], dispatched: bool = True) -> NDArray[np.float64]: ...
 def _log1p_unit_kernel(x: NDArray[np.float64],
@@ -28,6 +29,12 @@ class Himmelblau(BuiltinObjective):
 
 class Rastrigin(BuiltinObjective):
     def __init__(self, n: int = 2) -> None: ...
+
+class LennardJones(BuiltinObjective):
+    def __init__(self, n_atoms: int, epsilon: float = 1.0, sigma: float = 1.0,
+                 cutoff: float | None = None, shift: bool = True) -> None: ...
+    @property
+    def n_atoms(self) -> int: ...
 
 class LeastSquares(BuiltinObjective):
     def __init__(self, A: ArrayLike, b: ArrayLike) -> None: ...

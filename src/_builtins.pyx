@@ -22,7 +22,7 @@ cdef extern from "gd_block.h" nogil:
     int gd_quadratic_diag_step_eval(Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld, const double *a,
                                     const double *c, double step, const double *X,
                                     const double *D, double *Xn, double *F, double *G)
-from gdfast._validate import as_matrix, as_vector
+from gdfast._validate import as_matrix, as_vector, positive_float, positive_int
 
 cdef extern from "gd_kernels.h" nogil:
     # pure arithmetic on caller-owned memory: cannot fail
@@ -117,6 +117,39 @@ cdef int _himmelblau_eval(void *ctx, Py_ssize_t n, const double *x,
     if g != NULL:
         g[0] = 4.0 * x[0] * a + 2.0 * b
         g[1] = 2.0 * a + 4.0 * x[1] * b
+    return 0
+
+
+cdef int _lennard_jones_eval(void *ctx, Py_ssize_t n, const double *x,
+                             double *f, double *g) except -1 nogil:
+    """sum over pairs i < j of 4 eps ((s/r)^12 - (s/r)^6) - shift, pairs beyond the cut-off
+    left out; the gradient is minus the forces (ASE's arithmetic: the shift has none)."""
+    cdef const double *p = (<builtin_data *>ctx).lj
+    cdef double eps4 = p[0], sigma2 = p[1], rc2 = p[2], shift = p[3]
+    cdef Py_ssize_t i, j, k, atoms = n // 3
+    cdef double d[3]
+    cdef double r2, s6, h, e = 0.0
+    if g != NULL:
+        for k in range(n):
+            g[k] = 0.0
+    for i in range(atoms):
+        for j in range(i + 1, atoms):
+            r2 = 0.0
+            for k in range(3):
+                d[k] = x[3 * j + k] - x[3 * i + k]
+                r2 += d[k] * d[k]
+            if rc2 > 0.0 and r2 > rc2:
+                continue
+            s6 = sigma2 / r2
+            s6 = s6 * s6 * s6
+            e += eps4 * (s6 * s6 - s6) - shift
+            if g != NULL:       # dE/dx_j = -6 eps4 (2 s12 - s6) / r2 * (x_j - x_i)
+                h = 6.0 * eps4 * (2.0 * s6 * s6 - s6) / r2
+                for k in range(3):
+                    g[3 * i + k] += h * d[k]
+                    g[3 * j + k] -= h * d[k]
+    if f != NULL:
+        f[0] = e
     return 0
 
 
@@ -567,3 +600,56 @@ cdef class Logistic(BuiltinObjective):
     @property
     def alpha(self):
         return self.data.alpha
+
+
+cdef class LennardJones(BuiltinObjective):
+    """The Lennard-Jones energy of ``n_atoms`` atoms, x holding their positions (length
+    3 n_atoms, atom i at x[3i:3i+3]):
+
+        E = sum over pairs i < j of 4 epsilon ((sigma / r_ij)^12 - (sigma / r_ij)^6),
+
+    and its analytic gradient, minus the forces.  With ``cutoff`` rc, pairs farther apart than
+    rc are left out and, with ``shift`` (the default), each pair's energy is shifted by its
+    value at rc so that it is continuous there; the forces are not shifted.  That is ASE's
+    ``ase.calculators.lj.LennardJones(sigma=..., epsilon=..., rc=...)`` (``smooth=False``) on
+    an isolated cluster: ``LennardJones(n, cutoff=3.0)`` gives its energy and forces for
+    ASE's default rc = 3 sigma.  ``cutoff=None`` (the default) takes every pair, unshifted, as
+    the Cambridge Cluster Database's energies do.
+
+    >>> import numpy as np, gdfast
+    >>> lj = gdfast.objectives.LennardJones(2)
+    >>> r = 2.0 ** (1 / 6)                    # the dimer's bond length, energy -epsilon
+    >>> float(lj(np.array([0.0, 0, 0, r, 0, 0])))
+    -1.0
+    """
+
+    def __init__(self, n_atoms, epsilon=1.0, sigma=1.0, cutoff=None, shift=True):
+        n_atoms = positive_int(n_atoms, "n_atoms")
+        if n_atoms < 2:
+            raise ValueError(f"n_atoms must be >= 2, got {n_atoms}")
+        epsilon = positive_float(epsilon, "epsilon")
+        sigma = positive_float(sigma, "sigma")
+        if cutoff is not None:
+            cutoff = positive_float(cutoff, "cutoff")
+        if not isinstance(shift, (bool, np.bool_)):
+            raise TypeError(f"shift must be True or False, got {shift!r}")
+        self._args = (n_atoms, epsilon, sigma, cutoff, bool(shift))
+        self.data.lj[0] = 4.0 * epsilon
+        self.data.lj[1] = sigma * sigma
+        self.data.lj[2] = 0.0 if cutoff is None else cutoff * cutoff
+        self.data.lj[3] = 0.0
+        if cutoff is not None and shift:
+            s6 = (sigma / cutoff) ** 6
+            self.data.lj[3] = 4.0 * epsilon * (s6 * s6 - s6)
+        self.obj.eval = _lennard_jones_eval
+        self.obj.n = 3 * n_atoms
+
+    @property
+    def n_atoms(self):
+        return self._args[0]
+
+    def __repr__(self):
+        n, epsilon, sigma, cutoff, shift = self._args
+        return (f"LennardJones({n}, epsilon={epsilon!r}, sigma={sigma!r}, cutoff={cutoff!r}, "
+                f"shift={shift!r})")
+
