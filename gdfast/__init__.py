@@ -32,7 +32,7 @@ from gdfast._stepper import Descent
 from gdfast._batch import minimize_batch
 from gdfast._scipy import scipy_method
 from gdfast import objectives, optimizers
-from gdfast.optimizers import (SGD, Adam, AdamW, RMSprop, Adagrad, Fixed, ExponentialLR,
+from gdfast.optimizers import (SGD, Adam, AdamW, RMSprop, Adagrad, FIRE, FIRE2, Fixed, ExponentialLR,
                                InverseTimeLR, StepLR, CosineLR, LinearLR, OneCycleLR,
                                CosineAnnealingWarmRestarts, SequentialLR, Armijo, StrongWolfe,
                                BarzilaiBorwein, ReduceLROnPlateau)
@@ -41,17 +41,17 @@ __version__ = "0.1.0"
 
 __all__ = ["minimize", "minimize_batch", "Descent", "scipy_method", "gradient", "check_grad",
            "OptimizeResult", "History", "Status", "objectives", "optimizers", "SGD", "Adam",
-           "AdamW", "RMSprop", "Adagrad", "Fixed", "ExponentialLR", "InverseTimeLR", "StepLR",
+           "AdamW", "RMSprop", "Adagrad", "FIRE", "FIRE2", "Fixed", "ExponentialLR", "InverseTimeLR", "StepLR",
            "CosineLR", "LinearLR", "OneCycleLR", "CosineAnnealingWarmRestarts", "SequentialLR",
            "Armijo", "StrongWolfe", "BarzilaiBorwein", "ReduceLROnPlateau", "landscape", "plot",
-           "dask",
+           "dask", "ase",
            "__version__"]
 
 if TYPE_CHECKING:
-    from gdfast import dask, landscape, plot
+    from gdfast import ase, dask, landscape, plot
 
-# imported on first use only: plot needs matplotlib, dask needs Dask (when called)
-_LAZY_SUBMODULES = ("landscape", "plot", "dask")
+# imported on first use only: plot needs matplotlib, dask needs Dask (when called), ase ASE
+_LAZY_SUBMODULES = ("landscape", "plot", "dask", "ase")
 
 
 def __getattr__(name):

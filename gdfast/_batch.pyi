@@ -5,7 +5,7 @@ from typing import Any
 from numpy.typing import ArrayLike
 
 from gdfast._result import OptimizeResult
-from gdfast._typing import Bounds, Fun, Jac, Method, StepRule
+from gdfast._typing import Bounds, Fun, Groups, Jac, Method, StepRule
 
 __all__ = ["minimize_batch", "openmp_available"]
 
@@ -26,5 +26,6 @@ def minimize_batch(fun: Fun, X0: ArrayLike, args: tuple[Any, ...] = (), *,
                    target: float | None = None, max_time: float | None = None,
                    patience: int | None = None, min_delta: float | None = None,
                    keep_best: bool = False, progress: bool | dict[str, Any] = False,
-                   noise_stop: bool = False, check_gradient: bool | float = False
+                   noise_stop: bool = False, check_gradient: bool | float = False,
+                   groups: Groups = None, max_step: float | None = None, gnorm: str = "max"
                    ) -> OptimizeResult: ...

@@ -18,7 +18,7 @@ import numpy as np
 __all__ = ["KINDS", "BREAK_ENV", "Impl", "Workload", "Check", "prepare", "reference", "check",
            "select"]
 
-KINDS = ("gdfast", "C", "NumPy", "SciPy", "Numba", "one process", "no bar")
+KINDS = ("gdfast", "C", "NumPy", "SciPy", "Numba", "ASE", "one process", "no bar")
 
 BREAK_ENV = "GDFAST_BENCH_BREAK"
 
@@ -46,11 +46,13 @@ class Impl:
     needs: tuple = ()
 
     def available(self):
-        """True when the packages this kind needs import (SciPy, Numba), and those named in
+        """True when the packages this kind needs import (SciPy, Numba, ASE), and those named in
         ``needs`` (e.g. ``("distributed",)``); C, NumPy and gdfast rows need nothing else."""
         if self.kind == "SciPy" and not _has("scipy"):
             return False
         if self.kind == "Numba" and not _has("numba"):
+            return False
+        if self.kind == "ASE" and not _has("ase"):
             return False
         return all(_has(m) for m in self.needs)
 

@@ -9,6 +9,7 @@ cdef class Config:
     cdef object _rates                # the arrays opt.rule's pointers refer to, kept alive
     cdef object _lb
     cdef object _ub
+    cdef object _groups
 
 cdef void default_options(gd_options *opt) noexcept nogil
 # every field at its default (the rules' torch defaults, tests off, no pointers): the one

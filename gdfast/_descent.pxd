@@ -125,9 +125,14 @@ cdef struct gd_state:
     int *pend                     # (ld,) a status decided for the lane this iteration: RUNNING
                                   # for every running lane between iterations
     int *pend_aux                 # (ld,) its stop test or error code
-    double *bb_lr                 # (ld,) Barzilai-Borwein's current step, per lane
+    double *bb_lr                 # (ld,) each lane's own step: Barzilai-Borwein's, the plateau's
+                                  # rate, FIRE's dt (one lane: s.rs.lr_bb)
     double *bb_recent             # (ld, 10) the last values of f (nonmonotone search), rings
     Py_ssize_t *bb_count          # (ld,) values in the ring
+    double *fire_a                # (ld,) FIRE's mixing coefficient a, per lane
+    Py_ssize_t *fire_n            # (ld,) FIRE's downhill steps (ASE's Nsteps), per lane
+    int *fire_back                # (ld,) FIRE2: the lane steps half a step back this iteration
+    double *fire_w                # (4, ld) FIRE's per-lane sums and coefficients
     double *scratch               # per-lane scratch: (ld,) doubles twice, (ld,) words
     double *lane_buf              # one lane's vectors, gathered (ld > 1): 9 n doubles
     gd_lane_out *out              # NULL: the lanes stay in place when they stop (one lane)

@@ -10,7 +10,7 @@ from gdfast._descent import Status
 from gdfast._lowlevel import callback_pointer, is_low_level
 from gdfast._progress import progress_bar
 from gdfast._result import History, OptimizeResult
-from gdfast._typing import ArrayLike, Bounds, Fun, Jac, Method, StepRule
+from gdfast._typing import ArrayLike, Bounds, Fun, Groups, Jac, Method, StepRule
 from gdfast import _config
 
 __all__ = ["minimize"]
@@ -30,7 +30,8 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
              max_time: float | None = None, patience: int | None = None,
              min_delta: float | None = None, keep_best: bool = False,
              progress: bool | dict[str, Any] = False, noise_stop: bool = False,
-             check_gradient: bool | float = False) -> OptimizeResult:
+             check_gradient: bool | float = False, groups: Groups = None,
+             max_step: float | None = None, gnorm: str = "max") -> OptimizeResult:
     """Minimize ``fun`` by gradient descent from ``x0``: x_k = x_{k-1} - lr * grad f(x_{k-1}).
 
     Parameters
@@ -50,7 +51,9 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
     method : str or an update-rule object from ``gdfast.optimizers``
         "gd" (the lecture's rule; "sgd" is the same), "momentum", "nesterov", "adam", "adamw",
         "amsgrad", "rmsprop", "adagrad", or an object such as ``gdfast.Adam(betas=(0.9, 0.99))``
-        (torch.optim's formulas and defaults).
+        (torch.optim's formulas and defaults); "fire" and "fire2", structure relaxation as
+        ASE's ``FIRE`` and ``FIRE2`` (``gdfast.FIRE(dt=0.1, maxstep=0.2, ...)``, ASE's
+        parameter names; ``lr`` is their initial time step dt).
     lr : float > 0 or None
         The step size gamma (learning rate); for line searches the first trial step.  None:
         the rule's own lr or its default (0.01 for gd, 1e-3 for Adam, as torch).
@@ -132,6 +135,18 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
         Off by default, so that existing runs are unchanged; gtol, ftol and xtol still
         apply.  (With bounds active at the solution the constrained components are not
         zero: the projected gtol test is the one that stops there.)
+    groups : int or sequence of int, optional
+        Consecutive groups of coordinates: a size (every group that size: ``groups=3`` for
+        atoms, x holding x1, y1, z1, x2, ...) or the sizes of each, adding up to n.  Used by
+        ``max_step`` and ``gnorm="group"``; without groups the whole vector is one group.
+    max_step : float > 0, optional
+        Cap each group's displacement per iteration (its 2-norm) at max_step, scaling that
+        group's part of the step (LAMMPS's ``dmax`` per atom); the net displacement of an
+        iteration, FIRE2's half step back included.  Not with a line search step_rule.
+    gnorm : "max" or "group"
+        The gradient norm of the ``gtol`` test (and of ``history.gnorm``): "max", the largest
+        ``|g_i|``; "group", the largest 2-norm of a group of g: ASE's ``fmax`` on the forces
+        with ``groups=3``.
     check_gradient : bool or float
         Before the first step, compare the analytic gradient (``jac`` a callable or True, or
         an objective's own, e.g. a built-in's: a self-test) with central differences at x0,
@@ -157,7 +172,8 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
     x, objective, config = _config.prepare(
         fun, x0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol, ftol, xtol,
         max_fev, callback_every, history, step_rule, options, bounds, clip_norm, clip_value,
-        maximize, state, controls(target, max_time, patience, min_delta, keep_best),
+        maximize, state,
+        controls(target, max_time, patience, min_delta, keep_best, groups, max_step, gnorm),
         noise_stop, check_gradient)
     bar = None if progress is False else progress_bar(progress, max_iter, "it", "minimize")
     try:
@@ -183,14 +199,17 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
     return res
 
 
-def controls(target, max_time, patience, min_delta, keep_best):
-    """The stopping controls that are set, for _config (which validates them); None when
-    none is (the common case, without building a dict)."""
+def controls(target, max_time, patience, min_delta, keep_best, groups=None, max_step=None,
+             gnorm="max"):
+    """The stopping controls and the groups' settings that are set, for _config (which
+    validates them); None when none is (the common case, without building a dict)."""
     if (target is None and max_time is None and patience is None and min_delta is None
-            and keep_best is False):
+            and keep_best is False and groups is None and max_step is None
+            and gnorm == "max"):
         return None
     given = {"target": target, "max_time": max_time, "patience": patience,
-             "min_delta": min_delta, "keep_best": keep_best or None}
+             "min_delta": min_delta, "keep_best": keep_best or None, "groups": groups,
+             "max_step": max_step, "gnorm": None if gnorm == "max" else gnorm}
     return {k: v for k, v in given.items() if v is not None}
 
 

@@ -6,6 +6,8 @@ cdef enum UpdateRule:
     RULE_ADAM = 1         # Adam / AdamW (decoupled_wd) / AMSGrad (torch.optim.Adam, AdamW)
     RULE_RMSPROP = 2      # torch.optim.RMSprop
     RULE_ADAGRAD = 3      # torch.optim.Adagrad
+    RULE_FIRE = 4         # FIRE (ASE's ase.optimize.FIRE), gd_fire.h
+    RULE_FIRE2 = 5        # FIRE 2.0 (ASE's ase.optimize.fire2.FIRE2), gd_fire.h
 
 cdef enum StepRule:
     STEP_FIXED = 0        # lr
@@ -23,6 +25,21 @@ cdef enum StepRule:
     STEP_ONE_CYCLE = 12   # torch OneCycleLR's rates (max_lr its own), the last one after the end
     STEP_WARM_RESTARTS = 13  # cosine with restarts (torch CosineAnnealingWarmRestarts)
     STEP_SEQUENTIAL = 14  # seq[i]'s rate of step k - seq_start[i] from seq_start[i] on
+
+cdef extern from "gd_fire.h" nogil:
+    ctypedef struct gd_fire_params:
+        double maxstep
+        double dtmax
+        double dtmin
+        double finc
+        double fdec
+        double astart
+        double fa
+        double a0
+        Py_ssize_t nmin
+        int fire2
+        int use_abc
+
 
 cdef struct gd_rule:
     int update                    # an UpdateRule
@@ -66,6 +83,13 @@ cdef struct gd_rule:
     const double *ub
     double clip_norm
     double clip_value
+    # groups of consecutive coordinates (atoms: 3 each), group k ending at group_end[k] (the
+    # last at n); n_groups 0: the whole vector is one group
+    const Py_ssize_t *group_end
+    Py_ssize_t n_groups
+    double max_step               # cap on each group's displacement per iteration (0: off)
+    bint gnorm_group              # gtol on the largest group 2-norm of g (ASE's fmax)
+    gd_fire_params fire           # RULE_FIRE, RULE_FIRE2 (dt: the run's lr)
     # schedules 11-14 (torch.optim.lr_scheduler's names); period is total_iters, total_steps, T_0
     double start_factor           # LinearLR
     double end_factor

@@ -6,7 +6,7 @@ from numpy.typing import ArrayLike, NDArray
 from typing_extensions import disjoint_base
 
 from gdfast._descent import Status
-from gdfast._typing import Bounds, Fun, Jac, Method, StepRule
+from gdfast._typing import Bounds, Fun, Groups, Jac, Method, StepRule
 
 __all__ = ["Descent"]
 
@@ -24,7 +24,8 @@ class Descent:
                  target: float | None = None, max_time: float | None = None,
                  patience: int | None = None, min_delta: float | None = None,
                  keep_best: bool = False, noise_stop: bool = False,
-                 check_gradient: bool | float = False) -> None: ...
+                 check_gradient: bool | float = False, groups: Groups = None,
+                 max_step: float | None = None, gnorm: str = "max") -> None: ...
     def step(self, n: int = 1) -> Status: ...
     def reset(self, x0: ArrayLike | None = None) -> None: ...
     @property

@@ -1,11 +1,11 @@
 """Type aliases of gdfast's annotations and stubs (no role at run time)."""
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["ArrayLike", "Vector", "Fun", "Jac", "Method", "StepRule", "Bounds"]
+__all__ = ["ArrayLike", "Vector", "Fun", "Jac", "Method", "StepRule", "Bounds", "Groups"]
 
 Vector = NDArray[np.float64]
 """A 1-D float64 array."""
@@ -28,3 +28,6 @@ StepRule = Any
 Bounds = Any
 """``bounds=``: (lb, ub), an object with ``lb`` / ``ub`` (``scipy.optimize.Bounds``), n pairs
 or None."""
+
+Groups = Union[int, Sequence[int], None]
+"""``groups=``: a group size (3 for atoms), the sizes of consecutive groups, or None."""

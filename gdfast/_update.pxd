@@ -7,6 +7,9 @@ cdef extern from "gd_step.h" nogil:
                                double clip_value, double sign, double wd,
                                Py_ssize_t n) noexcept
     void gd_project(double *x, const double *lb, const double *ub, Py_ssize_t n) noexcept
+    void gd_lanes_cap_groups(const double *x, double *x_new, const Py_ssize_t *group_end,
+                             Py_ssize_t ng, double max_step, Py_ssize_t n, Py_ssize_t L,
+                             Py_ssize_t ld, double *w) noexcept
     # the update rules' directions, element by element (the formulas' one place)
     double gd_momentum_dir(double gi, double *buf, double momentum, double dampening,
                            bint nesterov, bint buf_ready) noexcept
@@ -24,9 +27,11 @@ cdef double projected_gradient_norm(const gd_rule *r, Py_ssize_t n, const double
 
 cdef inline void apply_step(const gd_rule *r, Py_ssize_t n, const double *x, const double *d,
                             double lr, double step, double *x_new) noexcept nogil:
-    """x_new = P(x * (1 - lr wd) - step * d) for AdamW, P(x - step * d) otherwise.  Inline
-    (defined here) so that the loop and the line searches have no call for it."""
+    """x_new = P(x * (1 - lr wd) - step * d) for AdamW, P(x - step * d) otherwise, each group's
+    displacement capped at max_step first.  Inline (defined here) so that the loop and the
+    line searches have no call for it."""
     cdef Py_ssize_t i
+    cdef double w
     cdef double decay = 1.0 - lr * r.weight_decay if r.decoupled_wd else 1.0
     if r.decoupled_wd:
         for i in range(n):
@@ -35,6 +40,8 @@ cdef inline void apply_step(const gd_rule *r, Py_ssize_t n, const double *x, con
         # the restrict kernel: vectorized like the objectives that read x_new next (a scalar
         # loop here stalls their vector loads: see gd_step.h)
         gd_fixed_step(x, d, x_new, step, n)
+    if r.max_step > 0.0:
+        gd_lanes_cap_groups(x, x_new, r.group_end, r.n_groups, r.max_step, n, 1, 1, &w)
     project(r, n, x_new)
 
 

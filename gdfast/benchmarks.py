@@ -649,6 +649,96 @@ HIMMELBLAU_BATCH_ADAM = Workload(
 )
 
 
+# ========================================================== FIRE relaxations of LJ13 clusters
+
+def random_cluster(n_atoms, rng, min_dist=1.0):
+    """n atoms uniformly in a ball about as dense as a close-packed cluster, no two closer
+    than min_dist (sigma units): a random start of a relaxation, flattened (3 n,)."""
+    radius = 0.62 * n_atoms ** (1 / 3) + 0.3
+    pts = []
+    while len(pts) < n_atoms:
+        p = rng.uniform(-radius, radius, 3)
+        if p @ p <= radius * radius and all(np.linalg.norm(p - q) > min_dist for q in pts):
+            pts.append(p)
+    return np.array(pts).reshape(-1)
+
+
+def _fire_setup(m):
+    """The maker of a setup: m random LJ13 starts (m // 10 quick), FIRE with ASE's defaults to
+    fmax 1e-3."""
+    def setup(quick):
+        rng = np.random.default_rng(13)
+        X0 = np.array([random_cluster(13, rng) for _ in range(m // 10 if quick else m)])
+        return SimpleNamespace(X0=X0, fmax=1e-3)
+    return setup
+
+
+def _fire_gdfast(p):
+    """minimize_batch with method="fire" on the built-in LennardJones, one thread, gtol on
+    the largest force on an atom (groups=3, gnorm="group": ASE's fmax)."""
+    import gdfast
+    lj = gdfast.objectives.LennardJones(13)
+    return lambda: gdfast.minimize_batch(lj, p.X0, method="fire", gtol=p.fmax, groups=3,
+                                         gnorm="group", max_iter=100_000, threads=1).x
+
+
+def _fire_c(p):
+    """The plain C loop of the same FIRE arithmetic and the same Lennard-Jones code."""
+    from gdfast import _baselines
+    return lambda: _baselines.fire_lennard_jones(p.X0, p.fmax, 100_000)[0]
+
+
+def _fire_ase(p):
+    """ASE's FIRE (defaults) on ASE's LennardJones calculator (every pair: rc beyond the
+    cluster), one Atoms after the other in a Python loop."""
+    from ase import Atoms
+    from ase.calculators.lj import LennardJones as AseLJ
+    from ase.optimize import FIRE
+
+    def run():
+        out = np.empty_like(p.X0)
+        for i in range(p.X0.shape[0]):
+            atoms = Atoms("Ar13", positions=p.X0[i].reshape(13, 3))
+            atoms.calc = AseLJ(sigma=1.0, epsilon=1.0, rc=1e3, smooth=False)
+            FIRE(atoms, logfile=None).run(fmax=p.fmax, steps=100_000)
+            out[i] = atoms.get_positions().reshape(-1)
+        return out
+    return run
+
+
+LJ13_FIRE = Workload(
+    group="lj13-fire-batch",
+    title="FIRE relaxations of LJ13 from random starts to fmax 1e-3 (ASE's defaults, largest "
+          "force on an atom), one thread",
+    sizes=("1,000 starts", "100 starts"),
+    setup=_fire_setup(1000),
+    reference="C loop, one relaxation after the other",
+    impls=[
+        Impl("gdfast minimize_batch, 1 thread", "gdfast", _fire_gdfast, pytest_rounds=5),
+        Impl("C loop, one relaxation after the other", "C", _fire_c, pytest_rounds=5),
+    ],
+    rtol=0.0, atol=0.0,
+    pytest_file="test_bench_batch.py",
+)
+
+LJ13_FIRE_ASE = Workload(
+    group="lj13-fire-ase",
+    title="the same relaxations against ASE's FIRE with its LennardJones calculator in a "
+          "Python loop (fewer starts: ASE takes 0.05 to 0.15 s each)",
+    sizes=("20 starts", "2 starts"),
+    setup=_fire_setup(20),
+    reference="C loop, one relaxation after the other",
+    impls=[
+        Impl("gdfast minimize_batch, 1 thread", "gdfast", _fire_gdfast, pytest_rounds=5),
+        Impl("ASE FIRE + LennardJones calculator, Python loop", "ASE", _fire_ase,
+             pytest_rounds=1, atol=1e-9),
+        Impl("C loop, one relaxation after the other", "C", _fire_c, pytest_rounds=5),
+    ],
+    rtol=0.0, atol=0.0,
+    pytest_file="test_bench_batch.py",
+)
+
+
 # =========================================== a Numba cfunc objective against the built-in one
 def _lowlevel_setup(quick):
     """10^6 steps (10^5 quick) of lr 1e-7 on 3x^2 + y^2 from (1, 1)."""
@@ -906,4 +996,5 @@ DASK_BATCH = Workload(
 
 
 WORKLOADS = [QUADRATIC, PROGRESS, CALL_OVERHEAD, QUADRATIC_SOLVE, FD_100, FD_1000, F10, HIMMELBLAU_BATCH,
-             HIMMELBLAU_BATCH_ADAM, LOWLEVEL, ADAM, LANDSCAPE, DASK_BATCH]
+             HIMMELBLAU_BATCH_ADAM, LJ13_FIRE, LJ13_FIRE_ASE, LOWLEVEL, ADAM, LANDSCAPE,
+             DASK_BATCH]

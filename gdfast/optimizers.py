@@ -26,6 +26,7 @@ eta_min=0)``, ``SequentialLR(schedules, milestones)``,
 lr_max=1e10)``, ``ReduceLROnPlateau(factor=0.1, patience=10, ...)``; see ``gdfast._stepsize``
 for the formulas.
 """
+import math
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -35,7 +36,7 @@ import numpy as np
 from gdfast._validate import (MAX_COUNT, as_vector, nonneg_float, nonneg_int, positive_float,
                               positive_int, choice)
 
-__all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Fixed", "ExponentialLR",
+__all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "FIRE", "FIRE2", "Fixed", "ExponentialLR",
            "InverseTimeLR", "StepLR", "CosineLR", "LinearLR", "OneCycleLR",
            "CosineAnnealingWarmRestarts", "SequentialLR", "Armijo", "StrongWolfe",
            "BarzilaiBorwein", "ReduceLROnPlateau", "update_rule", "step_rule"]
@@ -173,11 +174,101 @@ class Adagrad(_Rule):
 
 
 
+def _in_range(value, name, lo, hi, lo_open=False, hi_open=False):
+    """A finite float in [lo, hi] (lo >= 0; an end open when asked), else a ValueError naming
+    it."""
+    value = nonneg_float(value, name)
+    if (value < lo or (lo_open and value == lo) or value > hi or (hi_open and value == hi)
+            or not math.isfinite(value)):
+        raise ValueError(f"{name} must be in {'(' if lo_open else '['}{lo:g}, {hi:g}"
+                         f"{')' if hi_open else ']'}, got {value!r}")
+    return value
+
+
+class FIRE(_Rule):
+    """FIRE, the fast inertial relaxation engine (Bitzek et al., PRL 97, 170201 (2006)), with
+    ASE's parameters and arithmetic (``ase.optimize.FIRE``), ``F = -grad f`` the forces:
+
+    * if ``F.v > 0``: ``v = (1 - a) v + a F / |F| |v|``, and after more than Nmin such steps in
+      a row ``dt = min(dt finc, dtmax)``, ``a *= fa``; else ``v = 0``, ``a = astart``,
+      ``dt *= fdec``;
+    * ``v += dt F``; ``x += dt v``, that step scaled to 2-norm maxstep when longer (ASE's
+      maxstep is on the whole vector; ``max_step=`` caps each group, e.g. each atom).
+
+    The first step only sets ``v = 0`` before ``v += dt F``.  ``dt`` is the run's ``lr``
+    (``lr=`` overrides it).  Each start of a batch has its own v, dt, a and count."""
+
+    name = "fire"
+    default_lr = 0.1
+    maximize = False
+    weight_decay = 0.0
+
+    def __init__(self, dt: float = 0.1, maxstep: float = 0.2, dtmax: float = 1.0,
+                 Nmin: int = 5, finc: float = 1.1, fdec: float = 0.5, astart: float = 0.1,
+                 fa: float = 0.99, a: float = 0.1) -> None:
+        self.dt = positive_float(dt, "dt")
+        self.maxstep = positive_float(maxstep, "maxstep")
+        self.dtmax = positive_float(dtmax, "dtmax")
+        self.Nmin = _nonneg_count(Nmin, "Nmin")
+        self.finc = _in_range(finc, "finc", 1.0, 1e300)
+        self.fdec = _in_range(fdec, "fdec", 0.0, 1.0, lo_open=True)
+        self.astart = _in_range(astart, "astart", 0.0, 1.0)
+        self.fa = _in_range(fa, "fa", 0.0, 1.0, lo_open=True)
+        self.a = _in_range(a, "a", 0.0, 1.0)
+
+    @property
+    def lr(self) -> float:
+        return self.dt
+
+
+class FIRE2(_Rule):
+    """FIRE 2.0 (Guenole et al., Comput. Mater. Sci. 175, 109584 (2020)) as ASE's
+    ``ase.optimize.fire2.FIRE2``: semi-implicit Euler (``v += dt F`` first, then the mixing
+    ``v = (1 - a) v + a F / |F| |v|``), dt and a raised after more than Nmin downhill steps,
+    and on an uphill step (``F.v <= 0``) ``dt = max(dt fdec, dtmin)``, ``a = astart`` and half
+    a step back, ``x += -dt/2 v``, ``v = 0``, the gradient evaluated there (counted in
+    ``njev``).  ``x += dt v``, scaled to 2-norm maxstep when longer; ``use_abc=True``: the
+    mixing bias-corrected by ``1 / (1 - (1 - a)^(Nsteps + 1))`` and each velocity component
+    clipped to ``maxstep / dt`` instead.  ``max_step=`` caps each group's net displacement of
+    an iteration, the half step back included.  ``dt`` is the run's ``lr``."""
+
+    name = "fire2"
+    default_lr = 0.1
+    maximize = False
+    weight_decay = 0.0
+
+    def __init__(self, dt: float = 0.1, maxstep: float = 0.2, dtmax: float = 1.0,
+                 dtmin: float = 2e-3, Nmin: int = 20, finc: float = 1.1, fdec: float = 0.5,
+                 astart: float = 0.25, fa: float = 0.99, use_abc: bool = False) -> None:
+        self.dt = positive_float(dt, "dt")
+        self.maxstep = positive_float(maxstep, "maxstep")
+        self.dtmax = positive_float(dtmax, "dtmax")
+        self.dtmin = _in_range(dtmin, "dtmin", 0.0, self.dtmax)
+        self.Nmin = _nonneg_count(Nmin, "Nmin")
+        self.finc = _in_range(finc, "finc", 1.0, 1e300)
+        self.fdec = _in_range(fdec, "fdec", 0.0, 1.0, lo_open=True)
+        self.astart = _in_range(astart, "astart", 0.0, 1.0)
+        self.fa = _in_range(fa, "fa", 0.0, 1.0, lo_open=True)
+        self.use_abc = _flag(use_abc, "use_abc")
+
+    @property
+    def lr(self) -> float:
+        return self.dt
+
+
+def _nonneg_count(value, name):
+    value = nonneg_int(value, name)
+    if value > MAX_COUNT:
+        raise ValueError(f"{name} must be <= 2**62, got {value}")
+    return value
+
+
 UPDATE_RULES = {
     "gd": lambda: SGD(), "sgd": lambda: SGD(), "momentum": lambda: SGD(momentum=0.9),
     "nesterov": lambda: SGD(momentum=0.9, nesterov=True), "adam": lambda: Adam(),
     "adamw": lambda: AdamW(), "amsgrad": lambda: Adam(amsgrad=True),
-    "rmsprop": lambda: RMSprop(), "adagrad": lambda: Adagrad(),
+    "rmsprop": lambda: RMSprop(), "adagrad": lambda: Adagrad(), "fire": lambda: FIRE(),
+    "fire2": lambda: FIRE2(),
 }
 
 

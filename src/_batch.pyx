@@ -451,7 +451,8 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
                    fd_step=None, step_rule=None, options=None, bounds=None, clip_norm=None,
                    clip_value=None, maximize=None, state=None, target=None, max_time=None,
                    patience=None, min_delta=None, keep_best=False, progress=False,
-                   noise_stop=False, check_gradient=False):
+                   noise_stop=False, check_gradient=False, groups=None, max_step=None,
+                   gnorm="max"):
     """Run one descent per row of ``X0`` (multi-start) and return every result and the best.
 
     Parameters are those of :func:`gdfast.minimize` (``fun`` a built-in objective, a low-level
@@ -517,7 +518,8 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
     X, objective, fd, config = prepare_batch(
         fun, X0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol, ftol, xtol,
         max_fev, callback_every, history, step_rule, options, bounds, clip_norm, clip_value,
-        maximize, controls(target, max_time, patience, min_delta, keep_best), noise_stop,
+        maximize, controls(target, max_time, patience, min_delta, keep_best, groups, max_step,
+                     gnorm), noise_stop,
         check_gradient)
     if is_low_level(callback):
         callback = callback_pointer(callback)       # (address, user_data)

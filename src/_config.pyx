@@ -18,11 +18,12 @@ import numpy as np
 
 from gdfast._descent cimport gd_options
 from gdfast._objective cimport Objective
-from gdfast._rules cimport (gd_rule, RULE_SGD, RULE_ADAM, RULE_RMSPROP, RULE_ADAGRAD, STEP_FIXED,
+from gdfast._rules cimport (gd_rule, RULE_SGD, RULE_ADAM, RULE_RMSPROP, RULE_ADAGRAD, RULE_FIRE,
+                            RULE_FIRE2, STEP_FIXED,
                             STEP_EXPONENTIAL, STEP_INVERSE_TIME, STEP_STEP, STEP_COSINE,
                             STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, STEP_BB1, STEP_BB2,
                             STEP_PLATEAU, STEP_LINEAR, STEP_ONE_CYCLE, STEP_WARM_RESTARTS,
-                            STEP_SEQUENTIAL)
+                            STEP_SEQUENTIAL, is_line_search)
 from gdfast import optimizers as _opt
 from gdfast._adapt import check_gradient_tol, check_objective_gradient, make_objective
 from gdfast._validate import (MAX_COUNT, _real as real, as_bounds, as_matrix, as_point,
@@ -145,6 +146,19 @@ cdef double _set_update(gd_rule *r, object method, object options) except -1.0:
         r.lr_decay = rule.lr_decay
         r.eps = rule.eps
         r.init_acc = rule.initial_accumulator_value
+    elif t is _opt.FIRE or t is _opt.FIRE2:
+        r.update = RULE_FIRE if t is _opt.FIRE else RULE_FIRE2
+        r.fire.fire2 = t is _opt.FIRE2
+        r.fire.maxstep = rule.maxstep
+        r.fire.dtmax = rule.dtmax
+        r.fire.dtmin = rule.dtmin if t is _opt.FIRE2 else 0.0
+        r.fire.nmin = rule.Nmin
+        r.fire.finc = rule.finc
+        r.fire.fdec = rule.fdec
+        r.fire.astart = rule.astart
+        r.fire.fa = rule.fa
+        r.fire.a0 = rule.a if t is _opt.FIRE else rule.astart
+        r.fire.use_abc = t is _opt.FIRE2 and rule.use_abc
     else:
         raise TypeError(f"method must be a name or one of gdfast's update rules, got {t.__name__}")
     return rule.default_lr if rule.lr is None else rule.lr
@@ -274,12 +288,14 @@ def configure(Py_ssize_t n, method="gd", lr=None, max_iter=10_000, gtol=1e-5, ft
                       state, controls)
 
 
-CONTROLS = ("target", "max_time", "patience", "min_delta", "keep_best")
+CONTROLS = ("target", "max_time", "patience", "min_delta", "keep_best", "groups", "max_step",
+            "gnorm")
 
 
-cdef int _set_controls(gd_options *o, dict controls) except -1:
-    """The stopping controls (each None or absent: off): target, max_time, patience,
-    min_delta, keep_best."""
+cdef int _set_controls(Config c, Py_ssize_t n, dict controls) except -1:
+    """The stopping controls and the groups' (each None or absent: off): target, max_time,
+    patience, min_delta, keep_best; groups, max_step, gnorm."""
+    cdef gd_options *o = &c.opt
     cdef double d
     unknown = set(controls) - set(CONTROLS)
     if unknown:
@@ -303,7 +319,50 @@ cdef int _set_controls(gd_options *o, dict controls) except -1:
     keep_best = controls.get("keep_best")
     if keep_best is not None:
         o.keep_best = _opt._flag(keep_best, "keep_best")
+    groups = controls.get("groups")
+    if groups is not None:
+        c._groups = group_ends(groups, n)
+        o.rule.group_end = <const Py_ssize_t *>cnp.PyArray_DATA(c._groups)
+        o.rule.n_groups = cnp.PyArray_DIM(c._groups, 0)
+    max_step = controls.get("max_step")
+    if max_step is not None:
+        o.rule.max_step = _positive(max_step, "max_step")
+        if is_line_search(&o.rule):
+            raise ValueError("max_step cannot be combined with a line search step_rule (the "
+                             "search chooses the step's length)")
+    gnorm = controls.get("gnorm")
+    if gnorm is not None:
+        o.rule.gnorm_group = _opt.choice(gnorm, "gnorm", ("max", "group")) == "group"
     return 0
+
+
+def group_ends(groups, Py_ssize_t n):
+    """``groups=``: consecutive groups of coordinates, as an int (every group that size: 3 for
+    atoms) or a sequence of sizes adding up to n; returns where each group ends (an intp
+    array, the last entry n)."""
+    if isinstance(groups, (int, np.integer)) and not isinstance(groups, bool):
+        size = positive_int(groups, "groups")
+        if n % size:
+            raise ValueError(f"groups={size} must divide the length of x ({n}) into groups "
+                             f"of {size}")
+        return np.arange(size, n + 1, size, dtype=np.intp)
+    if isinstance(groups, (str, bytes)) or not hasattr(groups, "__iter__"):
+        raise TypeError(f"groups must be a group size (int) or a sequence of sizes, got "
+                        f"{type(groups).__name__}")
+    sizes = list(groups)
+    if not sizes:
+        raise ValueError("groups must not be empty")
+    for k, g in enumerate(sizes):
+        if isinstance(g, bool) or not isinstance(g, (int, np.integer)):
+            raise TypeError(f"groups must be sizes (int), groups[{k}] is {type(g).__name__}")
+        if g < 1:
+            raise ValueError(f"groups[{k}] must be a size >= 1, got {g}")
+    ends = np.cumsum(np.asarray(sizes, dtype=np.intp))
+    total = int(ends[len(sizes) - 1])
+    if total != n:
+        raise ValueError(f"the group sizes must add up to the length of x ({n}), they add "
+                         f"up to {total}")
+    return ends
 
 
 cdef Config _configure(Py_ssize_t n, method, lr, max_iter, gtol, ftol, xtol, max_fev,
@@ -332,7 +391,9 @@ cdef Config _configure(Py_ssize_t n, method, lr, max_iter, gtol, ftol, xtol, max
     o.callback_every = _count(callback_every, "callback_every", True)
     o.record_history = bool(history)
     if controls:
-        _set_controls(o, controls)
+        _set_controls(c, n, controls)
+    if o.rule.update == RULE_FIRE or o.rule.update == RULE_FIRE2:
+        _check_fire(o, bounds)
     cdef const double[::1] v
     if o.rule.step == STEP_ARRAY:
         c._rates = steps.rates
@@ -352,6 +413,21 @@ cdef Config _configure(Py_ssize_t n, method, lr, max_iter, gtol, ftol, xtol, max
         o.rule.ub = &v[0]
     c.state = None if state is None else check_state(state, n)
     return c
+
+
+cdef int _check_fire(const gd_options *o, bounds) except -1:
+    """FIRE sets its own steps and moves by the forces themselves: no step rule, no bounds,
+    no clipping, no maximize."""
+    name = "FIRE2" if o.rule.update == RULE_FIRE2 else "FIRE"
+    if o.rule.step != STEP_FIXED:
+        raise ValueError(f"{name} takes no step_rule (its time step dt adapts itself)")
+    if bounds is not None:
+        raise ValueError(f"bounds cannot be combined with {name}")
+    if o.rule.clip_norm > 0.0 or o.rule.clip_value > 0.0:
+        raise ValueError(f"clip_norm and clip_value cannot be combined with {name}")
+    if o.rule.maximize:
+        raise ValueError(f"maximize cannot be combined with {name}")
+    return 0
 
 
 def prepare(fun, x0, args, jac, vectorized, fd_step, method, lr, max_iter, gtol, ftol, xtol,

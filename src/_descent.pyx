@@ -8,8 +8,9 @@ the final x) or, for a stepper, ``gd_iterate(steps)`` a few steps at a time, and
 ``gd_start`` then ``gd_run``.  The loop is nogil; it takes the GIL
 only inside Python objectives and callbacks and, about every millisecond (measured by the
 pacer of gd_pacer.h), to check for Ctrl-C.  The one loop (``_iterate``) is compiled once per
-update kernel: the general path (``_rule_step``: line searches, Barzilai-Borwein) and one fused
-kernel of gd_step.h per update rule with a fixed step or a schedule.
+update kernel: the general path (``_rule_step``: line searches, Barzilai-Borwein), one fused
+kernel of gd_step.h per update rule with a fixed step or a schedule, and FIRE / FIRE 2.0
+(gd_fire.h; their only path: ``_fire_step``).
 
 Iteration k (the lecture's rule): x_k = x_{k-1} - lr * grad f(x_{k-1}).  The tests, in order:
 gtol on the current gradient, target on f, and (finite differences with noise_stop) the
@@ -22,7 +23,7 @@ progress report made, at the pacer's clock reads only.  A tolerance of 0 turns i
 from libc.math cimport fabs, fmax, isinf, isfinite, pow, sqrt, INFINITY
 from libc.stdlib cimport calloc, malloc, realloc, free
 from libc.stdint cimport uint64_t, uintptr_t
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 
 cimport numpy as cnp
 import numpy as np
@@ -33,11 +34,12 @@ from gdfast._config cimport Config
 from gdfast._pacer cimport (gd_clock, gd_control_count, gd_pacer_init, gd_pacer_read,
                             GD_ABORTED)
 from gdfast._rules cimport (STEP_EXPONENTIAL, gd_rule, gd_rule_state, RULE_SGD, RULE_ADAM, RULE_RMSPROP,
-                            RULE_ADAGRAD, STEP_FIXED, STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE,
+                            RULE_ADAGRAD, RULE_FIRE, RULE_FIRE2, STEP_FIXED, STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE,
                             STEP_BB1, STEP_BB2, STEP_COSINE, STEP_STEP, STEP_PLATEAU,
-                            SCHEDULE_BLOCK, is_line_search, is_schedule)
+                            SCHEDULE_BLOCK, is_line_search, is_schedule, gd_fire_params)
 from gdfast._update cimport (update_direction, apply_step, project, projected_gradient_norm,
-                             gd_fixed_step, gd_effective_gradient, gd_project)
+                             gd_fixed_step, gd_effective_gradient, gd_project,
+                             gd_lanes_cap_groups)
 from gdfast._stepsize cimport scheduled_lr, schedule_block, bb_update, armijo_search, wolfe_search
 
 cdef extern from "gd_step.h" nogil:
@@ -75,6 +77,21 @@ cdef extern from "gd_step.h" nogil:
                         double *out) noexcept
     void gd_lane_scatter(const double *v, Py_ssize_t n, Py_ssize_t ld, Py_ssize_t i,
                          double *a) noexcept
+    void gd_lanes_group_norm(const double *g, const Py_ssize_t *group_end, Py_ssize_t ng,
+                             Py_ssize_t n, Py_ssize_t L, Py_ssize_t ld, double *out,
+                             double *w) noexcept
+
+cdef extern from "gd_fire.h" nogil:
+    void gd_fire_step(const gd_fire_params *p, int started, const double *x, const double *g,
+                      double *v, double *x_new, double *dt, double *a, Py_ssize_t *steps,
+                      Py_ssize_t n, Py_ssize_t L, Py_ssize_t ld, double *w) noexcept
+    Py_ssize_t gd_fire2_turn(const gd_fire_params *p, int started, const double *x,
+                             const double *g, const double *v, double *xb, double *dt,
+                             double *a, Py_ssize_t *steps, int *back, Py_ssize_t n,
+                             Py_ssize_t L, Py_ssize_t ld, double *w) noexcept
+    void gd_fire2_move(const gd_fire_params *p, const double *x, const double *g, double *v,
+                       double *x_new, const double *dt, double *a, const Py_ssize_t *steps,
+                       Py_ssize_t n, Py_ssize_t L, Py_ssize_t ld, double *w) noexcept
 
 cnp.import_array()
 
@@ -141,7 +158,7 @@ cdef int gd_state_init_lanes(gd_state *s, const gd_objective *obj, Py_ssize_t n,
                              Py_ssize_t ld, const gd_options *opt) except -1 nogil:
     """Allocate a run of up to ld lanes (none loaded yet: gd_state_load_lanes).  On failure
     everything is freed and -1 returned."""
-    cdef Py_ssize_t per_lane_doubles = 3 + 2 + RING + 1
+    cdef Py_ssize_t per_lane_doubles = 3 + 2 + RING + 1 + 1 + 4    # ..., fire_a, fire_w
     memset_state(s)
     s.obj = obj
     s.opt = opt[0]
@@ -149,7 +166,7 @@ cdef int gd_state_init_lanes(gd_state *s, const gd_objective *obj, Py_ssize_t n,
     s.ld = ld
     s.buffer = <double *>calloc(9 * n * ld + per_lane_doubles * ld + (9 * n if ld > 1 else 0),
                                 sizeof(double))
-    s.ibuffer = calloc(ld, 4 * sizeof(Py_ssize_t) + sizeof(void *) + 2 * sizeof(int) + 8)
+    s.ibuffer = calloc(ld, 5 * sizeof(Py_ssize_t) + sizeof(void *) + 3 * sizeof(int) + 8)
     if s.buffer == NULL or s.ibuffer == NULL:
         gd_state_free(s)
         with gil:
@@ -169,14 +186,18 @@ cdef int gd_state_init_lanes(gd_state *s, const gd_objective *obj, Py_ssize_t n,
     s.scratch = s.gnorm + ld                     # 2 ld doubles
     s.bb_lr = s.scratch + 2 * ld
     s.bb_recent = s.bb_lr + ld
-    s.lane_buf = s.bb_recent + RING * ld if ld > 1 else NULL
+    s.fire_a = s.bb_recent + RING * ld
+    s.fire_w = s.fire_a + ld                     # 4 ld doubles
+    s.lane_buf = s.fire_w + 4 * ld if ld > 1 else NULL
     s.nfev = <Py_ssize_t *>s.ibuffer
     s.njev = s.nfev + ld
     s.lane = s.njev + ld
     s.bb_count = s.lane + ld
-    s.lane_ctx = <void **>(s.bb_count + ld)
+    s.fire_n = s.bb_count + ld
+    s.lane_ctx = <void **>(s.fire_n + ld)
     s.pend = <int *>(s.lane_ctx + ld)
     s.pend_aux = s.pend + ld
+    s.fire_back = s.pend_aux + ld
     s.fev_extra = obj.own_fev
     s.plain = _is_plain(&opt.rule)
     s.fused = opt.fused
@@ -239,6 +260,8 @@ cdef void gd_state_load_lanes(gd_state *s, const double *X0, Py_ssize_t first,
         s.gnorm[i] = 0.0
         s.bb_lr[i] = s.opt.lr
         s.bb_count[i] = 0
+        s.fire_a[i] = s.opt.rule.fire.a0
+        s.fire_n[i] = 0
         s.pend[i] = RUNNING
     s.nfev_all = 0
     s.njev_all = 0
@@ -338,6 +361,8 @@ cdef struct rmsprop_kernel:
     char _unused
 cdef struct adagrad_kernel:
     char _unused
+cdef struct fire_kernel:            # FIRE and FIRE 2.0 (_fire_step)
+    char _unused
 
 ctypedef fused kernel:
     general_kernel
@@ -347,6 +372,7 @@ ctypedef fused kernel:
     adam_kernel
     rmsprop_kernel
     adagrad_kernel
+    fire_kernel
 
 
 # ---- the lane modes: one lane (its scalars in the loop's locals) or a block of them
@@ -422,9 +448,13 @@ cdef inline void _kernel_step(kernel *k, gd_rule_state *st, const gd_rule *r,
 
 cdef inline void _gradient_norms(const gd_state *s, const double *x, const double *g,
                                  Py_ssize_t L, double *out) noexcept nogil:
-    """out[i] = max_j |g_j| of lane i (projected onto the bounds), for the lanes i < L."""
+    """out[i] = max_j |g_j| of lane i (projected onto the bounds), or with gnorm_group the
+    largest 2-norm of a group of it, for the lanes i < L."""
     cdef Py_ssize_t i
-    if s.opt.rule.lb == NULL:
+    cdef const gd_rule *r = &s.opt.rule
+    if r.lb == NULL and r.gnorm_group:
+        gd_lanes_group_norm(g, r.group_end, r.n_groups, s.n, L, s.ld, out, s.fire_w)
+    elif r.lb == NULL:
         if s.ld == 1:
             out[0] = _max_abs(g, s.n)
         else:
@@ -753,6 +783,8 @@ cdef int _retire(gd_state *s, Py_ssize_t i, bint prev_ok) except -1 nogil:
         s.pend_aux[i] = s.pend_aux[last]
         s.bb_lr[i] = s.bb_lr[last]
         s.bb_count[i] = s.bb_count[last]
+        s.fire_a[i] = s.fire_a[last]
+        s.fire_n[i] = s.fire_n[last]
         memcpy(s.bb_recent + i * RING, s.bb_recent + last * RING, RING * sizeof(double))
         if s.tracking:
             _track_move(s, i, last)
@@ -930,6 +962,8 @@ cdef int gd_iterate(gd_state *s, Py_ssize_t steps) except -1 nogil:
     cdef const gd_rule *r = &s.opt.rule
     if s.live == 0:
         return 0
+    if r.update == RULE_FIRE or r.update == RULE_FIRE2:
+        return _iterate_mode(<fire_kernel *>NULL, s, steps)
     if not (s.fused and _is_fast(r)):
         return _iterate_mode(<general_kernel *>NULL, s, steps)
     if r.update == RULE_SGD:
@@ -1036,7 +1070,8 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
     # for plain descent the step too, in one pass over the block: step_eval_block
     cdef gd_step_eval_block_fn step_eval = (
         s.obj.step_eval_block if lanes is many_lanes and kernel is not general_kernel else NULL)
-    cdef bint fused_step = (step_eval != NULL and not rewrite_g and not bounded
+    cdef bint capped = rule.max_step > 0.0
+    cdef bint fused_step = (step_eval != NULL and not rewrite_g and not bounded and not capped
                             and (kernel is sgd_kernel or kernel is blocked_sgd_kernel))
     cdef bint evaluated
     cdef int all_finite
@@ -1053,7 +1088,7 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
             noise += s.lane[0]
     else:
         L = s.live
-    if kernel is not general_kernel:
+    if kernel is not general_kernel and kernel is not fire_kernel:
         _step_sizes(k, rule, scheduled_lr(rule, &s.rs, lr, t), t, &sc)
     while L > 0:
         # ---- tests at the current points
@@ -1111,7 +1146,25 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
         need_f = need_f_always or (has_callback and (nit + 1) % callback_every == 0)
         evaluated = False
         all_finite = 0
-        if kernel is not general_kernel:
+        if kernel is fire_kernel:
+            if lanes is one_lane:
+                s.njev[0] = njev
+                if _fire_step(s, x, g, x_new, 1):
+                    stop = s.pend[0]
+                    aux = s.pend_aux[0]
+                    s.pend[0] = RUNNING
+                    break
+                njev = s.njev[0]
+            else:
+                flagged = _fire_step(s, x, g, x_new, L)
+            s.rs.buf_ready = True       # the lanes have a velocity
+            if capped:
+                gd_lanes_cap_groups(x, x_new, rule.group_end, rule.n_groups, rule.max_step,
+                                    n, L, ld, s.fire_w)
+            t += 1
+            if lanes is many_lanes:
+                s.rs.t = t
+        elif kernel is not general_kernel:
             if fused_step:
                 flagged = _step_eval_lanes(s, step_eval, sc.step, x, g, x_new,
                                            Fn if need_f else NULL, g_new, L, &all_finite)
@@ -1122,6 +1175,9 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
                 _kernel_step(k, &s.rs, rule, &sc, n, L, ld, x, s.rs.gc, x_new)
             else:
                 _kernel_step(k, &s.rs, rule, &sc, n, L, ld, x, g, x_new)
+            if capped:
+                gd_lanes_cap_groups(x, x_new, rule.group_end, rule.n_groups, rule.max_step,
+                                    n, L, ld, s.fire_w)
             if bounded:
                 gd_lanes_project(x_new, rule.lb, rule.ub, n, L, ld)
             t += 1
@@ -1170,8 +1226,9 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
                     aux = rc
                     break
             elif step_eval != NULL:
-                flagged = _step_eval_lanes(s, step_eval, 0.0, NULL, NULL, x_new,
-                                           Fn if need_f else NULL, g_new, L, &all_finite)
+                if _step_eval_lanes(s, step_eval, 0.0, NULL, NULL, x_new,
+                                    Fn if need_f else NULL, g_new, L, &all_finite):
+                    flagged = True
             else:
                 flagged = _eval_lanes(s, x_new, Fn if need_f and not f_done else NULL, g_new,
                                       L, flagged)
@@ -1348,6 +1405,63 @@ cdef int _iterate(kernel *k, lanes *mode, gd_state *s, Py_ssize_t steps) except 
     return 0
 
 
+cdef int _fire_step(gd_state *s, const double *x, const double *g, double *x_new,
+                    Py_ssize_t L) except -1 nogil:
+    """FIRE's or FIRE 2.0's step (gd_fire.h) for the lanes i < L: x_new from x, g and each
+    lane's velocity (rs.m), dt (rs.lr_bb for one lane, else bb_lr), a and step count.  A FIRE2
+    lane that turns uphill steps half a step back (to rs.d's column) and restarts from the
+    gradient there, evaluated here (into rs.gc's column, counted in njev); should that fail
+    (an error code, a non-finite gradient) the lane's pend is set, and it stops at x.  Returns
+    1 when a lane's pend was set, else 0; -1 with an exception set."""
+    cdef const gd_fire_params *p = &s.opt.rule.fire
+    cdef Py_ssize_t i, n = s.n, ld = s.ld, before
+    cdef double *dt = &s.rs.lr_bb if ld == 1 else s.bb_lr
+    cdef double *v = s.rs.m
+    cdef double *xb
+    cdef double *gb
+    cdef double *vb
+    cdef double *xnb
+    cdef int started = s.rs.buf_ready, rc, flagged = 0
+    if not p.fire2:
+        gd_fire_step(p, started, x, g, v, x_new, dt, s.fire_a, s.fire_n, n, L, ld, s.fire_w)
+        return 0
+    if gd_fire2_turn(p, started, x, g, v, s.rs.d, dt, s.fire_a, s.fire_n, s.fire_back, n, L,
+                     ld, s.fire_w) == 0:
+        gd_fire2_move(p, x, g, v, x_new, dt, s.fire_a, s.fire_n, n, L, ld, s.fire_w)
+        return 0
+    # lanes that step back: their columns of the block's move are redone from there
+    gd_fire2_move(p, x, g, v, x_new, dt, s.fire_a, s.fire_n, n, L, ld, s.fire_w)
+    for i in range(L):
+        if not s.fire_back[i]:
+            continue
+        if ld == 1:
+            xb, gb, vb, xnb = s.rs.d, s.rs.gc, v, x_new
+        else:
+            xb, gb, vb, xnb = s.lane_buf, s.lane_buf + n, s.lane_buf + 2 * n, s.lane_buf + 3 * n
+            gd_lane_gather(s.rs.d, n, ld, i, xb)
+        before = _fd_count(s)
+        rc = s.obj.eval(s.lane_ctx[i], n, xb, NULL, gb)
+        if ld > 1:                      # (one lane: the loop adds the stencils' own count)
+            s.nfev[i] += _fd_count(s) - before
+        s.njev[i] += 1
+        if rc != 0:
+            s.pend[i] = OBJECTIVE_ERROR
+            s.pend_aux[i] = rc
+            flagged = 1
+            continue
+        if not gd_all_finite(gb, n):
+            s.pend[i] = _nonfinite_status(0.0, False, gb, n, 1)
+            flagged = 1
+            continue
+        memset(vb, 0, n * sizeof(double))
+        gd_fire2_move(p, xb, gb, vb, xnb, &dt[i], &s.fire_a[i], &s.fire_n[i], n, 1, 1,
+                      s.fire_w)
+        if ld > 1:
+            gd_lane_scatter(vb, n, ld, i, v)
+            gd_lane_scatter(xnb, n, ld, i, x_new)
+    return flagged
+
+
 cdef int _clock_tests(gd_state *s) except -1 nogil:
     """At a clock read of the pacer (s written back): the progress report when it is due,
     then max_time.  MAX_TIME when the time is up, else 0; -1 with an exception set."""
@@ -1360,7 +1474,7 @@ cdef int _clock_tests(gd_state *s) except -1 nogil:
 
 
 cdef inline double _gradient_norm1(const gd_state *s, const double *x, const double *g) noexcept nogil:
-    if s.opt.rule.lb != NULL:
+    if s.opt.rule.lb != NULL or s.opt.rule.gnorm_group:
         return projected_gradient_norm(&s.opt.rule, s.n, x, g)
     return _max_abs(g, s.n)
 

@@ -73,12 +73,14 @@ cdef class Descent:
                  gtol=1e-5, ftol=0.0, xtol=0.0, max_fev=None, vectorized=False, fd_step=None,
                  step_rule=None, options=None, bounds=None, clip_norm=None, clip_value=None,
                  maximize=None, state=None, target=None, max_time=None, patience=None,
-                 min_delta=None, keep_best=False, noise_stop=False, check_gradient=False):
+                 min_delta=None, keep_best=False, noise_stop=False, check_gradient=False,
+                 groups=None, max_step=None, gnorm="max"):
         x, self.objective, self.config = prepare(
             fun, x0, args, jac, vectorized, fd_step, method, lr,
             _MAX_COUNT if max_iter is None else max_iter, gtol, ftol, xtol, max_fev, 1, False,
             step_rule, options, bounds, clip_norm, clip_value, maximize, state,
-            controls(target, max_time, patience, min_delta, keep_best), noise_stop,
+            controls(target, max_time, patience, min_delta, keep_best, groups, max_step,
+                     gnorm), noise_stop,
             check_gradient)
         self.fd = self.objective if isinstance(self.objective, FiniteDifference) else None
         self.n = x.shape[0]

@@ -69,9 +69,21 @@ cdef double update_direction(const gd_rule *r, gd_rule_state *st, Py_ssize_t n,
 cdef double projected_gradient_norm(const gd_rule *r, Py_ssize_t n, const double *x,
                                     const double *g) noexcept nogil:
     """max_i |x_i - P(x - g)_i|: the gradient's infinity norm, projected onto the box
-    (L-BFGS-B's test); the plain gradient norm without bounds."""
-    cdef Py_ssize_t i
-    cdef double m = 0.0, a
+    (L-BFGS-B's test); the plain gradient norm without bounds.  With gnorm_group, the largest
+    2-norm over a group of that vector instead (ASE's fmax)."""
+    cdef Py_ssize_t i, q, start = 0, end
+    cdef double m = 0.0, a, acc
+    if r.gnorm_group:
+        for q in range(r.n_groups if r.n_groups > 0 else 1):
+            end = r.group_end[q] if r.n_groups > 0 else n
+            acc = 0.0
+            for i in range(start, end):
+                a = g[i] if r.lb == NULL else x[i] - _clamp(x[i] - g[i], r.lb[i], r.ub[i])
+                acc += a * a
+            if acc > m:
+                m = acc
+            start = end
+        return sqrt(m)
     for i in range(n):
         if r.lb == NULL:
             a = fabs(g[i])

@@ -346,4 +346,67 @@ static inline void gd_lane_scatter(const double *restrict v, ptrdiff_t n, ptrdif
         a[j * ld + i] = v[j];
 }
 
+/* ---- groups of consecutive coordinates (atoms: 3 each), group q ending at group_end[q];
+ * ng == 0: the whole vector is one group */
+
+/* each lane's displacement x_new - x capped at max_step in 2-norm, group by group (LAMMPS's
+ * dmax per atom): a group that moves farther moves x + (x_new - x) (max_step / |x_new - x|),
+ * the others keep their bits.  w: L doubles. */
+static inline void gd_lanes_cap_groups(const double *restrict x, double *restrict x_new,
+                                       const ptrdiff_t *restrict group_end, ptrdiff_t ng,
+                                       double max_step, ptrdiff_t n, ptrdiff_t L, ptrdiff_t ld,
+                                       double *restrict w)
+{
+    ptrdiff_t start = 0;
+    for (ptrdiff_t q = 0; q < (ng ? ng : 1); q++) {
+        const ptrdiff_t end = ng ? group_end[q] : n;
+        int any = 0;
+        for (ptrdiff_t i = 0; i < L; i++)
+            w[i] = 0.0;
+        for (ptrdiff_t j = start; j < end; j++)
+            for (ptrdiff_t i = 0; i < L; i++) {
+                const double d = x_new[j * ld + i] - x[j * ld + i];
+                w[i] += d * d;
+            }
+        for (ptrdiff_t i = 0; i < L; i++) {
+            const double norm = sqrt(w[i]);
+            w[i] = norm > max_step ? max_step / norm : 0.0;
+            any |= w[i] != 0.0;
+        }
+        if (any)
+            for (ptrdiff_t j = start; j < end; j++)
+                for (ptrdiff_t i = 0; i < L; i++) {
+                    const ptrdiff_t k = j * ld + i;
+                    if (w[i] != 0.0)
+                        x_new[k] = x[k] + (x_new[k] - x[k]) * w[i];
+                }
+        start = end;
+    }
+}
+
+/* out[i] = the largest 2-norm of lane i's g over a group (ASE's fmax, on the forces), its
+ * sums over the coordinates in order.  w: L doubles. */
+static inline void gd_lanes_group_norm(const double *restrict g,
+                                       const ptrdiff_t *restrict group_end, ptrdiff_t ng,
+                                       ptrdiff_t n, ptrdiff_t L, ptrdiff_t ld,
+                                       double *restrict out, double *restrict w)
+{
+    ptrdiff_t start = 0;
+    for (ptrdiff_t i = 0; i < L; i++)
+        out[i] = 0.0;
+    for (ptrdiff_t q = 0; q < (ng ? ng : 1); q++) {
+        const ptrdiff_t end = ng ? group_end[q] : n;
+        for (ptrdiff_t i = 0; i < L; i++)
+            w[i] = 0.0;
+        for (ptrdiff_t j = start; j < end; j++)
+            for (ptrdiff_t i = 0; i < L; i++)
+                w[i] += g[j * ld + i] * g[j * ld + i];
+        for (ptrdiff_t i = 0; i < L; i++)
+            out[i] = w[i] > out[i] ? w[i] : out[i];
+        start = end;
+    }
+    for (ptrdiff_t i = 0; i < L; i++)
+        out[i] = sqrt(out[i]);
+}
+
 #endif
