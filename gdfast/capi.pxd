@@ -127,6 +127,12 @@ cdef enum:
     GDFAST_RULE_ADAM = 1              # Adam, AdamW, AMSGrad
     GDFAST_RULE_RMSPROP = 2
     GDFAST_RULE_ADAGRAD = 3
+    # nonlinear CG (Polak-Ribiere+, restarted every n steps) and L-BFGS (memory 10): the
+    # Python API's defaults, their other parameters having no fields in the options structs;
+    # step must be GDFAST_STEP_WOLFE (set c2 = 0.1 for CG, as the Python default) or
+    # GDFAST_STEP_ARMIJO, without bounds, clipping or maximize
+    GDFAST_RULE_CG = 4
+    GDFAST_RULE_LBFGS = 5
     GDFAST_STEP_FIXED = 0
     GDFAST_STEP_EXPONENTIAL = 1
     GDFAST_STEP_INVERSE_TIME = 2

@@ -294,7 +294,7 @@ from gdfast._descent cimport (gd_state, gd_options, gd_lane_out, gd_state_init,
 from gdfast._fdiff cimport (gd_fd_data, gd_fd_view, gd_fd_spec, fd_eval, fd_gradient_error,
                             fd_work_size, fd_error_work_size, fd_data_init, fd_start_ctx)
 from gdfast._pacer cimport gd_clock, gd_control, gd_control_init, gd_pacer, gd_pacer_init
-from gdfast._rules cimport STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, RULE_ADAM
+from gdfast._rules cimport STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, RULE_ADAM, CG_PR_PLUS
 from gdfast._batch cimport gd_lanes_per_block, gd_lanes_ld, gd_lanes_run
 
 __all__ = ["CAPI_VERSION"]
@@ -387,8 +387,10 @@ cdef int _configure(const gdfast_options_v2 *o, Py_ssize_t n, gd_options *opt) e
         return _invalid("options.gtol, ftol and xtol must be >= 0 (not NaN)")
     if o.fd_method < GDFAST_FD_NONE or o.fd_method > GDFAST_FD_CENTRAL4:
         return _invalid("options.fd_method must be GDFAST_FD_NONE or a GDFAST_FD_* method")
-    if o.update < GDFAST_RULE_SGD or o.update > GDFAST_RULE_ADAGRAD:
+    if o.update < GDFAST_RULE_SGD or o.update > GDFAST_RULE_LBFGS:
         return _invalid_at("options.update: unknown update rule code {}", o.update)
+    if o.update == GDFAST_RULE_CG or o.update == GDFAST_RULE_LBFGS:
+        _check_quasi_newton(o)
     if 11 <= o.step <= 14:
         # LinearLR, OneCycleLR, CosineAnnealingWarmRestarts, SequentialLR: their parameters
         # have no fields in the options structs
@@ -474,6 +476,22 @@ cdef int _configure(const gdfast_options_v2 *o, Py_ssize_t n, gd_options *opt) e
     opt.rule.ub = o.ub
     opt.rule.clip_norm = o.clip_norm
     opt.rule.clip_value = o.clip_value
+    if o.update == GDFAST_RULE_CG or o.update == GDFAST_RULE_LBFGS:
+        opt.rule.cg_beta = CG_PR_PLUS           # the Python API's defaults
+        opt.rule.cg_restart = n
+        opt.rule.memory = 10
+    return 0
+
+
+cdef int _check_quasi_newton(const gdfast_options_v2 *o) except -1 nogil:
+    """GDFAST_RULE_CG / GDFAST_RULE_LBFGS: a line search, and none of bounds, clipping,
+    maximize (the Python API's rules)."""
+    if o.step != GDFAST_STEP_WOLFE and o.step != GDFAST_STEP_ARMIJO:
+        return _invalid_at("options.update {} (CG / L-BFGS) needs step = GDFAST_STEP_WOLFE "
+                           "or GDFAST_STEP_ARMIJO", o.update)
+    if o.lb != NULL or o.clip_norm != 0.0 or o.clip_value != 0.0 or o.maximize:
+        return _invalid("options.update CG / L-BFGS cannot be combined with lb / ub, "
+                        "clip_norm, clip_value or maximize")
     return 0
 
 
