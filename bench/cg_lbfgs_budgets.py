@@ -14,11 +14,13 @@ import gdfast
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 from test_cg_lbfgs import GTOL, PROBLEMS, SCIPY  # noqa: E402
 
-NAMES = {"quadratic100": "rotated 100-D quadratic, cond 1e4", "rosenbrock": "2-D Rosenbrock from (-1.2, 1)"}
+NAMES = {"quadratic100": "rotated 100-D quadratic, cond 1e4",
+         "rosenbrock": "2-D Rosenbrock from (-1.2, 1)"}
 
 
 def main():
-    print("| problem | method | gdfast nit (nfev) | SciPy | SciPy nit (nfev) | gdfast / SciPy nit |")
+    print("| problem | method | gdfast nit (nfev) | SciPy | SciPy nit (nfev) "
+          "| gdfast / SciPy nit |")
     print("|---|---|---|---|---|---|")
     for problem, make in PROBLEMS.items():
         for method in ("cg", "lbfgs"):

@@ -42,7 +42,8 @@ __version__ = "0.1.0"
 __all__ = ["minimize", "minimize_batch", "Descent", "scipy_method", "gradient", "check_grad",
            "OptimizeResult", "History", "Status", "objectives", "optimizers", "SGD", "Adam",
            "AdamW", "RMSprop", "Adagrad", "CG", "LBFGS", "Fixed", "ExponentialLR", "InverseTimeLR",
-           "StepLR", "CosineLR", "LinearLR", "OneCycleLR", "CosineAnnealingWarmRestarts", "SequentialLR",
+           "StepLR", "CosineLR", "LinearLR", "OneCycleLR", "CosineAnnealingWarmRestarts",
+           "SequentialLR",
            "Armijo", "StrongWolfe", "BarzilaiBorwein", "ReduceLROnPlateau", "landscape", "plot",
            "dask",
            "__version__"]

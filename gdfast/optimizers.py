@@ -186,7 +186,7 @@ class CG(_Rule):
     g_prev.g_prev); ``beta="fr"`` (Fletcher-Reeves): beta = g.g / g_prev.g_prev.  Restarts
     to steepest descent (d = g) every ``restart`` steps (None: every n, the dimension), and
     whenever d is no descent direction (g.d <= 0); a line search that fails along d is tried
-    once more along g.  The first step's first trial moves x by ``lr`` (t = lr / |g|_2); the
+    once more along g.  The first step's first trial moves x by ``lr`` (t = lr / norm(g)); the
     later ones start from t_prev (g_prev.d_prev) / (g.d) (Nocedal & Wright, eq. 3.60).
 
     >>> import gdfast
@@ -213,10 +213,10 @@ class LBFGS(_Rule):
     s = x_k - x_{k-1}, y = g_k - g_{k-1} (Nocedal & Wright, alg. 7.4), H0 = (s.y / y.y) I
     from the newest pair; t from a line search (strong Wolfe with c2 = 0.9 unless
     ``step_rule`` says otherwise), its first trial t = 1.  A pair with
-    s.y <= eps |s|_2 |y|_2 (eps = 2.2e-16, the machine epsilon) is skipped (H would not stay
+    s.y <= eps norm(s) norm(y) (eps = 2.2e-16, the machine epsilon) is skipped (H would not stay
     positive definite); should H g be no descent direction, or its line search fail, the
     memory is cleared and the step taken along g.  While no pair is held the first trial
-    moves x by ``lr`` (t = lr / |g|_2), as L-BFGS-B's first step with lr = 1.
+    moves x by ``lr`` (t = lr / norm(g)), as L-BFGS-B's first step with lr = 1.
 
     >>> import gdfast
     >>> res = gdfast.minimize(lambda v: float(v @ v), [1.0, 2.0], jac=lambda v: 2 * v,

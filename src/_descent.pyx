@@ -1798,7 +1798,8 @@ cdef dict save_state(const gd_state *s):
     L-BFGS add their memory record, "qn"."""
     state = {"t": s.rs.t, "lr_bb": s.rs.lr_bb, "lr_sched": s.rs.lr_sched,
              "k_sched": s.rs.k_sched, "buf_ready": bool(s.rs.buf_ready),
-             "m": fresh_vector(s.n, s.rs.m), "v": fresh_vector(s.n, s.rs.v), "w": fresh_vector(s.n, s.rs.w)}
+             "m": fresh_vector(s.n, s.rs.m), "v": fresh_vector(s.n, s.rs.v),
+             "w": fresh_vector(s.n, s.rs.w)}
     if s.qn_buf != NULL:
         state["qn"] = fresh_vector(s.rs.qn_len, s.qn_buf)
     return state
