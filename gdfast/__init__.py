@@ -32,8 +32,9 @@ from gdfast._stepper import Descent
 from gdfast._batch import minimize_batch
 from gdfast._scipy import scipy_method
 from gdfast import objectives, optimizers
-from gdfast.optimizers import (SGD, Adam, AdamW, RMSprop, Adagrad, FIRE, FIRE2, Fixed, ExponentialLR,
-                               InverseTimeLR, StepLR, CosineLR, LinearLR, OneCycleLR,
+from gdfast.optimizers import (SGD, Adam, AdamW, RMSprop, Adagrad, CG, LBFGS, FIRE, FIRE2,
+                               Fixed, ExponentialLR, InverseTimeLR, StepLR, CosineLR, LinearLR,
+                               OneCycleLR,
                                CosineAnnealingWarmRestarts, SequentialLR, Armijo, StrongWolfe,
                                BarzilaiBorwein, ReduceLROnPlateau)
 
@@ -41,8 +42,9 @@ __version__ = "0.1.0"
 
 __all__ = ["minimize", "minimize_batch", "Descent", "scipy_method", "gradient", "check_grad",
            "OptimizeResult", "History", "Status", "objectives", "optimizers", "SGD", "Adam",
-           "AdamW", "RMSprop", "Adagrad", "FIRE", "FIRE2", "Fixed", "ExponentialLR", "InverseTimeLR", "StepLR",
-           "CosineLR", "LinearLR", "OneCycleLR", "CosineAnnealingWarmRestarts", "SequentialLR",
+           "AdamW", "RMSprop", "Adagrad", "CG", "LBFGS", "FIRE", "FIRE2", "Fixed",
+           "ExponentialLR", "InverseTimeLR", "StepLR", "CosineLR", "LinearLR", "OneCycleLR",
+           "CosineAnnealingWarmRestarts", "SequentialLR",
            "Armijo", "StrongWolfe", "BarzilaiBorwein", "ReduceLROnPlateau", "landscape", "plot",
            "dask", "ase",
            "__version__"]

@@ -172,6 +172,9 @@ cdef struct gd_state:
     bint plain                    # the lecture's rule with a fixed step: the fast path
     bint fused                    # may run a fused kernel (False: the general path, for tests)
     gd_rule_state rs              # the update and step rules' state; m, v, w, d, gc (n, ld)
+    # nonlinear CG and L-BFGS: each lane's memory, ld records of rs.qn_len doubles one after
+    # the other (lane i's at qn_buf + i qn_len; rs.qn points at the running lane's); else NULL
+    double *qn_buf
 
 cdef int gd_state_init(gd_state *s, const gd_objective *obj, Py_ssize_t n, const double *x0,
                        const gd_options *opt) except -1 nogil

@@ -51,12 +51,16 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
     method : str or an update-rule object from ``gdfast.optimizers``
         "gd" (the lecture's rule; "sgd" is the same), "momentum", "nesterov", "adam", "adamw",
         "amsgrad", "rmsprop", "adagrad", or an object such as ``gdfast.Adam(betas=(0.9, 0.99))``
-        (torch.optim's formulas and defaults); "fire" and "fire2", structure relaxation as
-        ASE's ``FIRE`` and ``FIRE2`` (``gdfast.FIRE(dt=0.1, maxstep=0.2, ...)``, ASE's
-        parameter names; ``lr`` is their initial time step dt).
+        (torch.optim's formulas and defaults); "cg" (nonlinear conjugate gradients,
+        ``gdfast.CG``: ``options={"beta": "fr"}`` for Fletcher-Reeves, ``"restart"``) or
+        "lbfgs" (``gdfast.LBFGS``: ``options={"memory": 10}``), which step by a line search
+        only (strong Wolfe by default, or ``step_rule="armijo"``); "fire" and "fire2",
+        structure relaxation as ASE's ``FIRE`` and ``FIRE2`` (``gdfast.FIRE(dt=0.1,
+        maxstep=0.2, ...)``, ASE's parameter names; ``lr`` is their initial time step dt).
     lr : float > 0 or None
         The step size gamma (learning rate); for line searches the first trial step.  None:
-        the rule's own lr or its default (0.01 for gd, 1e-3 for Adam, as torch).
+        the rule's own lr or its default (0.01 for gd, 1e-3 for Adam, as torch).  CG and
+        L-BFGS: the length of the first trial step of the first iteration (default 1).
     step_rule : None, str, step-rule object or array of rates
         None / "fixed" (constant lr), a schedule (``gdfast.ExponentialLR(0.99)``, ...),
         "armijo" / ``gdfast.Armijo(...)``, "wolfe" / ``gdfast.StrongWolfe(...)``,
@@ -73,7 +77,8 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
         Ascend instead (torch's ``maximize``); the rule's own flag otherwise.
     state : dict
         ``result.state`` of an earlier run with the same method: continue it (moments, step
-        count, Barzilai-Borwein step) from ``x0 = result.x``.
+        count, Barzilai-Borwein step; CG's and L-BFGS's memory, ``"qn"``) from
+        ``x0 = result.x``.
     max_iter : int >= 0
         Iterations at most (status 1 when reached).
     gtol : float >= 0

@@ -6,8 +6,17 @@ cdef enum UpdateRule:
     RULE_ADAM = 1         # Adam / AdamW (decoupled_wd) / AMSGrad (torch.optim.Adam, AdamW)
     RULE_RMSPROP = 2      # torch.optim.RMSprop
     RULE_ADAGRAD = 3      # torch.optim.Adagrad
-    RULE_FIRE = 4         # FIRE (ASE's ase.optimize.FIRE), gd_fire.h
-    RULE_FIRE2 = 5        # FIRE 2.0 (ASE's ase.optimize.fire2.FIRE2), gd_fire.h
+    # nonlinear conjugate gradients and L-BFGS (a line search's step rules only; per-lane
+    # memory in gd_rule_state.qn, src/_update.pyx)
+    RULE_CG = 4           # Polak-Ribiere+ or Fletcher-Reeves, with restarts
+    RULE_LBFGS = 5        # L-BFGS, the two-loop recursion, H0 = s'y / y'y
+    # structure relaxation: their own kernels, the only path (gd_fire.h)
+    RULE_FIRE = 6         # FIRE (ASE's ase.optimize.FIRE)
+    RULE_FIRE2 = 7        # FIRE 2.0 (ASE's ase.optimize.fire2.FIRE2)
+
+cdef enum CGBeta:
+    CG_PR_PLUS = 0        # beta = max(0, g.(g - g_prev) / g_prev.g_prev)
+    CG_FR = 1             # beta = g.g / g_prev.g_prev
 
 cdef enum StepRule:
     STEP_FIXED = 0        # lr
@@ -101,6 +110,10 @@ cdef struct gd_rule:
     const gd_rule *seq            # SequentialLR: n_seq schedules (none of them sequential),
     const Py_ssize_t *seq_start   # the first from step 0, seq[i] from seq_start[i] (increasing)
     Py_ssize_t n_seq
+    # nonlinear CG and L-BFGS (RULE_CG, RULE_LBFGS)
+    int cg_beta                   # a CGBeta
+    Py_ssize_t cg_restart         # CG restarts to steepest descent every so many steps
+    Py_ssize_t memory             # L-BFGS: the (s, y) pairs kept (SciPy's maxcor)
 
 cdef inline bint is_line_search(const gd_rule *r) noexcept nogil:
     """Armijo, strong Wolfe and Barzilai-Borwein (Raydan's nonmonotone search): the step
@@ -157,3 +170,13 @@ cdef struct gd_rule_state:
     double cos_hs[SCHEDULE_BLOCK]
     double cos_c1[SCHEDULE_BLOCK] # cos (B i)', sin (B i)' for i < B
     double cos_s1[SCHEDULE_BLOCK]
+    # nonlinear CG and L-BFGS: the running lane's memory, a record of qn_len doubles
+    # (qn_record_len, src/_update.pyx: its layout); each lane of a block has its own
+    double *qn
+    Py_ssize_t qn_len
+
+
+cdef inline bint is_quasi_newton(const gd_rule *r) noexcept nogil:
+    """Nonlinear CG or L-BFGS: a direction from a memory of earlier steps (gd_rule_state.qn,
+    one record per lane), searched along by Armijo or strong Wolfe."""
+    return r.update == RULE_CG or r.update == RULE_LBFGS

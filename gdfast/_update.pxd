@@ -21,6 +21,14 @@ cdef extern from "gd_step.h" nogil:
 
 cdef double update_direction(const gd_rule *r, gd_rule_state *st, Py_ssize_t n,
                              const double *x, const double *g) noexcept nogil
+# nonlinear CG and L-BFGS: a lane's memory (gd_rule_state.qn) and its direction
+cdef Py_ssize_t qn_record_len(const gd_rule *r, Py_ssize_t n) noexcept nogil
+cdef double qn_direction(const gd_rule *r, gd_rule_state *st, Py_ssize_t n, const double *x,
+                         const double *g, double lr) noexcept nogil
+cdef double qn_restart(const gd_rule *r, gd_rule_state *st, Py_ssize_t n, const double *g,
+                       double lr) noexcept nogil
+cdef void qn_accepted(gd_rule_state *st, Py_ssize_t n, const double *x,
+                      const double *x_new) noexcept nogil
 cdef double projected_gradient_norm(const gd_rule *r, Py_ssize_t n, const double *x,
                                     const double *g) noexcept nogil
 

@@ -165,3 +165,24 @@ def as_bounds(bounds, n):
     if np.any(out[0] > out[1]):
         raise ValueError("bounds are inconsistent: lb > ub for some coordinate")
     return out[0], out[1]
+
+
+def group_sizes(groups, n, what="x"):
+    """``groups=`` given as sizes: a sequence of ints >= 1 adding up to n (``what``: the
+    vector's name, for the message), as a list of ints."""
+    if isinstance(groups, (str, bytes)) or not hasattr(groups, "__iter__"):
+        raise TypeError(f"groups must be a sequence of sizes, got {type(groups).__name__}")
+    sizes = list(groups)
+    if not sizes:
+        raise ValueError("groups must not be empty")
+    for k, g in enumerate(sizes):
+        if isinstance(g, bool) or not isinstance(g, (int, np.integer)):
+            raise TypeError(f"groups must be all sizes (int), groups[{k}] is "
+                            f"{type(g).__name__}")
+        if g < 1:
+            raise ValueError(f"groups[{k}] must be a size >= 1, got {g}")
+    total = sum(int(g) for g in sizes)
+    if total != n:
+        raise ValueError(f"the group sizes must add up to the length of {what} ({n}), they "
+                         f"add up to {total}")
+    return [int(g) for g in sizes]

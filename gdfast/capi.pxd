@@ -1,8 +1,9 @@
-# gdfast public C API, versions 1, 2 and 3: cimport it from your own Cython extension.
+# gdfast public C API, versions 1 to 4: cimport it from your own Cython extension.
 #
 #     from gdfast.capi cimport gdfast_minimize_v1, gdfast_options_v1, ...
 #     from gdfast.capi cimport gdfast_options_v2, gdfast_stepper_create_v2, ...
 #     from gdfast.capi cimport gdfast_options_v3, gdfast_minimize_v3, ...
+#     from gdfast.capi cimport gdfast_options_v4, gdfast_minimize_v4, ...
 #
 # Self-contained (no cimports), only C scalars and pointers in its signatures.  Every name is
 # versioned: a later, incompatible version adds new names (..._v2) beside these, which stay.
@@ -35,7 +36,7 @@ ctypedef struct gdfast_result_v1:
     int error_code            # your positive code, when status == GDFAST_OBJECTIVE_ERROR
 
 cdef enum:
-    GDFAST_CAPI_VERSION = 3
+    GDFAST_CAPI_VERSION = 4
     # status codes (gdfast.Status)
     GDFAST_CONVERGED = 0          # a tolerance test passed
     GDFAST_MAX_ITER = 1           # max_iter iterations done
@@ -127,6 +128,12 @@ cdef enum:
     GDFAST_RULE_ADAM = 1              # Adam, AdamW, AMSGrad
     GDFAST_RULE_RMSPROP = 2
     GDFAST_RULE_ADAGRAD = 3
+    # nonlinear CG (Polak-Ribiere+, restarted every n steps) and L-BFGS (memory 10): the
+    # Python API's defaults (version 4's options set their parameters);
+    # step must be GDFAST_STEP_WOLFE (set c2 = 0.1 for CG, as the Python default) or
+    # GDFAST_STEP_ARMIJO, without bounds, clipping or maximize
+    GDFAST_RULE_CG = 4
+    GDFAST_RULE_LBFGS = 5
     GDFAST_STEP_FIXED = 0
     GDFAST_STEP_EXPONENTIAL = 1
     GDFAST_STEP_INVERSE_TIME = 2
@@ -248,4 +255,52 @@ cdef int gdfast_fd_gradient_v3(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
 cdef int gdfast_minimize_batch_v3(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m,
                                   Py_ssize_t n, const double *X0, double *X, double *X_best,
                                   const gdfast_options_v3 *options, gdfast_result_v3 *results,
+                                  int threads) except -1 nogil
+
+
+# ---- version 4: FIRE and FIRE2, CG's and L-BFGS's parameters, groups of coordinates (atoms) --
+
+cdef enum:
+    GDFAST_RULE_FIRE = 6              # (v4 only) FIRE, ASE's ase.optimize.FIRE; v2.lr is dt
+    GDFAST_RULE_FIRE2 = 7             # (v4 only) FIRE 2.0, ASE's ase.optimize.fire2.FIRE2
+
+ctypedef struct gdfast_options_v4:
+    gdfast_options_v3 v3      # every option of version 3 (v3.v2.update may also be FIRE / FIRE2,
+                              # with step FIXED and no bounds, clipping or maximize)
+    # FIRE / FIRE2, ASE's names and defaults (dt is v3.v2.lr: set it, ASE's default is 0.1);
+    # a negative fire_nmin, fire_astart or fire_a: ASE's default for the rule
+    double fire_maxstep       # cap on the 2-norm of the whole step (> 0)         default 0.2
+    double fire_dtmax         # (> 0)                                             default 1.0
+    double fire_dtmin         # FIRE2 (0 <= dtmin <= dtmax)                       default 2e-3
+    Py_ssize_t fire_nmin      # FIRE 5, FIRE2 20                                  default -1
+    double fire_finc          # (>= 1)                                            default 1.1
+    double fire_fdec          # (0, 1]                                            default 0.5
+    double fire_astart        # [0, 1]: FIRE 0.1, FIRE2 0.25                      default -1
+    double fire_fa            # (0, 1]                                            default 0.99
+    double fire_a             # FIRE's initial a, [0, 1]: 0.1 (FIRE2: astart)     default -1
+    int fire_use_abc          # FIRE2's bias-corrected mixing                     default 0
+    # CG and L-BFGS (GDFAST_RULE_CG / _LBFGS)
+    int cg_beta               # 0 Polak-Ribiere+, 1 Fletcher-Reeves               default 0
+    Py_ssize_t cg_restart     # restart every so many steps (0: every n)          default 0
+    Py_ssize_t memory         # L-BFGS's pairs (>= 1)                             default 10
+    # groups of consecutive coordinates (atoms: 3 each); group_ends must outlive the run
+    const Py_ssize_t *group_ends  # n_groups increasing ends, the last n; NULL: one group
+    Py_ssize_t n_groups
+    double max_step           # cap on each group's displacement per iteration (0: off)
+    int gnorm_group           # gtol on the largest group 2-norm of g (ASE's fmax) default 0
+
+# Fill *options with the defaults above (and v3's).  Returns 0.
+cdef int gdfast_options_init_v4(gdfast_options_v4 *options) except -1 nogil
+
+# gdfast_minimize_v3, gdfast_stepper_create_v3 (then the v2 / v3 stepper entries) and
+# gdfast_minimize_batch_v3 with version 4's options; the v3 entries refuse the FIRE codes.
+cdef int gdfast_minimize_v4(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, const double *x0,
+                            double *x, double *x_best, const gdfast_options_v4 *options,
+                            gdfast_result_v3 *result) except -1 nogil
+cdef int gdfast_stepper_create_v4(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
+                                  const double *x0, const gdfast_options_v4 *options,
+                                  void **stepper) except -1 nogil
+cdef int gdfast_minimize_batch_v4(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m,
+                                  Py_ssize_t n, const double *X0, double *X, double *X_best,
+                                  const gdfast_options_v4 *options, gdfast_result_v3 *results,
                                   int threads) except -1 nogil

@@ -43,7 +43,7 @@ import numpy as np
 from gdfast._adapt import value_objective
 from gdfast._progress import progress_bar
 from gdfast._typing import ArrayLike, Fun, Vector
-from gdfast._validate import as_matrix, as_point, as_vector, choice, positive_int
+from gdfast._validate import as_matrix, as_point, as_vector, choice, group_sizes, positive_int
 
 __all__ = ["line", "plane", "grid", "Line", "Plane", "filter_normalize", "pca_directions",
            "DIRECTIONS"]
@@ -464,17 +464,11 @@ def _group_index(groups, n):
             raise ValueError(f"groups must cover every index of center (length {n}): "
                              f"{missing.size} indices, the first {missing[0]}, are in no group")
         return index
-    sizes = []
-    for k, g in enumerate(groups):
-        if isinstance(g, bool) or not isinstance(g, (int, np.integer)):
-            raise TypeError(f"groups must be all sizes (int) or all slices, groups[{k}] is "
-                            f"{type(g).__name__}")
-        if g < 1:
-            raise ValueError(f"groups[{k}] must be a size >= 1, got {g}")
-        sizes.append(int(g))
-    if sum(sizes) != n:
-        raise ValueError(f"the group sizes must add up to the length of center ({n}), "
-                         f"they add up to {sum(sizes)}")
+    if any(isinstance(g, slice) for g in groups):
+        k = next(k for k, g in enumerate(groups) if not isinstance(g, slice))
+        raise TypeError(f"groups must be all sizes (int) or all slices, groups[{k}] is "
+                        f"{type(groups[k]).__name__}")
+    sizes = group_sizes(groups, n, "center")
     return np.repeat(np.arange(len(sizes)), sizes)
 
 

@@ -14,6 +14,11 @@ Update rules follow torch.optim exactly (formulas and defaults); see ``gdfast._u
 * ``AdamW(..., weight_decay=1e-2)``: Adam with x *= 1 - lr wd before the step.
 * ``RMSprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False)``.
 * ``Adagrad(lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10)``.
+* ``CG(lr=1.0, beta="pr+", restart=None)``: nonlinear conjugate gradients, Polak-Ribiere+
+  (``beta="fr"``: Fletcher-Reeves), restarted every ``restart`` steps (None: n).
+* ``LBFGS(lr=1.0, memory=10)``: L-BFGS with ``memory`` pairs (SciPy's ``maxcor``).
+  CG and L-BFGS step by a line search only: strong Wolfe by default (c2 0.1 for CG, 0.9 for
+  L-BFGS), or ``step_rule="armijo"`` / a ``StrongWolfe(...)`` of your own.
 
 Each takes ``maximize=False`` too (torch's: ascend instead).  Step rules: ``Fixed()``,
 ``ExponentialLR(gamma)``, ``InverseTimeLR(gamma)``, ``StepLR(step_size, gamma=0.1)``,
@@ -36,8 +41,8 @@ import numpy as np
 from gdfast._validate import (MAX_COUNT, as_vector, nonneg_float, nonneg_int, positive_float,
                               positive_int, choice)
 
-__all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "FIRE", "FIRE2", "Fixed", "ExponentialLR",
-           "InverseTimeLR", "StepLR", "CosineLR", "LinearLR", "OneCycleLR",
+__all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "CG", "LBFGS", "FIRE", "FIRE2",
+           "Fixed", "ExponentialLR", "InverseTimeLR", "StepLR", "CosineLR", "LinearLR", "OneCycleLR",
            "CosineAnnealingWarmRestarts", "SequentialLR", "Armijo", "StrongWolfe",
            "BarzilaiBorwein", "ReduceLROnPlateau", "update_rule", "step_rule"]
 
@@ -174,6 +179,67 @@ class Adagrad(_Rule):
 
 
 
+class CG(_Rule):
+    """Nonlinear conjugate gradients: d = g + beta d_prev, x -= t d with t from a line search
+    (strong Wolfe with c2 = 0.1 unless ``step_rule`` says otherwise).
+
+    ``beta="pr+"`` (Polak-Ribiere+, the default): beta = max(0, g.(g - g_prev) /
+    g_prev.g_prev); ``beta="fr"`` (Fletcher-Reeves): beta = g.g / g_prev.g_prev.  Restarts
+    to steepest descent (d = g) every ``restart`` steps (None: every n, the dimension), and
+    whenever d is no descent direction (g.d <= 0); a line search that fails along d is tried
+    once more along g.  The first step's first trial moves x by ``lr`` (t = lr / norm(g)); the
+    later ones start from t_prev (g_prev.d_prev) / (g.d) (Nocedal & Wright, eq. 3.60).
+
+    >>> import gdfast
+    >>> res = gdfast.minimize(lambda v: float(v @ v), [1.0, 2.0], jac=lambda v: 2 * v,
+    ...                       method=gdfast.CG(beta="fr"))
+    >>> res.success, res.nit
+    (True, 1)
+    """
+
+    name = "cg"
+    default_lr = 1.0
+    maximize = False            # (class attributes: gdfast._config reads them of every rule)
+    weight_decay = 0.0
+
+    def __init__(self, lr: float | None = None, beta: str = "pr+",
+                 restart: int | None = None) -> None:
+        self.lr = None if lr is None else positive_float(lr, "lr")
+        self.beta = choice(beta, "beta", ("pr+", "fr"))
+        self.restart = None if restart is None else _count(restart, "restart")
+
+
+class LBFGS(_Rule):
+    """L-BFGS: x -= t H g, H g by the two-loop recursion over the last ``memory`` pairs
+    s = x_k - x_{k-1}, y = g_k - g_{k-1} (Nocedal & Wright, alg. 7.4), H0 = (s.y / y.y) I
+    from the newest pair; t from a line search (strong Wolfe with c2 = 0.9 unless
+    ``step_rule`` says otherwise), its first trial t = 1.  A pair with
+    s.y <= eps norm(s) norm(y) (eps = 2.2e-16, the machine epsilon) is skipped (H would not stay
+    positive definite); should H g be no descent direction, or its line search fail, the
+    memory is cleared and the step taken along g.  While no pair is held the first trial
+    moves x by ``lr`` (t = lr / norm(g)), as L-BFGS-B's first step with lr = 1.
+
+    >>> import gdfast
+    >>> res = gdfast.minimize(lambda v: float(v @ v), [1.0, 2.0], jac=lambda v: 2 * v,
+    ...                       method="lbfgs", options={"memory": 5})
+    >>> res.success
+    True
+    """
+
+    name = "lbfgs"
+    default_lr = 1.0
+    maximize = False
+    weight_decay = 0.0
+
+    def __init__(self, lr: float | None = None, memory: int = 10) -> None:
+        self.lr = None if lr is None else positive_float(lr, "lr")
+        if isinstance(memory, bool) or not isinstance(memory, numbers.Integral):
+            raise TypeError(f"memory must be a positive integer, got {type(memory).__name__}")
+        if memory < 1 or memory > 1_000_000:
+            raise ValueError(f"memory must be a positive integer (at most 10**6), got {memory!r}")
+        self.memory = int(memory)
+
+
 def _in_range(value, name, lo, hi, lo_open=False, hi_open=False):
     """A finite float in [lo, hi] (lo >= 0; an end open when asked), else a ValueError naming
     it."""
@@ -267,8 +333,8 @@ UPDATE_RULES = {
     "gd": lambda: SGD(), "sgd": lambda: SGD(), "momentum": lambda: SGD(momentum=0.9),
     "nesterov": lambda: SGD(momentum=0.9, nesterov=True), "adam": lambda: Adam(),
     "adamw": lambda: AdamW(), "amsgrad": lambda: Adam(amsgrad=True),
-    "rmsprop": lambda: RMSprop(), "adagrad": lambda: Adagrad(), "fire": lambda: FIRE(),
-    "fire2": lambda: FIRE2(),
+    "rmsprop": lambda: RMSprop(), "adagrad": lambda: Adagrad(),
+    "cg": lambda: CG(), "lbfgs": lambda: LBFGS(), "fire": lambda: FIRE(), "fire2": lambda: FIRE2(),
 }
 
 

@@ -18,8 +18,10 @@ import numpy as np
 
 from gdfast._descent cimport gd_options
 from gdfast._objective cimport Objective
-from gdfast._rules cimport (gd_rule, RULE_SGD, RULE_ADAM, RULE_RMSPROP, RULE_ADAGRAD, RULE_FIRE,
-                            RULE_FIRE2, STEP_FIXED,
+from gdfast._update cimport qn_record_len
+from gdfast._rules cimport (gd_rule, RULE_SGD, RULE_ADAM, RULE_RMSPROP, RULE_ADAGRAD, STEP_FIXED,
+                            RULE_CG, RULE_LBFGS, CG_PR_PLUS, CG_FR, is_quasi_newton, RULE_FIRE,
+                            RULE_FIRE2,
                             STEP_EXPONENTIAL, STEP_INVERSE_TIME, STEP_STEP, STEP_COSINE,
                             STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, STEP_BB1, STEP_BB2,
                             STEP_PLATEAU, STEP_LINEAR, STEP_ONE_CYCLE, STEP_WARM_RESTARTS,
@@ -27,8 +29,8 @@ from gdfast._rules cimport (gd_rule, RULE_SGD, RULE_ADAM, RULE_RMSPROP, RULE_ADA
 from gdfast import optimizers as _opt
 from gdfast._adapt import check_gradient_tol, check_objective_gradient, make_objective
 from gdfast._validate import (MAX_COUNT, _real as real, as_bounds, as_matrix, as_point,
-                              as_real_array, nonneg_float, nonneg_int, positive_float,
-                              positive_int)
+                              as_real_array, group_sizes, nonneg_float, nonneg_int,
+                              positive_float, positive_int)
 
 cnp.import_array()
 
@@ -146,6 +148,13 @@ cdef double _set_update(gd_rule *r, object method, object options) except -1.0:
         r.lr_decay = rule.lr_decay
         r.eps = rule.eps
         r.init_acc = rule.initial_accumulator_value
+    elif t is _opt.CG:
+        r.update = RULE_CG
+        r.cg_beta = CG_FR if rule.beta == "fr" else CG_PR_PLUS
+        r.cg_restart = 0 if rule.restart is None else rule.restart    # 0: n (_qn_step_rule)
+    elif t is _opt.LBFGS:
+        r.update = RULE_LBFGS
+        r.memory = rule.memory
     elif t is _opt.FIRE or t is _opt.FIRE2:
         r.update = RULE_FIRE if t is _opt.FIRE else RULE_FIRE2
         r.fire.fire2 = t is _opt.FIRE2
@@ -349,20 +358,7 @@ def group_ends(groups, Py_ssize_t n):
     if isinstance(groups, (str, bytes)) or not hasattr(groups, "__iter__"):
         raise TypeError(f"groups must be a group size (int) or a sequence of sizes, got "
                         f"{type(groups).__name__}")
-    sizes = list(groups)
-    if not sizes:
-        raise ValueError("groups must not be empty")
-    for k, g in enumerate(sizes):
-        if isinstance(g, bool) or not isinstance(g, (int, np.integer)):
-            raise TypeError(f"groups must be sizes (int), groups[{k}] is {type(g).__name__}")
-        if g < 1:
-            raise ValueError(f"groups[{k}] must be a size >= 1, got {g}")
-    ends = np.cumsum(np.asarray(sizes, dtype=np.intp))
-    total = int(ends[len(sizes) - 1])
-    if total != n:
-        raise ValueError(f"the group sizes must add up to the length of x ({n}), they add "
-                         f"up to {total}")
-    return ends
+    return np.cumsum(np.asarray(group_sizes(groups, n), dtype=np.intp))
 
 
 cdef Config _configure(Py_ssize_t n, method, lr, max_iter, gtol, ftol, xtol, max_fev,
@@ -374,6 +370,8 @@ cdef Config _configure(Py_ssize_t n, method, lr, max_iter, gtol, ftol, xtol, max
     default_options(o)
     rule_lr = _set_update(&o.rule, method, options)
     steps = _set_step(&o.rule, step_rule)
+    if is_quasi_newton(&o.rule):
+        _qn_step_rule(&o.rule, step_rule, n)
     o.lr = rule_lr if lr is None else _positive(lr, "lr")
     if maximize is not None:
         o.rule.maximize = _opt._flag(maximize, "maximize")
@@ -402,6 +400,8 @@ cdef Config _configure(Py_ssize_t n, method, lr, max_iter, gtol, ftol, xtol, max
         o.rule.n_rates = v.shape[0]
     elif o.rule.step == STEP_SEQUENTIAL:
         c._rates = _set_sequence(&o.rule, steps)
+    if is_quasi_newton(&o.rule):
+        _qn_check(o, method, bounds)
     if bounds is not None:
         if o.rule.step == STEP_WOLFE:
             raise ValueError("bounds cannot be combined with the Wolfe line search; "
@@ -412,6 +412,8 @@ cdef Config _configure(Py_ssize_t n, method, lr, max_iter, gtol, ftol, xtol, max
         v = c._ub
         o.rule.ub = &v[0]
     c.state = None if state is None else check_state(state, n)
+    if c.state is not None and is_quasi_newton(&o.rule):
+        _qn_check_state(&o.rule, c.state, n)
     return c
 
 
@@ -427,6 +429,54 @@ cdef int _check_fire(const gd_options *o, bounds) except -1:
         raise ValueError(f"clip_norm and clip_value cannot be combined with {name}")
     if o.rule.maximize:
         raise ValueError(f"maximize cannot be combined with {name}")
+    return 0
+
+
+# ---- nonlinear CG and L-BFGS: their step rules and what they do not combine with
+
+cdef int _qn_step_rule(gd_rule *r, object step_rule, Py_ssize_t n) except -1:
+    """CG's restart period (0: n) and the step rule: strong Wolfe by default (c1 1e-4, c2 0.1
+    for CG, 0.9 for L-BFGS, at most 30 evaluations: Nocedal & Wright's and SciPy's choices),
+    or a line search given; anything else is refused."""
+    name = "cg" if r.update == RULE_CG else "lbfgs"
+    if r.update == RULE_CG and r.cg_restart == 0:
+        r.cg_restart = n
+    if step_rule is None:
+        r.step = STEP_WOLFE
+        r.c1 = 1e-4
+        r.c2 = 0.1 if r.update == RULE_CG else 0.9
+        r.max_backtracks = 30
+    elif r.step != STEP_WOLFE and r.step != STEP_ARMIJO:
+        raise ValueError(f"method {name!r} needs a line search step_rule ('wolfe', 'armijo', "
+                         f"gdfast.StrongWolfe(...) or gdfast.Armijo(...)), got {step_rule!r}")
+    return 0
+
+
+cdef int _qn_check(const gd_options *o, object method, object bounds) except -1:
+    """CG and L-BFGS model f itself: bounds and gradient clipping are refused."""
+    name = "cg" if o.rule.update == RULE_CG else "lbfgs"
+    if bounds is not None:
+        raise ValueError(f"bounds cannot be combined with method {name!r} (projecting its "
+                         f"steps is not L-BFGS-B); use method='gd' with step_rule='armijo', "
+                         f"or scipy.optimize.minimize(method='L-BFGS-B')")
+    if o.rule.clip_norm > 0.0 or o.rule.clip_value > 0.0:
+        raise ValueError(f"clip_norm / clip_value cannot be combined with method {name!r}")
+    return 0
+
+
+cdef int _qn_check_state(const gd_rule *r, dict state, Py_ssize_t n) except -1:
+    """state['qn'] (a CG / L-BFGS run's memory), when given, must be one of this method's
+    records for n coordinates (and this memory)."""
+    cdef Py_ssize_t want = qn_record_len(r, n)
+    if "qn" not in state:
+        return 0
+    arr = as_real_array(state["qn"], "state['qn']")
+    if arr.shape != (want,):
+        raise ValueError(f"state['qn'] must have length {want} (the memory of a "
+                         f"{'cg' if r.update == RULE_CG else 'lbfgs'} run on {n} coordinates"
+                         f"{'' if r.update == RULE_CG else f' with memory={r.memory}'}), got "
+                         f"shape {arr.shape}")
+    state["qn"] = arr
     return 0
 
 

@@ -36,10 +36,12 @@ from gdfast._pacer cimport (gd_clock, gd_control_count, gd_pacer_init, gd_pacer_
 from gdfast._rules cimport (STEP_EXPONENTIAL, gd_rule, gd_rule_state, RULE_SGD, RULE_ADAM, RULE_RMSPROP,
                             RULE_ADAGRAD, RULE_FIRE, RULE_FIRE2, STEP_FIXED, STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE,
                             STEP_BB1, STEP_BB2, STEP_COSINE, STEP_STEP, STEP_PLATEAU,
-                            SCHEDULE_BLOCK, is_line_search, is_schedule, gd_fire_params)
+                            SCHEDULE_BLOCK, is_line_search, is_schedule, is_quasi_newton,
+                            gd_fire_params)
 from gdfast._update cimport (update_direction, apply_step, project, projected_gradient_norm,
                              gd_fixed_step, gd_effective_gradient, gd_project,
                              gd_lanes_cap_groups)
+from gdfast._update cimport qn_record_len, qn_direction, qn_restart, qn_accepted
 from gdfast._stepsize cimport scheduled_lr, schedule_block, bb_update, armijo_search, wolfe_search
 
 cdef extern from "gd_step.h" nogil:
@@ -214,7 +216,26 @@ cdef int gd_state_init_lanes(gd_state *s, const gd_objective *obj, Py_ssize_t n,
         gd_state_free(s)
         with gil:
             raise MemoryError("gdfast: cannot allocate the descent state")
+    if _qn_alloc(s) != 0:
+        gd_state_free(s)
+        with gil:
+            raise MemoryError("gdfast: cannot allocate the descent state")
     gd_pacer_init(&s.pacer, NULL)
+    return 0
+
+
+cdef int _qn_alloc(gd_state *s) noexcept nogil:
+    """Nonlinear CG and L-BFGS: a memory record per lane (qn_record_len), zeroed (a fresh
+    start); rs.qn at lane 0's.  0 (also for the rules that keep none), or 1 when out of
+    memory."""
+    s.rs.qn_len = qn_record_len(&s.opt.rule, s.n)
+    s.rs.qn = NULL
+    if s.rs.qn_len == 0:
+        return 0
+    s.qn_buf = <double *>calloc(s.ld * s.rs.qn_len, sizeof(double))
+    if s.qn_buf == NULL:
+        return 1
+    s.rs.qn = s.qn_buf
     return 0
 
 
@@ -270,6 +291,9 @@ cdef void gd_state_load_lanes(gd_state *s, const double *X0, Py_ssize_t first,
     if s.opt.rule.update == RULE_ADAGRAD:
         for j in range(n * ld):
             s.rs.v[j] = s.opt.rule.init_acc
+    if s.qn_buf != NULL:                         # CG / L-BFGS: every lane's memory fresh
+        for j in range(ld * s.rs.qn_len):
+            s.qn_buf[j] = 0.0
     s.live = count
     s.nit = 0
     s.f_known = False
@@ -488,6 +512,9 @@ cdef void memset_state(gd_state *s) noexcept nogil:
     s.progress = NULL
     s.progress_ctx = NULL
     s.progress_next = 0.0
+    s.qn_buf = NULL
+    s.rs.qn = NULL
+    s.rs.qn_len = 0
 
 
 cdef void gd_state_free(gd_state *s) noexcept nogil:
@@ -500,6 +527,9 @@ cdef void gd_state_free(gd_state *s) noexcept nogil:
     free(s.hist_x)
     free(s.hist_f)
     free(s.hist_gnorm)
+    free(s.qn_buf)
+    s.qn_buf = NULL
+    s.rs.qn = NULL
     s.buffer = NULL
     s.ibuffer = NULL
     s.hist_x = NULL
@@ -788,6 +818,9 @@ cdef int _retire(gd_state *s, Py_ssize_t i, bint prev_ok) except -1 nogil:
         memcpy(s.bb_recent + i * RING, s.bb_recent + last * RING, RING * sizeof(double))
         if s.tracking:
             _track_move(s, i, last)
+        if s.qn_buf != NULL:                    # CG / L-BFGS: the lane's memory with it
+            memcpy(s.qn_buf + i * s.rs.qn_len, s.qn_buf + last * s.rs.qn_len,
+                   s.rs.qn_len * sizeof(double))
     s.live -= 1
     return 0
 
@@ -1535,6 +1568,8 @@ cdef int _general_step(gd_state *s, bint g_at_trials) except -1 nogil:
         gd_lane_gather(v, n, ld, i, rs.v)
         gd_lane_gather(w, n, ld, i, rs.w)
         lane_obj.ctx = s.lane_ctx[i]
+        if s.qn_buf != NULL:                    # CG / L-BFGS: the lane's own memory
+            rs.qn = s.qn_buf + i * rs.qn_len
         before = _fd_count(s)
         rc = _rule_step(s, &lane_obj, b, s.f[i], b + n, b + 2 * n, &s.f_new[i],
                         b + 3 * n if g_at_trials else NULL, &s.nfev[i], &s.njev[i])
@@ -1553,6 +1588,7 @@ cdef int _general_step(gd_state *s, bint g_at_trials) except -1 nogil:
     rs.w = w
     rs.d = d
     rs.gc = gc
+    rs.qn = s.qn_buf
     return flagged
 
 
@@ -1601,6 +1637,8 @@ cdef inline int _rule_step(gd_state *s, const gd_objective *obj, const double *x
     cdef const gd_rule *r = &s.opt.rule
     cdef double lr, divisor
     cdef const double *d = s.rs.d
+    if is_quasi_newton(r):
+        return _qn_step(s, obj, x, f, g, x_new, f_new, g_new, nfev, njev)
     if r.step == STEP_BB1 or r.step == STEP_BB2 or r.step == STEP_PLATEAU:
         lr = s.rs.lr_bb                 # the lane's own rate
     elif r.step == STEP_ARMIJO or r.step == STEP_WOLFE:    # no schedule: they start at lr
@@ -1629,6 +1667,35 @@ cdef inline int _rule_step(gd_state *s, const gd_objective *obj, const double *x
                             nfev, njev)
     apply_step(r, s.n, x, d, lr, lr / divisor, x_new)
     return 0
+
+
+cdef int _qn_step(gd_state *s, const gd_objective *obj, const double *x, double f,
+                  const double *g, double *x_new, double *f_new, double *g_new,
+                  Py_ssize_t *nfev, Py_ssize_t *njev) except -1 nogil:
+    """_rule_step for nonlinear CG and L-BFGS: the direction from the lane's memory
+    (qn_direction), then the line search from its first trial step; should the search fail
+    along a direction that is not the gradient, once more along the gradient with the memory
+    cleared (qn_restart).  _rule_step's codes."""
+    cdef const gd_rule *r = &s.opt.rule
+    cdef double t0 = qn_direction(r, &s.rs, s.n, x, g, s.opt.lr)
+    cdef int rc = _qn_search(s, obj, x, f, g, t0, x_new, f_new, g_new, nfev, njev)
+    if rc == 1 and s.rs.qn[3] == 0.0:
+        t0 = qn_restart(r, &s.rs, s.n, g, s.opt.lr)
+        rc = _qn_search(s, obj, x, f, g, t0, x_new, f_new, g_new, nfev, njev)
+    if rc == 0:
+        qn_accepted(&s.rs, s.n, x, x_new)
+    return rc
+
+
+cdef inline int _qn_search(gd_state *s, const gd_objective *obj, const double *x, double f,
+                           const double *g, double t0, double *x_new, double *f_new,
+                           double *g_new, Py_ssize_t *nfev, Py_ssize_t *njev) except -1 nogil:
+    """The line search along s.rs.d from t0 (strong Wolfe or Armijo)."""
+    if s.opt.rule.step == STEP_WOLFE:
+        return wolfe_search(obj, &s.opt.rule, s.n, x, f, g, s.rs.d, t0, x_new, f_new, g_new,
+                            nfev, njev)
+    return armijo_search(obj, &s.opt.rule, s.n, x, f, g, s.rs.d, s.opt.lr, t0, x_new, f_new,
+                         g_new, nfev, njev)
 
 
 cdef inline double _nonmonotone_ref(const gd_rule_state *rs, double f) noexcept nogil:
@@ -1842,10 +1909,15 @@ cdef cnp.ndarray _copy_rows(const double *p, Py_ssize_t rows, Py_ssize_t n):
 
 
 cdef dict save_state(const gd_state *s):
-    """The update and step rules' state, to continue a run later (``state=``)."""
-    return {"t": s.rs.t, "lr_bb": s.rs.lr_bb, "lr_sched": s.rs.lr_sched,
-            "k_sched": s.rs.k_sched, "buf_ready": bool(s.rs.buf_ready),
-            "m": fresh_vector(s.n, s.rs.m), "v": fresh_vector(s.n, s.rs.v), "w": fresh_vector(s.n, s.rs.w)}
+    """The update and step rules' state, to continue a run later (``state=``); CG and
+    L-BFGS add their memory record, "qn"."""
+    state = {"t": s.rs.t, "lr_bb": s.rs.lr_bb, "lr_sched": s.rs.lr_sched,
+             "k_sched": s.rs.k_sched, "buf_ready": bool(s.rs.buf_ready),
+             "m": fresh_vector(s.n, s.rs.m), "v": fresh_vector(s.n, s.rs.v),
+             "w": fresh_vector(s.n, s.rs.w)}
+    if s.qn_buf != NULL:
+        state["qn"] = fresh_vector(s.rs.qn_len, s.qn_buf)
+    return state
 
 
 cdef int load_state(gd_state *s, dict state) except -1:
@@ -1865,4 +1937,8 @@ cdef int load_state(gd_state *s, dict state) except -1:
                 s.rs.v[i] = vec[i]
             else:
                 s.rs.w[i] = vec[i]
+    if s.qn_buf != NULL and "qn" in state:      # CG / L-BFGS (its length checked by _config)
+        vec = state["qn"]
+        for i in range(s.rs.qn_len):
+            s.qn_buf[i] = vec[i]
     return 0

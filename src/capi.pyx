@@ -1,4 +1,4 @@
-"""gdfast's public C API (versions 1, 2 and 3), for Cython extensions: ``cimport gdfast.capi``.
+"""gdfast's public C API (versions 1 to 4), for Cython extensions: ``cimport gdfast.capi``.
 
 Everything is declared in ``gdfast/capi.pxd`` (installed with gdfast, self-contained): a plain
 C function-pointer objective with a ``void *`` context, options structs, a result struct,
@@ -14,7 +14,12 @@ called inside the loop, through ``gdfast_minimize_v3``, ``gdfast_stepper_create_
 v2 stepper entries, and ``gdfast_stepper_best_v3``) and ``gdfast_minimize_batch_v3``, whose
 results (``gdfast_result_v3``) also carry the stop test and the best f; a finite-difference
 run's noise stop (``noise_stop``); and ``gdfast_fd_gradient_v3``, the gradient with each
-component's error estimate.  All of them drive
+component's error estimate.  Version 4 (``gdfast_options_v4``, which holds a
+``gdfast_options_v3``): FIRE and FIRE 2.0 (``GDFAST_RULE_FIRE`` / ``GDFAST_RULE_FIRE2``, ASE's
+parameters), CG's and L-BFGS's parameters, and groups of coordinates (atoms: ``group_ends``)
+with a per-group displacement cap (``max_step``) and the gtol test on the largest group norm
+(``gnorm_group``: ASE's fmax), through ``gdfast_minimize_v4``, ``gdfast_stepper_create_v4`` and
+``gdfast_minimize_batch_v4``.  All of them drive
 the one descent loop (the batch through ``minimize_batch``'s driver).  Names carry their
 version: a later incompatible version adds new names and keeps these.
 
@@ -42,7 +47,9 @@ Example (``consumer.pyx``; the test suite compiles and runs exactly this)::
                               gdfast_options_v3, gdfast_result_v3, gdfast_options_init_v3,
                               gdfast_minimize_v3, gdfast_minimize_batch_v3,
                               gdfast_stepper_create_v3, gdfast_stepper_best_v3,
-                              gdfast_fd_gradient_v3, GDFAST_STEP_PLATEAU)
+                              gdfast_fd_gradient_v3, GDFAST_STEP_PLATEAU,
+                              gdfast_options_v4, gdfast_options_init_v4, gdfast_minimize_v4,
+                              gdfast_minimize_batch_v4, GDFAST_RULE_FIRE, GDFAST_RULE_FIRE2)
 
     cdef struct quad_data:
         double a0
@@ -263,6 +270,58 @@ Example (``consumer.pyx``; the test suite compiles and runs exactly this)::
         return [(res[i].status, res[i].stop_test, res[i].nit_best, (B[2 * i], B[2 * i + 1]))
                 for i in range(m)]
 
+    cdef int dimer(void *ctx, Py_ssize_t n, const double *x, double *f,
+                   double *g) except -1 nogil:
+        # the Lennard-Jones energy 4 (r^-12 - r^-6) of two atoms, x = (x1, y1, z1, x2, y2, z2)
+        cdef double d[3]
+        cdef double r2 = 0.0, s6, h
+        cdef int k
+        for k in range(3):
+            d[k] = x[3 + k] - x[k]
+            r2 += d[k] * d[k]
+        s6 = 1.0 / (r2 * r2 * r2)
+        if f != NULL:
+            f[0] = 4.0 * (s6 * s6 - s6)
+        if g != NULL:
+            h = 24.0 * (2.0 * s6 * s6 - s6) / r2
+            for k in range(3):
+                g[k] = h * d[k]
+                g[3 + k] = -h * d[k]
+        return 0
+
+    def relax(double r0, bint fire2, double max_step, int m):
+        # version 4: FIRE or FIRE2 (ASE's defaults: dt 0.1) on a dimer r0 apart, gtol on the
+        # largest force on an atom, each atom's displacement per step capped; then m dimers
+        # (r0, r0 + 0.1, ...) in one batch
+        cdef Py_ssize_t ends[2]
+        cdef double x0[96]
+        cdef double x[96]
+        cdef gdfast_options_v4 opts
+        cdef gdfast_result_v3 res
+        cdef gdfast_result_v3 rows[16]
+        cdef int i, k
+        ends[0] = 3
+        ends[1] = 6
+        gdfast_options_init_v4(&opts)
+        opts.v3.v2.update = GDFAST_RULE_FIRE2 if fire2 else GDFAST_RULE_FIRE
+        opts.v3.v2.lr = 0.1
+        opts.v3.v2.gtol = 1e-8
+        opts.group_ends = ends
+        opts.n_groups = 2
+        opts.gnorm_group = 1
+        opts.max_step = max_step
+        for i in range(m):
+            for k in range(6):
+                x0[6 * i + k] = 0.0
+            x0[6 * i + 3] = r0 + 0.1 * i
+        with nogil:
+            gdfast_minimize_v4(dimer, NULL, 6, x0, x, NULL, &opts, &res)
+        first = (x[3] - x[0], res.status, res.nit)
+        with nogil:
+            gdfast_minimize_batch_v4(dimer, NULL, m, 6, x0, x, NULL, &opts, rows, 1)
+        return first, [(x[6 * i + 3] - x[6 * i], rows[i].status, rows[i].nit)
+                       for i in range(m)]
+
 Build it with this ``setup.py`` and run it::
 
     from Cython.Build import cythonize
@@ -280,6 +339,7 @@ Build it with this ``setup.py`` and run it::
     >>> consumer.noise_floor(4, 2)               # ((0, 4, nit, (~0, ~0)), [(0, 4, nit), ...])
     >>> consumer.gradient_error(3.0, 1.0, 1.0, 1.0)  # ((6, 2) up to rounding, (err0, err1))
     >>> consumer.batch_best(4, 2)                # [(0, 1, nit_best, (~0, ~0)), ...]
+    >>> consumer.relax(1.5, False, 0.05, 4)      # ((2**(1/6), 0, nit), [(2**(1/6), 0, nit), ...])
 """
 from libc.math cimport isfinite, isnan
 from libc.stdlib cimport malloc, calloc, free
@@ -294,7 +354,8 @@ from gdfast._descent cimport (gd_state, gd_options, gd_lane_out, gd_state_init,
 from gdfast._fdiff cimport (gd_fd_data, gd_fd_view, gd_fd_spec, fd_eval, fd_gradient_error,
                             fd_work_size, fd_error_work_size, fd_data_init, fd_start_ctx)
 from gdfast._pacer cimport gd_clock, gd_control, gd_control_init, gd_pacer, gd_pacer_init
-from gdfast._rules cimport STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, RULE_ADAM
+from gdfast._rules cimport (STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, RULE_ADAM, CG_PR_PLUS,
+                            CG_FR)
 from gdfast._batch cimport gd_lanes_per_block, gd_lanes_ld, gd_lanes_run
 
 __all__ = ["CAPI_VERSION"]
@@ -387,8 +448,17 @@ cdef int _configure(const gdfast_options_v2 *o, Py_ssize_t n, gd_options *opt) e
         return _invalid("options.gtol, ftol and xtol must be >= 0 (not NaN)")
     if o.fd_method < GDFAST_FD_NONE or o.fd_method > GDFAST_FD_CENTRAL4:
         return _invalid("options.fd_method must be GDFAST_FD_NONE or a GDFAST_FD_* method")
-    if o.update < GDFAST_RULE_SGD or o.update > GDFAST_RULE_ADAGRAD:
+    if o.update < GDFAST_RULE_SGD or o.update > GDFAST_RULE_FIRE2:
         return _invalid_at("options.update: unknown update rule code {}", o.update)
+    if o.update == GDFAST_RULE_CG or o.update == GDFAST_RULE_LBFGS:
+        _check_quasi_newton(o)
+    if o.update == GDFAST_RULE_FIRE or o.update == GDFAST_RULE_FIRE2:
+        if o.step != GDFAST_STEP_FIXED:
+            return _invalid("options.update FIRE / FIRE2 needs step = GDFAST_STEP_FIXED (dt, "
+                            "options.lr, adapts itself)")
+        if o.lb != NULL or o.clip_norm != 0.0 or o.clip_value != 0.0 or o.maximize:
+            return _invalid("options.update FIRE / FIRE2 cannot be combined with lb / ub, "
+                            "clip_norm, clip_value or maximize")
     if 11 <= o.step <= 14:
         # LinearLR, OneCycleLR, CosineAnnealingWarmRestarts, SequentialLR: their parameters
         # have no fields in the options structs
@@ -474,6 +544,22 @@ cdef int _configure(const gdfast_options_v2 *o, Py_ssize_t n, gd_options *opt) e
     opt.rule.ub = o.ub
     opt.rule.clip_norm = o.clip_norm
     opt.rule.clip_value = o.clip_value
+    if o.update == GDFAST_RULE_CG or o.update == GDFAST_RULE_LBFGS:
+        opt.rule.cg_beta = CG_PR_PLUS           # the Python API's defaults
+        opt.rule.cg_restart = n
+        opt.rule.memory = 10
+    return 0
+
+
+cdef int _check_quasi_newton(const gdfast_options_v2 *o) except -1 nogil:
+    """GDFAST_RULE_CG / GDFAST_RULE_LBFGS: a line search, and none of bounds, clipping,
+    maximize (the Python API's rules)."""
+    if o.step != GDFAST_STEP_WOLFE and o.step != GDFAST_STEP_ARMIJO:
+        return _invalid_at("options.update {} (CG / L-BFGS) needs step = GDFAST_STEP_WOLFE "
+                           "or GDFAST_STEP_ARMIJO", o.update)
+    if o.lb != NULL or o.clip_norm != 0.0 or o.clip_value != 0.0 or o.maximize:
+        return _invalid("options.update CG / L-BFGS cannot be combined with lb / ub, "
+                        "clip_norm, clip_value or maximize")
     return 0
 
 
@@ -524,6 +610,90 @@ cdef int gdfast_options_init_v3(gdfast_options_v3 *o) except -1 nogil:
     o.plateau_threshold = 1e-4
     o.plateau_eps = 1e-8
     o.callback_every = 1
+    return 0
+
+
+cdef int gdfast_options_init_v4(gdfast_options_v4 *o) except -1 nogil:
+    memset(o, 0, sizeof(gdfast_options_v4))
+    gdfast_options_init_v3(&o.v3)
+    o.fire_maxstep = 0.2
+    o.fire_dtmax = 1.0
+    o.fire_dtmin = 2e-3
+    o.fire_nmin = -1
+    o.fire_finc = 1.1
+    o.fire_fdec = 0.5
+    o.fire_astart = -1.0
+    o.fire_fa = 0.99
+    o.fire_a = -1.0
+    o.memory = 10
+    return 0
+
+
+cdef int _v3_as_v4(const gdfast_options_v3 *o3, gdfast_options_v4 *o) except -1 nogil:
+    """Version 3's options (NULL: the defaults) as version 4's: version 3's entries are
+    version 4's on these.  Refuses the update codes version 3 does not have."""
+    gdfast_options_init_v4(o)
+    if o3 != NULL:
+        if o3.v2.update == GDFAST_RULE_FIRE or o3.v2.update == GDFAST_RULE_FIRE2:
+            return _invalid_at("options.update: code {} (FIRE / FIRE2) needs version 4's "
+                               "options (gdfast_options_v4, the _v4 entries)", o3.v2.update)
+        o.v3 = o3[0]
+    return 0
+
+
+cdef int _configure_v4(const gdfast_options_v4 *o, Py_ssize_t n, gd_options *opt,
+                       gd_user_callback *cb) except -1 nogil:
+    """_configure_v3, then version 4's FIRE, CG / L-BFGS and group fields."""
+    cdef Py_ssize_t i
+    cdef bint fire2 = o.v3.v2.update == GDFAST_RULE_FIRE2
+    _configure_v3(&o.v3, n, opt, cb)
+    if not (o.fire_maxstep > 0.0 and isfinite(o.fire_maxstep)
+            and o.fire_dtmax > 0.0 and isfinite(o.fire_dtmax)):
+        return _invalid("options.fire_maxstep and fire_dtmax must be finite and > 0")
+    if not (0.0 <= o.fire_dtmin <= o.fire_dtmax):
+        return _invalid("options.fire_dtmin must be in [0, fire_dtmax]")
+    if not (o.fire_finc >= 1.0 and isfinite(o.fire_finc) and 0.0 < o.fire_fdec <= 1.0
+            and 0.0 < o.fire_fa <= 1.0):
+        return _invalid("options.fire_finc must be finite and >= 1, fire_fdec and fire_fa in "
+                        "(0, 1]")
+    if not (o.fire_astart <= 1.0 and o.fire_a <= 1.0):     # (negative: the rule's default)
+        return _invalid("options.fire_astart and fire_a must be in [0, 1] (or negative: "
+                        "ASE's default)")
+    if o.cg_beta != 0 and o.cg_beta != 1:
+        return _invalid("options.cg_beta must be 0 (Polak-Ribiere+) or 1 (Fletcher-Reeves)")
+    if o.cg_restart < 0 or o.memory < 1:
+        return _invalid("options.cg_restart must be >= 0 (0: n) and options.memory >= 1")
+    if o.n_groups < 0 or (o.group_ends == NULL) != (o.n_groups == 0):
+        return _invalid("options.group_ends and options.n_groups >= 1 go together")
+    for i in range(o.n_groups):
+        if o.group_ends[i] <= (o.group_ends[i - 1] if i > 0 else 0):
+            return _invalid_at("options.group_ends must increase from > 0: group_ends[{}] "
+                               "does not", i)
+    if o.n_groups > 0 and o.group_ends[o.n_groups - 1] != n:
+        return _invalid("options.group_ends' last entry must be n")
+    if not (o.max_step >= 0.0 and isfinite(o.max_step)):
+        return _invalid("options.max_step must be finite and >= 0 (0: off)")
+    if o.max_step > 0.0 and GDFAST_STEP_ARMIJO <= o.v3.v2.step <= GDFAST_STEP_BB2:
+        return _invalid("options.max_step cannot be combined with a line search")
+    opt.rule.fire.fire2 = fire2
+    opt.rule.fire.maxstep = o.fire_maxstep
+    opt.rule.fire.dtmax = o.fire_dtmax
+    opt.rule.fire.dtmin = o.fire_dtmin if fire2 else 0.0
+    opt.rule.fire.nmin = o.fire_nmin if o.fire_nmin >= 0 else (20 if fire2 else 5)
+    opt.rule.fire.finc = o.fire_finc
+    opt.rule.fire.fdec = o.fire_fdec
+    opt.rule.fire.astart = o.fire_astart if o.fire_astart >= 0.0 else (0.25 if fire2 else 0.1)
+    opt.rule.fire.fa = o.fire_fa
+    opt.rule.fire.a0 = (opt.rule.fire.astart if fire2
+                        else (o.fire_a if o.fire_a >= 0.0 else 0.1))
+    opt.rule.fire.use_abc = fire2 and o.fire_use_abc != 0
+    opt.rule.cg_beta = CG_FR if o.cg_beta == 1 else CG_PR_PLUS
+    opt.rule.cg_restart = o.cg_restart if o.cg_restart > 0 else n
+    opt.rule.memory = o.memory
+    opt.rule.group_end = o.group_ends
+    opt.rule.n_groups = o.n_groups
+    opt.rule.max_step = o.max_step
+    opt.rule.gnorm_group = o.gnorm_group != 0
     return 0
 
 
@@ -694,17 +864,26 @@ cdef int gdfast_minimize_v2(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, co
 cdef int gdfast_minimize_v3(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, const double *x0,
                             double *x, double *x_best, const gdfast_options_v3 *options,
                             gdfast_result_v3 *result) except -1 nogil:
-    cdef gdfast_options_v3 defaults
+    cdef gdfast_options_v4 o
+    _v3_as_v4(options, &o)
+    return gdfast_minimize_v4(fun, ctx, n, x0, x, x_best, &o, result)
+
+
+cdef int gdfast_minimize_v4(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n, const double *x0,
+                            double *x, double *x_best, const gdfast_options_v4 *options,
+                            gdfast_result_v3 *result) except -1 nogil:
+    cdef gdfast_options_v4 defaults
     cdef gd_options opt
     cdef gd_user_callback cb
     cdef capi_stepper r
     if options == NULL:
-        gdfast_options_init_v3(&defaults)
+        gdfast_options_init_v4(&defaults)
         options = &defaults
-    _configure_v3(options, n, &opt, &cb)
+    _configure_v4(options, n, &opt, &cb)
     if x_best != NULL and not opt.keep_best:
         return _invalid("x_best needs options.keep_best")
-    _stepper_init(&r, fun, ctx, n, x0, &opt, options.v2.fd_method, &cb, options.noise_stop)
+    _stepper_init(&r, fun, ctx, n, x0, &opt, options.v3.v2.fd_method, &cb,
+                  options.v3.noise_stop)
     try:
         gd_run(&r.s)
         memcpy(x, r.s.x, n * sizeof(double))
@@ -740,7 +919,15 @@ cdef int gdfast_stepper_create_v2(gdfast_objective_v1 fun, void *ctx, Py_ssize_t
 cdef int gdfast_stepper_create_v3(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
                                   const double *x0, const gdfast_options_v3 *options,
                                   void **stepper) except -1 nogil:
-    cdef gdfast_options_v3 defaults
+    cdef gdfast_options_v4 o
+    _v3_as_v4(options, &o)
+    return gdfast_stepper_create_v4(fun, ctx, n, x0, &o, stepper)
+
+
+cdef int gdfast_stepper_create_v4(gdfast_objective_v1 fun, void *ctx, Py_ssize_t n,
+                                  const double *x0, const gdfast_options_v4 *options,
+                                  void **stepper) except -1 nogil:
+    cdef gdfast_options_v4 defaults
     cdef gd_options opt
     cdef gd_user_callback cb
     cdef capi_stepper *r
@@ -748,16 +935,17 @@ cdef int gdfast_stepper_create_v3(gdfast_objective_v1 fun, void *ctx, Py_ssize_t
         return _invalid("stepper must not be NULL")
     stepper[0] = NULL
     if options == NULL:
-        gdfast_options_init_v3(&defaults)
+        gdfast_options_init_v4(&defaults)
         options = &defaults
-    _configure_v3(options, n, &opt, &cb)
+    _configure_v4(options, n, &opt, &cb)
     r = <capi_stepper *>calloc(1, sizeof(capi_stepper))
     if r == NULL:
         with gil:
             raise MemoryError()
     cdef bint done = False
     try:
-        _stepper_init(r, fun, ctx, n, x0, &opt, options.v2.fd_method, &cb, options.noise_stop)
+        _stepper_init(r, fun, ctx, n, x0, &opt, options.v3.v2.fd_method, &cb,
+                      options.v3.noise_stop)
         done = True
     finally:
         if not done:
@@ -895,19 +1083,28 @@ cdef int gdfast_minimize_batch_v3(gdfast_objective_v1 fun, void **ctxs, Py_ssize
                                   Py_ssize_t n, const double *X0, double *X, double *X_best,
                                   const gdfast_options_v3 *options, gdfast_result_v3 *results,
                                   int threads) except -1 nogil:
-    cdef gdfast_options_v3 defaults
+    cdef gdfast_options_v4 o
+    _v3_as_v4(options, &o)
+    return gdfast_minimize_batch_v4(fun, ctxs, m, n, X0, X, X_best, &o, results, threads)
+
+
+cdef int gdfast_minimize_batch_v4(gdfast_objective_v1 fun, void **ctxs, Py_ssize_t m,
+                                  Py_ssize_t n, const double *X0, double *X, double *X_best,
+                                  const gdfast_options_v4 *options, gdfast_result_v3 *results,
+                                  int threads) except -1 nogil:
+    cdef gdfast_options_v4 defaults
     cdef gd_options opt
     cdef gd_user_callback cb
     _check_batch(fun, X0, X, m, n, threads)
     if options == NULL:
-        gdfast_options_init_v3(&defaults)
+        gdfast_options_init_v4(&defaults)
         options = &defaults
-    _configure_v3(options, n, &opt, &cb)
+    _configure_v4(options, n, &opt, &cb)
     if X_best != NULL and not opt.keep_best:
         return _invalid("X_best needs options.keep_best")
     with gil:
-        _batch(fun, ctxs, m, n, X0, X, X_best, options.v2.fd_method, &opt,
-               &cb if cb.fn != NULL else NULL, results, min(threads, m), options.noise_stop)
+        _batch(fun, ctxs, m, n, X0, X, X_best, options.v3.v2.fd_method, &opt,
+               &cb if cb.fn != NULL else NULL, results, min(threads, m), options.v3.noise_stop)
     return 0
 
 
@@ -1239,3 +1436,84 @@ cdef int _shim_scaled(void *ctx, Py_ssize_t n, const double *x, double *f,
         for i in range(n):
             g[i] = scale * g[i]
     return 0
+
+
+_V4_FIELDS = ("fire_maxstep", "fire_dtmax", "fire_dtmin", "fire_nmin", "fire_finc",
+              "fire_fdec", "fire_astart", "fire_fa", "fire_a", "fire_use_abc", "cg_beta",
+              "cg_restart", "memory", "max_step", "gnorm_group")
+
+
+def _py_capi_v4(X0, dict options, str mode="minimize", int threads=1, list steps=None):
+    """The v4 entries on the shim objective sum_i (i+1) x_i^2, options given by field name
+    (version 2's, version 4's and "group_ends" as an array), as called from C.  mode:
+    "minimize" (row by row), "batch" or "stepper" (``steps``: iterations per step call).
+    Returns (X, list of result dicts).  Not part of the API: the C API's test hook."""
+    import numpy as np
+    cdef gdfast_options_v4 o
+    cdef double[:, ::1] X = np.array(X0, dtype=np.float64, ndmin=2)
+    cdef Py_ssize_t m = X.shape[0], n = X.shape[1], i, k
+    cdef const Py_ssize_t[::1] ends
+    cdef void *st = NULL
+    cdef int status
+    out = np.empty((m, n))
+    cdef double[:, ::1] ov = out
+    cdef gdfast_result_v3 *res = <gdfast_result_v3 *>malloc(m * sizeof(gdfast_result_v3))
+    keep = []
+    gdfast_options_init_v4(&o)
+    for key, value in options.items():
+        if key == "group_ends":
+            ends = np.ascontiguousarray(value, dtype=np.intp)
+            keep.append(ends)
+            o.group_ends = &ends[0]
+            o.n_groups = ends.shape[0]
+        elif key in _V2_FIELDS:
+            setattr_field(&o.v3.v2, key, value)
+        elif key == "fire_maxstep": o.fire_maxstep = value
+        elif key == "fire_dtmax": o.fire_dtmax = value
+        elif key == "fire_dtmin": o.fire_dtmin = value
+        elif key == "fire_nmin": o.fire_nmin = value
+        elif key == "fire_finc": o.fire_finc = value
+        elif key == "fire_fdec": o.fire_fdec = value
+        elif key == "fire_astart": o.fire_astart = value
+        elif key == "fire_fa": o.fire_fa = value
+        elif key == "fire_a": o.fire_a = value
+        elif key == "fire_use_abc": o.fire_use_abc = value
+        elif key == "cg_beta": o.cg_beta = value
+        elif key == "cg_restart": o.cg_restart = value
+        elif key == "memory": o.memory = value
+        elif key == "max_step": o.max_step = value
+        elif key == "gnorm_group": o.gnorm_group = value
+        else:
+            raise KeyError(key)
+    try:
+        if mode == "batch":
+            with nogil:
+                gdfast_minimize_batch_v4(_shim_quadratic, NULL, m, n, &X[0, 0], &ov[0, 0],
+                                         NULL, &o, res, threads)
+        elif mode == "minimize":
+            for i in range(m):
+                with nogil:
+                    gdfast_minimize_v4(_shim_quadratic, NULL, n, &X[i, 0], &ov[i, 0], NULL,
+                                       &o, &res[i])
+        else:
+            for i in range(m):
+                gdfast_stepper_create_v4(_shim_quadratic, NULL, n, &X[i, 0], &o, &st)
+                try:
+                    for k in steps:
+                        gdfast_stepper_step_v2(st, k, &status)
+                    gdfast_stepper_get_v2(st, &ov[i, 0], NULL, NULL, NULL)
+                    res[i] = _stepper_result(st)
+                finally:
+                    gdfast_stepper_free_v2(st)
+        rows = [{"fun": res[i].fun, "nit": res[i].nit, "nfev": res[i].nfev,
+                 "njev": res[i].njev, "status": res[i].status, "stop_test": res[i].stop_test}
+                for i in range(m)]
+    finally:
+        free(res)
+    return out, rows
+
+
+cdef gdfast_result_v3 _stepper_result(void *stepper) noexcept nogil:
+    cdef gdfast_result_v3 r
+    _result_v3(&(<capi_stepper *>stepper).s, &r)
+    return r

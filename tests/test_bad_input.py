@@ -100,6 +100,25 @@ def test_vectorized_wrong_shape():
     ({"method": "newton"}, ValueError, "method"), ({"lr": "0.1"}, TypeError, "lr"),
     ({"jac": "five-point"}, ValueError, "jac"), ({"jac": 3}, TypeError, "jac"),
     ({"fd_step": -1.0}, ValueError, "step"),
+    # nonlinear CG and L-BFGS
+    ({"method": "lbfgs", "options": {"memory": 0}}, ValueError, "memory"),
+    ({"method": "lbfgs", "options": {"memory": -3}}, ValueError, "memory"),
+    ({"method": "lbfgs", "options": {"memory": 2.5}}, TypeError, "memory"),
+    ({"method": "lbfgs", "options": {"memory": True}}, TypeError, "memory"),
+    ({"method": "lbfgs", "options": {"memory": "10"}}, TypeError, "memory"),
+    ({"method": "cg", "options": {"beta": "hs"}}, ValueError, "beta"),
+    ({"method": "cg", "options": {"beta": None}}, ValueError, "beta"),
+    ({"method": "cg", "options": {"restart": 0}}, ValueError, "restart"),
+    ({"method": "cg", "options": {"memory": 5}}, TypeError, "memory"),
+    ({"method": "lbfgs", "options": {"beta": "fr"}}, TypeError, "beta"),
+    ({"method": "cg", "step_rule": "bb"}, ValueError, "line search step_rule"),
+    ({"method": "lbfgs", "step_rule": gdfast.ExponentialLR(0.9)}, ValueError, "step_rule"),
+    ({"method": "lbfgs", "step_rule": "fixed"}, ValueError, "step_rule"),
+    ({"method": "lbfgs", "bounds": ([0, 0], [1, 1])}, ValueError, "bounds"),
+    ({"method": "cg", "step_rule": "armijo", "bounds": ([0, 0], [1, 1])}, ValueError, "bounds"),
+    ({"method": "cg", "clip_norm": 1.0}, ValueError, "clip_norm"),
+    ({"method": "lbfgs", "maximize": True}, ValueError, "maximize"),
+    ({"method": "cg", "lr": -1.0}, ValueError, "lr"),
 ])
 def test_bad_options(kw, exc, word):
     called = []

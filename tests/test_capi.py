@@ -62,6 +62,11 @@ rows = consumer.batch_best(4, 2)
 assert rows == consumer.batch_best(4, 1)
 for status_b, test_b, nit_best_b, (xb, yb) in rows:
     assert status_b == 0 and test_b == 1 and nit_best_b > 0 and abs(xb) < 1e-8, rows
+for fire2 in (False, True):
+    first, rows = consumer.relax(1.5, fire2, 0.05, 4)
+    assert abs(first[0] - 2 ** (1 / 6)) < 1e-8 and first[1] == 0 and first[2] > 0, first
+    assert rows[0] == first and len({nit for _, _, nit in rows}) > 1, rows
+    assert all(abs(r - 2 ** (1 / 6)) < 1e-8 and st == 0 for r, st, _ in rows), rows
 print("CONSUMER OK")
 """
 

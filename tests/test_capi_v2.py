@@ -26,6 +26,10 @@ RULES = {
     "bb": ({"step": 8}, dict(step_rule="bb")),
     "bounds": ({"lb": [0.2, -1, -1], "ub": [1, 1, 1]}, dict(bounds=([0.2, -1, -1], [1, 1, 1]))),
     "clip": ({"clip_norm": 0.5}, dict(clip_norm=0.5)),
+    # CG / L-BFGS: the Python defaults are strong Wolfe with c2 0.1 / 0.9, 30 evaluations
+    "cg": ({"update": 4, "step": 7, "c2": 0.1, "max_backtracks": 30}, dict(method="cg")),
+    "lbfgs": ({"update": 5, "step": 7, "max_backtracks": 30}, dict(method="lbfgs")),
+    "lbfgs-armijo": ({"update": 5, "step": 6}, dict(method="lbfgs", step_rule="armijo")),
 }
 
 
@@ -76,7 +80,8 @@ def test_stepper_in_steps_equals_one_run(X0):
 
 
 @pytest.mark.parametrize("opts, match", [
-    ({"update": 7}, "unknown update rule code 7"),
+    ({"update": 8}, "unknown update rule code 8"),
+    ({"update": 6}, "code 6 \\(FIRE / FIRE2\\) needs version 4"),
     ({"step": -3}, "unknown step rule code -3"),
     ({"step": 5}, "rates"),                           # GDFAST_STEP_ARRAY without rates
     ({"step": 5, "rates": [0.1, -1.0], "n_rates": 2}, r"rates\[1\]"),
@@ -88,6 +93,10 @@ def test_stepper_in_steps_equals_one_run(X0):
     ({"lr": 0.0}, "options.lr"),
     ({"max_backtracks": 0}, "max_backtracks"),
     ({"step": 7, "lb": [0, 0, 0], "ub": [1, 1, 1]}, "Wolfe"),
+    ({"update": 4}, "needs step = GDFAST_STEP_WOLFE"),
+    ({"update": 5, "step": 8}, "needs step = GDFAST_STEP_WOLFE"),
+    ({"update": 5, "step": 6, "lb": [0, 0, 0], "ub": [1, 1, 1]}, "CG / L-BFGS cannot"),
+    ({"update": 4, "step": 7, "clip_norm": 1.0}, "CG / L-BFGS cannot"),
 ])
 def test_invalid_options(opts, match, X0):
     for mode in ("minimize", "batch", "stepper"):

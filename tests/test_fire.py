@@ -231,7 +231,7 @@ def test_groups_forms():
     ({"groups": 4}, "groups=4 must divide"),
     ({"groups": [3, 3]}, "add up to the length of x"),
     ({"groups": [3, 0, 3]}, r"groups\[1\] must be a size >= 1"),
-    ({"groups": [3, 1.5]}, r"groups must be sizes"),
+    ({"groups": [3, 1.5]}, r"groups must be all sizes \(int\), groups\[1\] is float"),
     ({"groups": "atoms"}, "groups must be a group size"),
     ({"groups": []}, "must not be empty"),
     ({"max_step": 0}, "max_step"),
