@@ -6,7 +6,7 @@ Design:
   ``gd_state`` of THE loop (``gd_start`` and ``gd_run``, src/_descent.pyx): every update rule, step rule,
   bound and clipping option of ``minimize``, each lane stopping on its own tests and saved to
   the result rows when it stops.  Objectives with a block kernel (the built-ins Quadratic,
-  Himmelblau and Rastrigin; vectorized Python callables) are evaluated once for all the lanes
+  Himmelblau, Rastrigin and LennardJones; vectorized Python callables) are evaluated once for all the lanes
   of a block, so that the step, the objective and the tests vectorize across starts; the
   others lane by lane.
 * Blocks are the items of ``gd_parallel_items`` (gd_parallel.h): spread over OpenMP threads
@@ -497,10 +497,10 @@ def minimize_batch(fun, X0, args=(), *, jac=None, method="gd", lr=None, max_iter
         different step counts run in different blocks.
 
     The starts advance as lanes of the one descent loop, in blocks: built-in objectives with a
-    block kernel (Quadratic, Himmelblau, Rastrigin) are evaluated for a whole block at once,
-    vectorized across starts; a vectorized Python objective is called once per iteration for
-    all running starts (the whole central-difference stencil in that one call, or ``(F, G)``
-    with ``jac=True``); other objectives start by start.  Each row equals ``minimize`` from
+    block kernel (Quadratic, Himmelblau, Rastrigin, LennardJones) are evaluated for a whole
+    block at once, vectorized across starts; a vectorized Python objective is called once per
+    iteration for all running starts (the whole central-difference stencil in that one call,
+    or ``(F, G)`` with ``jac=True``); other objectives start by start.  Each row equals ``minimize`` from
     that start.
 
     Returns

@@ -13,6 +13,8 @@ from gdfast._objective cimport Objective, gd_objective
 
 cdef extern from "gd_block.h" nogil:
     void gd_block_himmelblau(Py_ssize_t m, Py_ssize_t ld, const double *X, double *F, double *G)
+    void gd_block_lennard_jones(Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld, const double *p,
+                                const double *X, double *F, double *G)
     void gd_block_quadratic_diag(Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld, const double *a,
                                  const double *c, const double *X, double *F, double *G)
     void gd_block_quadratic_dense(Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld, const double *A,
@@ -290,6 +292,13 @@ cdef int _quadratic_dense_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_
                                 const Py_ssize_t *starts) except -1 nogil:
     cdef builtin_data *d = <builtin_data *>ctx
     gd_block_quadratic_dense(m, n, ld, d.a, d.b, X, F, G)
+    return 0
+
+
+cdef int _lennard_jones_block(void *ctx, Py_ssize_t m, Py_ssize_t n, Py_ssize_t ld,
+                              const double *X, double *F, double *G,
+                              const Py_ssize_t *starts) except -1 nogil:
+    gd_block_lennard_jones(m, n, ld, (<builtin_data *>ctx).lj, X, F, G)
     return 0
 
 
@@ -642,6 +651,7 @@ cdef class LennardJones(BuiltinObjective):
             s6 = (sigma / cutoff) ** 6
             self.data.lj[3] = 4.0 * epsilon * (s6 * s6 - s6)
         self.obj.eval = _lennard_jones_eval
+        self.obj.eval_block = _lennard_jones_block
         self.obj.n = 3 * n_atoms
 
     @property

@@ -174,4 +174,52 @@ static inline void gd_block_quadratic_dense(ptrdiff_t m, ptrdiff_t n, ptrdiff_t 
         F[i] = 0.5 * F[i];
 }
 
+/* One pair of atoms (a, b) of every lane: coordinates xa[k * ld + i], xb[k * ld + i]; their
+ * energy into F[i], their forces' terms into ga, gb (gd_block_lennard_jones). */
+static inline void gd_block_lj_pair(ptrdiff_t m, ptrdiff_t ld, double eps4, double sigma2,
+                                    double rc2, double shift, const double *restrict xa,
+                                    const double *restrict xb, double *restrict ga,
+                                    double *restrict gb, double *restrict F)
+{
+    for (ptrdiff_t i = 0; i < m; i++) {
+        const double d0 = xb[i] - xa[i];
+        const double d1 = xb[ld + i] - xa[ld + i];
+        const double d2 = xb[2 * ld + i] - xa[2 * ld + i];
+        const double r2 = d0 * d0 + d1 * d1 + d2 * d2;
+        const double keep = r2 > rc2 ? 0.0 : 1.0;
+        double s6 = sigma2 / r2;
+        s6 = s6 * s6 * s6;
+        F[i] += keep * (eps4 * (s6 * s6 - s6) - shift);
+        const double h = keep * (6.0 * eps4 * (2.0 * s6 * s6 - s6) / r2);
+        ga[i] += h * d0;
+        gb[i] -= h * d0;
+        ga[ld + i] += h * d1;
+        gb[ld + i] -= h * d1;
+        ga[2 * ld + i] += h * d2;
+        gb[2 * ld + i] -= h * d2;
+    }
+}
+
+/* The Lennard-Jones energy of m clusters of n / 3 atoms (coordinate k of atom a of lane i at
+ * X[(3 a + k) * ld + i]); p = (4 epsilon, sigma^2, rc^2 (0: every pair), shift).  The pairs
+ * a < b in _lennard_jones_eval's order, lanes innermost; a pair beyond the cut-off is left out
+ * by a factor 0 (a branch would keep GCC from vectorizing across lanes), which adds +-0 to
+ * the sums: the same bits as the scalar kernel. */
+static inline void gd_block_lennard_jones(ptrdiff_t m, ptrdiff_t n, ptrdiff_t ld,
+                                          const double *restrict p, const double *restrict X,
+                                          double *restrict F, double *restrict G)
+{
+    const double rc2 = p[2] > 0.0 ? p[2] : INFINITY;    /* r2 > rc2: the scalar kernel's test */
+    const ptrdiff_t atoms = n / 3;
+    for (ptrdiff_t i = 0; i < m; i++)
+        F[i] = 0.0;
+    for (ptrdiff_t j = 0; j < n; j++)
+        for (ptrdiff_t i = 0; i < m; i++)
+            G[j * ld + i] = 0.0;
+    for (ptrdiff_t a = 0; a < atoms; a++)
+        for (ptrdiff_t b = a + 1; b < atoms; b++)
+            gd_block_lj_pair(m, ld, p[0], p[1], rc2, p[3], X + 3 * a * ld, X + 3 * b * ld,
+                             G + 3 * a * ld, G + 3 * b * ld, F);
+}
+
 #endif

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 import gdfast
-from gdfast.objectives import (Himmelblau, LeastSquares, Logistic, Quadratic, Rastrigin,
-                               Rosenbrock)
+from gdfast.objectives import (Himmelblau, LeastSquares, LennardJones, Logistic, Quadratic,
+                               Rastrigin, Rosenbrock)
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
@@ -77,6 +77,19 @@ def test_equals_in_process_batch_for_any_chunking(run, chunks):
     ref = gdfast.minimize_batch(Himmelblau(), X0, **run)
     X = da.from_array(X0, chunks=(chunks, 2))
     out = gd.minimize_batch(Himmelblau(), X, **run).compute(scheduler="threads")
+    assert_same(out, ref)
+
+
+def test_fire_relaxations_with_groups_equal_in_process():
+    """FIRE on Lennard-Jones clusters, gtol on the largest force on an atom, each atom's step
+    capped: the options of issue 15 travel to the tasks too."""
+    from gdfast.benchmarks import random_cluster
+    rng = np.random.default_rng(3)
+    starts = np.array([random_cluster(7, rng) for _ in range(30)])
+    kw = dict(method="fire2", gtol=1e-4, groups=3, gnorm="group", max_step=0.1, max_iter=5000)
+    ref = gdfast.minimize_batch(LennardJones(7), starts, **kw)
+    out = gd.minimize_batch(LennardJones(7), da.from_array(starts, chunks=(7, 21)),
+                            **kw).compute(scheduler="threads")
     assert_same(out, ref)
 
 
@@ -188,7 +201,8 @@ BUILTINS = [Himmelblau(), Rosenbrock(5), Rastrigin(3), Quadratic([1.0, 2.0]),
             Quadratic([1.0, 2.0], np.arange(8.0).reshape(4, 2)),
             LeastSquares(np.arange(6.0).reshape(3, 2), [1.0, 0.0, 2.0]),
             LeastSquares(np.eye(2), np.ones((3, 2))),
-            Logistic(RNG.normal(size=(20, 3)), (RNG.random(20) > 0.5).astype(float), 0.1)]
+            Logistic(RNG.normal(size=(20, 3)), (RNG.random(20) > 0.5).astype(float), 0.1),
+            LennardJones(4), LennardJones(5, epsilon=0.5, sigma=1.2, cutoff=2.5)]
 
 
 @pytest.mark.parametrize("obj", BUILTINS, ids=lambda o: repr(o))
@@ -215,7 +229,8 @@ def test_rules_and_step_rules_pickle_to_equal_objects():
                 gdfast.AdamW(), gdfast.RMSprop(centered=True), gdfast.Adagrad(lr_decay=0.1),
                 gdfast.Armijo(c1=0.01), gdfast.StrongWolfe(), gdfast.BarzilaiBorwein(variant=2),
                 gdfast.CosineLR(10, 0.01), gdfast.StepLR(3, 0.5), gdfast.ExponentialLR(0.9),
-                gdfast.InverseTimeLR(0.1), gdfast.Fixed()):
+                gdfast.InverseTimeLR(0.1), gdfast.Fixed(), gdfast.FIRE(dt=0.05, Nmin=3),
+                gdfast.FIRE2(use_abc=True), gdfast.CG(beta="fr"), gdfast.LBFGS(memory=3)):
         assert pickle.loads(pickle.dumps(obj)) == obj
 
 

@@ -87,9 +87,18 @@ def test_dimer_minimum():
     assert abs(res.fun + 1.5) < 1e-12
 
 
-def test_batch_rows_equal_minimize():
-    lj = LennardJones(7, cutoff=3.0)
-    X0 = np.stack([random_cluster(7, s) for s in range(6)])
+@pytest.mark.parametrize("params", [{}, {"cutoff": 1.5}, {"cutoff": 3.0, "shift": False},
+                                    {"epsilon": 0.5, "sigma": 1.2, "cutoff": 2.0}])
+def test_batch_rows_equal_minimize(params):
+    """Batch lanes go through the block kernel (gd_block.h, vectorized across lanes, the
+    cut-off as a factor 0): the scalar kernel's bits, at x0 and after 200 steps."""
+    lj = LennardJones(7, **params)
+    X0 = np.stack([random_cluster(7, s) * params.get("sigma", 1.0) for s in range(20)])
+    at_x0 = gdfast.minimize_batch(lj, X0, max_iter=0)
+    for i, x0 in enumerate(X0):
+        f, g = lj.value_and_gradient(x0)
+        assert at_x0.fun[i] == f
+        np.testing.assert_array_equal(at_x0.jac[i], g)
     batch = gdfast.minimize_batch(lj, X0, lr=1e-3, max_iter=200, gtol=0, threads=2)
     for i, x0 in enumerate(X0):
         res = gdfast.minimize(lj, x0, lr=1e-3, max_iter=200, gtol=0)
