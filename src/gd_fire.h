@@ -56,8 +56,8 @@ static inline void gd_fire_dots(const double *restrict a, const double *restrict
         }
 }
 
-/* x_new = x + dr, dr = dt v, capped at maxstep in 2-norm (ASE: dr = maxstep * dr / |dr|);
- * drr: each lane's sum of dr^2, in order (computed here); w: L doubles */
+/* x_new = x + dr, dr = dt v, with cap scaled to 2-norm maxstep when longer (ASE: dr = maxstep
+ * * dr / |dr|, |dr| summed over the lane's coordinates in order); w0, w1: L doubles each */
 static inline void gd_fire_displace(const double *restrict x, const double *restrict v,
                                     double *restrict x_new, const double *restrict dt,
                                     double maxstep, int cap, ptrdiff_t n, ptrdiff_t L,

@@ -309,3 +309,71 @@ def test_batch_fire_finds_the_cambridge_cluster_database_minima(n_atoms, energy)
     hits = np.flatnonzero(np.abs(r.fun - energy) < 5e-7)
     assert hits.size > 0 and r.fun_best == r.fun.min()
     assert abs(r.fun_best - energy) < 5e-7          # the least energy found is the table's
+
+
+# ---- promises: user exceptions unchanged, callers' arrays untouched, non-finite back points --
+
+class Boom(Exception):
+    pass
+
+
+def recording_lj(n_atoms, fail_at=None, nan_at=None):
+    """A Python objective (the built-in's value and gradient) that records its points and
+    raises Boom, or returns NaN, at the call numbered fail_at / nan_at."""
+    lj = LennardJones(n_atoms)
+    calls = []
+
+    def fun(x):
+        calls.append(x.copy())
+        if len(calls) == fail_at:
+            raise Boom(len(calls))
+        f, g = lj.value_and_gradient(x)
+        if len(calls) == nan_at:
+            return float("nan"), g * np.nan
+        return f, g
+    return fun, calls
+
+
+def back_point_call():
+    """The number of a call that FIRE2 makes at a half step back (not an accepted iterate)."""
+    x0 = random_cluster(13, 1)
+    fun, calls = recording_lj(13)
+    r = gdfast.minimize(fun, x0, jac=True, method="fire2", max_iter=200, gtol=0,
+                        history=True)
+    accepted = {tuple(x) for x in r.history.x}
+    back = [k + 1 for k, x in enumerate(calls) if tuple(x) not in accepted]
+    assert back, "no step back in 200 steps"
+    return x0, back[0]
+
+
+def test_exception_at_fire2_back_point_reaches_the_caller():
+    x0, k = back_point_call()
+    for run in (lambda f: gdfast.minimize(f, x0, jac=True, method="fire2", gtol=0,
+                                          max_iter=200),
+                lambda f: gdfast.minimize_batch(f, np.stack([x0, x0]), jac=True,
+                                                method="fire2", gtol=0, max_iter=200),
+                lambda f: gdfast.Descent(f, x0, jac=True, method="fire2", gtol=0).step(200)):
+        fun, _ = recording_lj(13, fail_at=k)
+        with pytest.raises(Boom) as info:
+            run(fun)
+        assert info.value.args == (k,)
+
+
+def test_nonfinite_gradient_at_the_back_point_stops_at_the_last_iterate():
+    x0, k = back_point_call()
+    fun, _ = recording_lj(13, nan_at=k)
+    r = gdfast.minimize(fun, x0, jac=True, method="fire2", gtol=0, max_iter=200,
+                        history=True)
+    assert r.stop_reason == "nonfinite" and np.isfinite(r.x).all()
+    np.testing.assert_array_equal(r.x, r.history.x[-1])
+    ref = gdfast.minimize(LennardJones(13), x0, method="fire2", gtol=0, max_iter=r.nit)
+    np.testing.assert_array_equal(r.x, ref.x)
+
+
+def test_callers_arrays_are_not_modified():
+    X0 = np.array([random_cluster(13, s) for s in range(4)])
+    keep = X0.copy()
+    gdfast.minimize_batch(LennardJones(13), X0, method="fire2", max_iter=50, groups=3,
+                          max_step=0.05)
+    gdfast.minimize(LennardJones(13), X0[0], method="fire", max_iter=50)
+    np.testing.assert_array_equal(X0, keep)
