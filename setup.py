@@ -60,6 +60,7 @@ libraries = [] if sys.platform == "win32" else ["m"]
 MODULES = {
     "gdfast._objective": "src/_objective.pyx",   # the C objective interface + Python adapters
     "gdfast._builtins": "src/_builtins.pyx",     # built-in objectives in C
+    "gdfast._mlp": "src/_mlp.pyx",               # the built-in multilayer perceptron
     "gdfast._fdiff": "src/_fdiff.pyx",           # finite-difference gradient kernels
     "gdfast._update": "src/_update.pyx",         # update rules (SGD, momentum, Adam, ...)
     "gdfast._stepsize": "src/_stepsize.pyx",     # step rules (schedules, line searches, BB)

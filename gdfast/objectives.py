@@ -6,6 +6,7 @@ Each is also a plain Python callable: ``obj(x)`` is f(x), ``obj.gradient(x)`` is
 from gdfast._objective import Objective
 from gdfast._builtins import (Himmelblau, LennardJones, Logistic, LeastSquares, Quadratic,
                               Rastrigin, Rosenbrock)
+from gdfast._mlp import MLP
 
 __all__ = ["Objective", "Quadratic", "Rosenbrock", "Himmelblau", "Rastrigin", "LeastSquares",
-           "Logistic", "LennardJones"]
+           "Logistic", "LennardJones", "MLP"]
