@@ -10,7 +10,8 @@ Loss: the mean over the N samples of softmax cross-entropy (logits z, label c:
 log sum_j exp z_j - z_c, by log-sum-exp from max z) or of half the squared error
 1/2 sum_j (z_j - y_j)^2, plus weight_decay / 2 |x|^2 over every parameter (torch's
 weight_decay applies to the biases too).  Hidden layers apply tanh or relu; the last layer is
-linear.  Samples run in blocks of MLP_BLOCK, so that a block's activations stay in cache.
+linear.  Samples run in blocks of MLP_BLOCK (64), feature-major, so that a block's activations
+stay in cache and the kernels of gd_mlp.h vectorize across samples.
 """
 cimport cython
 from libc.math cimport exp, log, tanh
@@ -27,8 +28,15 @@ cnp.import_array()
 
 __all__ = ["MLP"]
 
-cdef enum:
-    MLP_BLOCK = 64
+cdef extern from "gd_mlp.h" nogil:
+    enum: MLP_BLOCK "GD_MLP_BLOCK"
+    void gd_mlp_affine(Py_ssize_t wo, Py_ssize_t wi, Py_ssize_t nb, const double *p,
+                       const double *A, double *Z) noexcept
+    void gd_mlp_activate(Py_ssize_t w, Py_ssize_t nb, int relu, double *Z) noexcept
+    void gd_mlp_backward(Py_ssize_t wo, Py_ssize_t wi, Py_ssize_t nb, const double *p,
+                         const double *A, const double *dZ, double *gp, double *dA) noexcept
+    void gd_mlp_activation_grad(Py_ssize_t w, Py_ssize_t nb, int relu, const double *A,
+                                double *dA) noexcept
 
 
 cdef struct mlp_data:
@@ -79,93 +87,64 @@ cdef int _mlp_eval(void *ctx, Py_ssize_t n, const double *x, double *f,
 
 cdef double _mlp_block(const mlp_data *d, const double *x, Py_ssize_t s0, Py_ssize_t nb,
                        double *act, double *g) noexcept nogil:
-    """Samples s0 .. s0 + nb - 1: their summed loss, and (g not NULL) their summed gradient
-    added into g (unscaled: the caller divides by N).  act: a block's buffers."""
+    """Samples s0 .. s0 + nb - 1 (nb <= MLP_BLOCK): their summed loss, and (g not NULL)
+    their summed gradient added into g (unscaled: the caller divides by N).  act: a block's
+    buffers, feature-major (gd_mlp.h)."""
     cdef Py_ssize_t L = d.L, l, j, k, s, wi, wo, off, c
     cdef const Py_ssize_t *w = d.width
-    cdef double *A[64]                 # A[l]: (nb, w[l]) activations of layer l (L < 64)
+    cdef double *A[65]                 # A[l]: layer l's activations, (w[l], MLP_BLOCK)
     cdef double *dz = act + MLP_BLOCK * d.total_width
     cdef double *da = dz + MLP_BLOCK * d.max_width
     cdef double *tmp
-    cdef const double *u
     cdef double z, mx, se, loss = 0.0, r
     A[0] = act
     for l in range(L):
         A[l + 1] = A[l] + MLP_BLOCK * w[l]
     for s in range(nb):
         for k in range(w[0]):
-            A[0][s * w[0] + k] = d.X[(s0 + s) * w[0] + k]
-    # forward: A[l + 1] = act(W_l A[l] + b_l); the last layer linear
+            A[0][k * MLP_BLOCK + s] = d.X[(s0 + s) * w[0] + k]
     off = 0
     for l in range(L):
-        wi = w[l]
-        wo = w[l + 1]
-        for s in range(nb):
-            for j in range(wo):
-                u = x + off + j * (wi + 1)
-                z = u[wi]
-                for k in range(wi):
-                    z = z + u[k] * A[l][s * wi + k]
-                if l < L - 1:
-                    z = (z if z > 0.0 else 0.0) if d.relu else tanh(z)
-                A[l + 1][s * wo + j] = z
-        off += wo * (wi + 1)
-    # the loss, and dz = dloss / dz at the output
+        gd_mlp_affine(w[l + 1], w[l], nb, x + off, A[l], A[l + 1])
+        if l < L - 1:
+            gd_mlp_activate(w[l + 1], nb, d.relu, A[l + 1])
+        off += w[l + 1] * (w[l] + 1)
+    # the loss, and dz = dloss / dz at the (linear) output
     wo = w[L]
     for s in range(nb):
-        u = A[L] + s * wo
         if d.softmax:
             c = <Py_ssize_t>d.y[s0 + s]
-            mx = u[0]
+            mx = A[L][s]
             for j in range(1, wo):
-                if u[j] > mx:
-                    mx = u[j]
+                z = A[L][j * MLP_BLOCK + s]
+                if z > mx:
+                    mx = z
             se = 0.0
             for j in range(wo):
-                se = se + exp(u[j] - mx)
-            loss += log(se) + mx - u[c]
+                se = se + exp(A[L][j * MLP_BLOCK + s] - mx)
+            loss += log(se) + mx - A[L][c * MLP_BLOCK + s]
             if g != NULL:
                 for j in range(wo):
-                    dz[s * wo + j] = exp(u[j] - mx) / se - (1.0 if j == c else 0.0)
+                    dz[j * MLP_BLOCK + s] = (exp(A[L][j * MLP_BLOCK + s] - mx) / se
+                                             - (1.0 if j == c else 0.0))
         else:
             for j in range(wo):
-                r = u[j] - d.y[(s0 + s) * wo + j]
+                r = A[L][j * MLP_BLOCK + s] - d.y[(s0 + s) * wo + j]
                 loss += 0.5 * r * r
                 if g != NULL:
-                    dz[s * wo + j] = r
+                    dz[j * MLP_BLOCK + s] = r
     if g == NULL:
         return loss
-    # backward, layer L - 1 down to 0: the gradient of its weights and biases, then dz of the
-    # layer below through its activation's derivative
+    # backward, layer L - 1 down to 0
     for l in range(L - 1, -1, -1):
-        wi = w[l]
-        wo = w[l + 1]
-        off -= wo * (wi + 1)
-        for s in range(nb):
-            for j in range(wo):
-                r = dz[s * wo + j]
-                for k in range(wi):
-                    g[off + j * (wi + 1) + k] += r * A[l][s * wi + k]
-                g[off + j * (wi + 1) + wi] += r
-        if l == 0:
-            break
-        for s in range(nb):
-            for k in range(wi):
-                da[s * wi + k] = 0.0
-            for j in range(wo):
-                r = dz[s * wo + j]
-                u = x + off + j * (wi + 1)
-                for k in range(wi):
-                    da[s * wi + k] += u[k] * r
-            for k in range(wi):
-                z = A[l][s * wi + k]          # the activation of the layer below
-                if d.relu:
-                    da[s * wi + k] = da[s * wi + k] if z > 0.0 else 0.0
-                else:
-                    da[s * wi + k] = da[s * wi + k] * (1.0 - z * z)
-        tmp = dz
-        dz = da
-        da = tmp
+        off -= w[l + 1] * (w[l] + 1)
+        gd_mlp_backward(w[l + 1], w[l], nb, x + off, A[l], dz, g + off,
+                        da if l > 0 else NULL)
+        if l > 0:
+            gd_mlp_activation_grad(w[l], nb, d.relu, A[l], da)
+            tmp = dz
+            dz = da
+            da = tmp
     return loss
 
 
