@@ -147,7 +147,10 @@ def minimize(fun: Fun, x0: ArrayLike, args: tuple[Any, ...] = (), *, jac: Jac = 
     max_step : float > 0, optional
         Cap each group's displacement per iteration (its 2-norm) at max_step, scaling that
         group's part of the step (LAMMPS's ``dmax`` per atom); the net displacement of an
-        iteration, FIRE2's half step back included.  Not with a line search step_rule.
+        iteration, FIRE2's half step back included.  With a line search (CG, L-BFGS,
+        Armijo, Wolfe, BB) it bounds the search's trials: Armijo caps each trial point,
+        strong Wolfe keeps the step below max_step over the largest group norm of the
+        direction, as LAMMPS's ``dmax`` does for its line-search minimizers.
     gnorm : "max" or "group"
         The gradient norm of the ``gtol`` test (and of ``history.gnorm``): "max", the largest
         ``|g_i|``; "group", the largest 2-norm of a group of g: ASE's ``fmax`` on the forces

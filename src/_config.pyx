@@ -25,7 +25,7 @@ from gdfast._rules cimport (gd_rule, RULE_SGD, RULE_ADAM, RULE_RMSPROP, RULE_ADA
                             STEP_EXPONENTIAL, STEP_INVERSE_TIME, STEP_STEP, STEP_COSINE,
                             STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, STEP_BB1, STEP_BB2,
                             STEP_PLATEAU, STEP_LINEAR, STEP_ONE_CYCLE, STEP_WARM_RESTARTS,
-                            STEP_SEQUENTIAL, is_line_search)
+                            STEP_SEQUENTIAL)
 from gdfast import optimizers as _opt
 from gdfast._adapt import check_gradient_tol, check_objective_gradient, make_objective
 from gdfast._validate import (MAX_COUNT, _real as real, as_bounds, as_matrix, as_point,
@@ -336,9 +336,6 @@ cdef int _set_controls(Config c, Py_ssize_t n, dict controls) except -1:
     max_step = controls.get("max_step")
     if max_step is not None:
         o.rule.max_step = _positive(max_step, "max_step")
-        if is_line_search(&o.rule):
-            raise ValueError("max_step cannot be combined with a line search step_rule (the "
-                             "search chooses the step's length)")
     gnorm = controls.get("gnorm")
     if gnorm is not None:
         o.rule.gnorm_group = _opt.choice(gnorm, "gnorm", ("max", "group")) == "group"

@@ -31,7 +31,7 @@ Barzilai-Borwein: with s = x_k - x_{k-1}, y = g_k - g_{k-1}: BB1 s.s / s.y, BB2 
 The line searches return 0 when a step was accepted, 1 when none was found (STEP_FAILED),
 2 + code when a C objective returned an error code, -1 on a Python exception.
 """
-from libc.math cimport pow, fabs, isfinite, cos, sin, M_PI
+from libc.math cimport pow, fabs, fmin, isfinite, cos, sin, sqrt, INFINITY, M_PI
 
 from gdfast._objective cimport gd_objective
 from gdfast._rules cimport (gd_rule, gd_rule_state, STEP_BB1, STEP_COSINE, STEP_ARRAY,
@@ -245,14 +245,36 @@ cdef inline bint _too_high(double phi, double dphi, double f, double decrease) n
     return not isfinite(phi) or not isfinite(dphi) or phi > f + decrease
 
 
+cdef inline double _step_cap(const gd_rule *r, Py_ssize_t n, const double *d) noexcept nogil:
+    """The largest t for which x - t d moves no group farther than max_step (LAMMPS's dmax
+    on a line search): max_step over the largest group 2-norm of d; inf without max_step."""
+    cdef Py_ssize_t q, i, start = 0, end
+    cdef double acc, worst = 0.0
+    if r.max_step <= 0.0:
+        return INFINITY
+    for q in range(r.n_groups if r.n_groups > 0 else 1):
+        end = r.group_end[q] if r.n_groups > 0 else n
+        acc = 0.0
+        for i in range(start, end):
+            acc += d[i] * d[i]
+        if acc > worst:
+            worst = acc
+        start = end
+    return r.max_step / sqrt(worst) if worst > 0.0 else INFINITY
+
+
 cdef int wolfe_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
                       const double *x, double f, const double *g, const double *d,
                       double step0, double *x_new, double *f_new, double *g_new,
                       Py_ssize_t *nfev, Py_ssize_t *njev) except -1 nogil:
     """Strong Wolfe: f(x-td) <= f + c1 t phi'(0) and |phi'(t)| <= c2 |phi'(0)|.
-    x_new / f_new / g_new hold the accepted point."""
+    x_new / f_new / g_new hold the accepted point.  With max_step, t stays below the cap of
+    _step_cap (Nocedal & Wright's alpha_max): a trial there that decreases f enough while
+    still going downhill is accepted."""
     cdef double dphi0 = -_dot(g, d, n)
-    cdef double t = step0, t_prev = 0.0, phi_prev = f, dphi_prev = dphi0, phi = 0.0, dphi = 0.0
+    cdef double tmax = _step_cap(r, n, d)
+    cdef double t = fmin(step0, tmax), t_prev = 0.0, phi_prev = f, dphi_prev = dphi0
+    cdef double phi = 0.0, dphi = 0.0
     cdef double lo = 0.0, hi = 0.0, phi_lo = 0.0, dphi_lo = 0.0, phi_hi = 0.0
     cdef Py_ssize_t evals = 0
     cdef int rc
@@ -284,10 +306,12 @@ cdef int wolfe_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
             phi_hi = phi_prev
             zoom = True
             break
+        if t >= tmax:
+            return 0                                # at the cap, still descending
         t_prev = t
         phi_prev = phi
         dphi_prev = dphi
-        t = 2.0 * t
+        t = fmin(2.0 * t, tmax)
     if not zoom:
         return 1
     # zoom (alg. 3.6)

@@ -673,8 +673,6 @@ cdef int _configure_v4(const gdfast_options_v4 *o, Py_ssize_t n, gd_options *opt
         return _invalid("options.group_ends' last entry must be n")
     if not (o.max_step >= 0.0 and isfinite(o.max_step)):
         return _invalid("options.max_step must be finite and >= 0 (0: off)")
-    if o.max_step > 0.0 and GDFAST_STEP_ARMIJO <= o.v3.v2.step <= GDFAST_STEP_BB2:
-        return _invalid("options.max_step cannot be combined with a line search")
     opt.rule.fire.fire2 = fire2
     opt.rule.fire.maxstep = o.fire_maxstep
     opt.rule.fire.dtmax = o.fire_dtmax

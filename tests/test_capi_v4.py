@@ -78,7 +78,6 @@ def test_v3_entries_refuse_the_fire_codes():
     ({"group_ends": [3, 3, 6]}, r"group_ends\[1\]"),
     ({"group_ends": [0, 6]}, r"group_ends\[0\]"),
     ({"max_step": -1.0}, "max_step"),
-    ({"max_step": 0.1, "step": 6}, "max_step cannot be combined with a line search"),
 ])
 def test_v4_bad_options_name_the_field(opts, match):
     for mode in MODES:
