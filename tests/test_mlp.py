@@ -148,3 +148,19 @@ def test_x_of_the_wrong_length():
         mlp(np.zeros(mlp.n + 1))
     with pytest.raises(ValueError, match=f"length {mlp.n}"):
         mlp.predict(np.zeros(3))
+
+
+@pytest.mark.parametrize("scale", [1e-12, 1e-3, 0.1, 0.124, 0.126, 1.0, 5.0, 30.0, 400.0])
+def test_tanh_across_its_range(scale):
+    """The hidden layer's tanh (gd_mlp.h: a series near 0, exp beyond) against NumPy's, on
+    pre-activations of every size: a 1-1-2 network whose hidden unit sees X itself."""
+    X = np.linspace(-1.0, 1.0, 101)[:, None] * scale
+    y = np.arange(101) % 2
+    layers, x = (1, 1, 2), np.array([1.0, 0.0, 1.0, 0.0, -1.0, 0.0])
+    mlp = MLP(X, y, layers=layers)
+    ref = numpy_loss(x, X, y, layers, "tanh", "softmax", 0.0)
+    assert abs(mlp(x) - ref) <= 1e-14 * abs(ref)
+    g = mlp.gradient(x)                     # tanh' = 1 - tanh^2 at the same activations
+    fd = gdfast.gradient(lambda v: numpy_loss(v, X, y, layers, "tanh", "softmax", 0.0), x,
+                         method="central4")
+    assert np.abs(g - fd).max() <= 1e-7 * max(np.abs(g).max(), 1e-300) + 1e-12
