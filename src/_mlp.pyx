@@ -72,7 +72,7 @@ cdef int _mlp_eval(void *ctx, Py_ssize_t n, const double *x, double *f,
     s0 = 0
     while s0 < d.N:
         s1 = min(s0 + B, d.N)
-        total += _mlp_block(d, x, s0, s1 - s0, act, g)
+        total += _mlp_block(d, x, s0, NULL, s1 - s0, act, g)
         s0 = s1
     free(act)
     if f != NULL:
@@ -85,12 +85,13 @@ cdef int _mlp_eval(void *ctx, Py_ssize_t n, const double *x, double *f,
     return 0
 
 
-cdef double _mlp_block(const mlp_data *d, const double *x, Py_ssize_t s0, Py_ssize_t nb,
-                       double *act, double *g) noexcept nogil:
-    """Samples s0 .. s0 + nb - 1 (nb <= MLP_BLOCK): their summed loss, and (g not NULL)
-    their summed gradient added into g (unscaled: the caller divides by N).  act: a block's
-    buffers, feature-major (gd_mlp.h)."""
-    cdef Py_ssize_t L = d.L, l, j, k, s, wi, wo, off, c
+cdef double _mlp_block(const mlp_data *d, const double *x, Py_ssize_t s0,
+                       const Py_ssize_t *rows, Py_ssize_t nb, double *act,
+                       double *g) noexcept nogil:
+    """Samples s0 .. s0 + nb - 1 (rows NULL), or rows[0 .. nb - 1] (nb <= MLP_BLOCK): their
+    summed loss, and (g not NULL) their summed gradient added into g (unscaled: the caller
+    divides).  act: a block's buffers, feature-major (gd_mlp.h)."""
+    cdef Py_ssize_t L = d.L, l, j, k, s, wi, wo, off, c, row
     cdef const Py_ssize_t *w = d.width
     cdef double *A[65]                 # A[l]: layer l's activations, (w[l], MLP_BLOCK)
     cdef double *dz = act + MLP_BLOCK * d.total_width
@@ -101,8 +102,9 @@ cdef double _mlp_block(const mlp_data *d, const double *x, Py_ssize_t s0, Py_ssi
     for l in range(L):
         A[l + 1] = A[l] + MLP_BLOCK * w[l]
     for s in range(nb):
+        row = rows[s] if rows != NULL else s0 + s
         for k in range(w[0]):
-            A[0][k * MLP_BLOCK + s] = d.X[(s0 + s) * w[0] + k]
+            A[0][k * MLP_BLOCK + s] = d.X[row * w[0] + k]
     off = 0
     for l in range(L):
         gd_mlp_affine(w[l + 1], w[l], nb, x + off, A[l], A[l + 1])
@@ -112,8 +114,9 @@ cdef double _mlp_block(const mlp_data *d, const double *x, Py_ssize_t s0, Py_ssi
     # the loss, and dz = dloss / dz at the (linear) output
     wo = w[L]
     for s in range(nb):
+        row = rows[s] if rows != NULL else s0 + s
         if d.softmax:
-            c = <Py_ssize_t>d.y[s0 + s]
+            c = <Py_ssize_t>d.y[row]
             mx = A[L][s]
             for j in range(1, wo):
                 z = A[L][j * MLP_BLOCK + s]
@@ -129,7 +132,7 @@ cdef double _mlp_block(const mlp_data *d, const double *x, Py_ssize_t s0, Py_ssi
                                              - (1.0 if j == c else 0.0))
         else:
             for j in range(wo):
-                r = A[L][j * MLP_BLOCK + s] - d.y[(s0 + s) * wo + j]
+                r = A[L][j * MLP_BLOCK + s] - d.y[row * wo + j]
                 loss += 0.5 * r * r
                 if g != NULL:
                     dz[j * MLP_BLOCK + s] = r
