@@ -1,5 +1,6 @@
 """``python -m gdfast demo [--out DIR]``: the lecture's worked examples, computed by gdfast,
-and (with matplotlib installed) two pictures of descent paths written to DIR.
+and (with matplotlib installed) two pictures of descent paths and Li et al.'s loss-landscape
+figures for a small network trained on the spirals (gdfast._netdemo), written to DIR.
 
 ``python -m gdfast bench [--quick] [--filter SUBSTRING] [--json FILE] [--compare FILE]
 [--plot FILE.png]``: the benchmark workloads of ``gdfast.benchmarks`` (gdfast beside its C,
@@ -40,7 +41,9 @@ def demo(out=None, outdir="."):
     print(f"\nsummary: x = {res.x}, f(x) = {res.fun:.3e}, |grad|_inf = "
           f"{np.max(np.abs(res.jac)):.1e}\n         nit = {res.nit}, nfev = {res.nfev}, "
           f"status = {res.status} ({res.message})", file=out)
-    pictures(out, outdir)
+    if pictures(out, outdir):
+        from gdfast._netdemo import network_pictures
+        network_pictures(out, outdir)
     return 0
 
 
