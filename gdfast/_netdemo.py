@@ -69,12 +69,9 @@ def network_pictures(out=None, outdir=".", seed=SEED):
          "3-D surface of that plane")
 
     pca = landscape.plane(mlp, path=runs["Adam"], directions="pca", resolution=51)
-    ev = pca.explained_variance
     fig = gdfast.plot.contour(pca, path=[runs["Adam"], runs["GD"]], log=True, levels=30,
                               labels=["Adam", "GD"],
                               title="Adam's trajectory in its PCA plane, GD beside it")
-    fig.axes[0].set_xlabel(f"1st PCA direction ({100 * ev[0]:.1f}% of the variance)")
-    fig.axes[0].set_ylabel(f"2nd PCA direction ({100 * ev[1]:.1f}%)")
     save(fig, "pca", "the trajectories projected onto Adam's PCA directions")
 
     fig, ax = plt.subplots(layout="constrained")

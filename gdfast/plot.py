@@ -150,6 +150,10 @@ def _axis_labels(ax, plane):
     if plane.directions == "axes":
         ax.set_xlabel("x")
         ax.set_ylabel("y")
+    elif plane.directions == "pca" and plane.explained_variance is not None:
+        ev = plane.explained_variance       # Li et al.'s trajectory plots: the shares on the axes
+        ax.set_xlabel(f"1st PCA direction: {100 * ev[0]:.1f}% of the variance")
+        ax.set_ylabel(f"2nd PCA direction: {100 * ev[1]:.1f}%")
     else:
         ax.set_xlabel(r"$\alpha$ (along d1)")
         ax.set_ylabel(r"$\beta$ (along d2)")

@@ -55,6 +55,9 @@ def test_filled_contour_of_plane_with_pca_path(tmp_path):
     fig = gdfast.plot.contour(pl, filled=True, save=str(out), title="PCA plane")
     assert_picture(out)
     assert fig.axes[0].get_title() == "PCA plane"
+    ev = pl.explained_variance                  # Li et al.: the shares on the axes
+    assert fig.axes[0].get_xlabel() == f"1st PCA direction: {100 * ev[0]:.1f}% of the variance"
+    assert fig.axes[0].get_ylabel() == f"2nd PCA direction: {100 * ev[1]:.1f}%"
 
 
 def test_contour_many_paths_log_levels_limits_from_paths(tmp_path):
