@@ -912,6 +912,79 @@ LANDSCAPE = Workload(
 )
 
 
+# =========================================== Li et al.'s plane for a small network (issue 17)
+def _mlp_landscape_setup(quick):
+    """A 2-32-32-3 tanh MLP on 2,000 spiral points (1,000 quick) at a Glorot start (seed 0),
+    two filter-normalized random directions, 51 x 51 points (21 x 21 quick), span 1."""
+    from gdfast import landscape
+    from gdfast.datasets import spirals
+    from gdfast.objectives import MLP
+    X, y = spirals(1000 // 3 if quick else 2000 // 3, 3, noise=0.05, seed=0)
+    mlp = MLP(X, y, layers=(2, 32, 32, 3))
+    center = mlp.init(0)
+    rng = np.random.default_rng(1)
+    d1, d2 = (landscape.filter_normalize(rng.standard_normal(mlp.n), center, mlp.groups)
+              for _ in range(2))
+    return SimpleNamespace(mlp=mlp, X=X, y=y, center=center, d1=d1, d2=d2,
+                           res=21 if quick else 51, layers=mlp.layers)
+
+
+def _mlp_numpy_loss(x, X, y, layers):
+    """The MLP's loss in NumPy: per layer a (out, in + 1) block [weights, bias], tanh hidden
+    layers, the mean softmax cross-entropy."""
+    A, off = X, 0
+    for l in range(len(layers) - 1):
+        wi, wo = layers[l], layers[l + 1]
+        P = x[off:off + wo * (wi + 1)].reshape(wo, wi + 1)
+        off += P.size
+        A = A @ P[:, :wi].T + P[:, wi]
+        if l < len(layers) - 2:
+            A = np.tanh(A)
+    mx = A.max(axis=1)
+    return float(np.mean(np.log(np.exp(A - mx[:, None]).sum(axis=1)) + mx
+                         - A[np.arange(len(y)), y]))
+
+
+def _mlp_landscape_numpy(p):
+    """The NumPy loss evaluated grid point by grid point."""
+    def run():
+        grid = np.linspace(-1, 1, p.res)
+        values = np.empty((p.res, p.res))
+        for j, b in enumerate(grid):
+            for i, a in enumerate(grid):
+                values[j, i] = _mlp_numpy_loss(p.center + a * p.d1 + b * p.d2, p.X, p.y,
+                                               p.layers)
+        return values
+    return run
+
+
+def _mlp_landscape_gdfast(threads):
+    """The maker of landscape.plane rows on the built-in MLP, ``threads`` threads."""
+    def make(p):
+        """landscape.plane on the built-in MLP (backpropagation's forward pass in C)."""
+        from gdfast import landscape
+        return lambda: landscape.plane(p.mlp, p.center, p.d1, p.d2, span=1.0,
+                                       resolution=p.res, threads=threads).values
+    return make
+
+
+MLP_LANDSCAPE = Workload(
+    group="mlp-landscape",
+    title="Li et al.'s filter-normalized plane of a 2-32-32-3 MLP on 2,000 samples "
+          "(gdfast.landscape.plane on the built-in MLP)",
+    sizes=("51 x 51, 2,000 samples", "21 x 21, 1,000 samples"),
+    setup=_mlp_landscape_setup,
+    reference="NumPy loss, point by point",
+    impls=[
+        Impl("gdfast, all threads", "gdfast", _mlp_landscape_gdfast(None), pytest_rounds=3),
+        Impl("gdfast, 1 thread", "gdfast", _mlp_landscape_gdfast(1), pytest_rounds=3),
+        Impl("NumPy loss, point by point", "NumPy", _mlp_landscape_numpy, pytest_rounds=3),
+    ],
+    rtol=1e-12,
+    pytest_file="test_bench_landscape.py",
+)
+
+
 def _dask_setup(quick):
     """10^6 starts (10^5 quick), as _batch_setup's."""
     return _himmelblau_starts(100_000 if quick else 1_000_000)
@@ -997,4 +1070,4 @@ DASK_BATCH = Workload(
 
 WORKLOADS = [QUADRATIC, PROGRESS, CALL_OVERHEAD, QUADRATIC_SOLVE, FD_100, FD_1000, F10, HIMMELBLAU_BATCH,
              HIMMELBLAU_BATCH_ADAM, LJ13_FIRE, LJ13_FIRE_ASE, LOWLEVEL, ADAM, LANDSCAPE,
-             DASK_BATCH]
+             MLP_LANDSCAPE, DASK_BATCH]
