@@ -1,0 +1,249 @@
+"""Mini-batch stochastic gradient descent through THE loop (``gdfast.sgd``).
+
+Design: (a) a splitmix64 generator and Fisher-Yates shuffle of an index permutation
+(``noexcept nogil``: the data are never copied or moved); (b) ``_minibatch_eval``, a
+``gd_eval_fn`` over a sum-of-terms objective's ``gd_terms`` (the built-ins LeastSquares and
+Logistic): each call is the value and gradient of the NEXT mini-batch at the point given, so
+that the loop's evaluation at each new iterate is the next batch's, and iteration k steps
+on batch k; at an epoch's end it reshuffles (from the seed) and books the epoch's loss;
+(c) ``run``, a thin driver around the one loop: gd_start, then ``gd_iterate(s, steps per
+epoch)`` once per epoch, and between epochs scikit-learn's tol / n_iter_no_change test and
+its "adaptive" division of the rate by 5; the GIL released once for the whole run.
+
+Evaluation order (one batch per evaluation): gd_start evaluates batch 0 of epoch 0 at x0;
+step k (1-based) moves by batch k - 1's gradient and evaluates batch k at the new iterate,
+the last step of an epoch evaluating the next epoch's first batch.  So an epoch's losses
+(each batch's at the iterate its gradient is taken at, scikit-learn's ``sumloss``) are
+complete once its ``gd_iterate`` returns, and a run of E epochs makes E * steps + 1
+evaluations.  A loss or gradient that stops being finite stops the loop (status 3 or 4)
+at the last finite iterate, as for every objective.
+"""
+from libc.stdint cimport uint64_t
+from libc.stdlib cimport malloc, realloc, free
+from libc.string cimport memcpy
+from libc.math cimport INFINITY
+
+cimport numpy as cnp
+import numpy as np
+
+from gdfast._objective cimport gd_objective, gd_terms, fresh_vector
+from gdfast._builtins cimport BuiltinObjective
+from gdfast._config cimport Config
+from gdfast._descent cimport (gd_state, gd_state_init, gd_state_free, gd_start, gd_iterate,
+                              gd_finish, RUNNING, PATIENCE)
+from gdfast._pacer cimport gd_clock
+from gdfast._stepsize cimport scheduled_lr
+
+cnp.import_array()
+
+__all__ = ["run", "permutations"]
+
+
+# ---- (a) the generator and the shuffle -------------------------------------------------------
+
+cdef inline uint64_t _splitmix64(uint64_t *state) noexcept nogil:
+    """Vigna's splitmix64: the next 64 random bits."""
+    cdef uint64_t z
+    state[0] += <uint64_t>0x9E3779B97F4A7C15ULL
+    z = state[0]
+    z = (z ^ (z >> 30)) * <uint64_t>0xBF58476D1CE4E5B9ULL
+    z = (z ^ (z >> 27)) * <uint64_t>0x94D049BB133111EBULL
+    return z ^ (z >> 31)
+
+
+cdef inline void _shuffle(Py_ssize_t *perm, Py_ssize_t n, uint64_t *state) noexcept nogil:
+    """Fisher-Yates over perm[0:n] in place (the bias of the modulo, below 2^-40 for any
+    n < 2^24, is far under any statistical test's reach)."""
+    cdef Py_ssize_t i, j, tmp
+    for i in range(n - 1, 0, -1):
+        j = <Py_ssize_t>(_splitmix64(state) % <uint64_t>(i + 1))
+        tmp = perm[i]
+        perm[i] = perm[j]
+        perm[j] = tmp
+
+
+# ---- (b) the mini-batch objective --------------------------------------------------------------
+
+cdef struct minibatch:
+    gd_terms terms
+    Py_ssize_t N                  # terms (samples)
+    Py_ssize_t B                  # batch size (the last batch of an epoch takes the rest)
+    Py_ssize_t S                  # batches (steps) per epoch, ceil(N / B)
+    Py_ssize_t *perm              # this epoch's order of the terms
+    Py_ssize_t cursor             # the next batch of the epoch, 0 .. S (S: the epoch is done)
+    bint shuffle
+    uint64_t rng
+    double sumloss                # this epoch's: the sum of its terms' losses so far
+    double objsum                 # and with each term's penalty (scikit-learn's objective_sum)
+    double epoch_loss             # the last complete epoch's sumloss and objsum
+    double epoch_obj
+    Py_ssize_t epochs_done
+
+
+cdef int _minibatch_eval(void *ctx, Py_ssize_t n, const double *x, double *f,
+                         double *g) except -1 nogil:
+    """A gd_eval_fn: the next mini-batch's mean loss plus penalty and its gradient at x."""
+    cdef minibatch *mb = <minibatch *>ctx
+    cdef Py_ssize_t lo, m
+    cdef double loss = 0.0, pen = 0.0
+    cdef int rc
+    if mb.cursor == mb.S:           # the epoch is over: this is the next one's first batch
+        mb.epoch_loss = mb.sumloss
+        mb.epoch_obj = mb.objsum
+        mb.epochs_done += 1
+        mb.sumloss = 0.0
+        mb.objsum = 0.0
+        mb.cursor = 0
+        if mb.shuffle:
+            _shuffle(mb.perm, mb.N, &mb.rng)
+    lo = mb.cursor * mb.B
+    m = mb.N - lo if mb.N - lo < mb.B else mb.B
+    rc = mb.terms.eval(mb.terms.ctx, n, x, m, mb.perm + lo, &loss, &pen, g)
+    if rc != 0:
+        return rc
+    mb.cursor += 1
+    mb.sumloss += loss
+    mb.objsum += loss + m * pen
+    if f != NULL:
+        f[0] = loss / m + pen
+    return 0
+
+
+def permutations(Py_ssize_t n, Py_ssize_t epochs, seed):
+    """The orders of n terms in each of ``epochs`` shuffled epochs from ``seed`` (for the
+    tests): row e is epoch e's (each epoch shuffles the one before)."""
+    cdef uint64_t rng = <uint64_t>(int(seed) & 0xFFFFFFFFFFFFFFFF)
+    out = np.empty((epochs, n), dtype=np.intp)
+    cdef Py_ssize_t[:, ::1] o = out
+    perm = np.arange(n, dtype=np.intp)
+    cdef Py_ssize_t[::1] p = perm
+    cdef Py_ssize_t e
+    for e in range(epochs):
+        _shuffle(&p[0], n, &rng)
+        o[e, :] = p
+    return out
+
+
+# ---- (c) the driver ------------------------------------------------------------------------
+
+def run(BuiltinObjective objective not None, cnp.ndarray x0 not None, Config config not None,
+        Py_ssize_t batch_size, Py_ssize_t epochs, bint shuffle, seed, bint adaptive,
+        double tol, Py_ssize_t n_iter_no_change):
+    """Mini-batch descent from x0 (validated by gdfast.sgd; not modified), config's max_iter
+    being epochs * ceil(N / batch_size).  ``tol``: -inf for no test; otherwise an epoch whose
+    mean objective is not below the best by tol counts towards n_iter_no_change, which then
+    divides the rate by 5 (adaptive, while it is above 1e-6) or stops (status PATIENCE).
+
+    Returns ``(x, fun, jac, nit, nfev, status, stop_test, error_code, failed_at_x0,
+    epochs_done, history)``, history a dict of per-epoch arrays "loss" (mean term loss,
+    scikit-learn's "Avg. loss"), "objective" (with the penalty), "lr" (the rate of the
+    epoch's last step) and "time" (seconds since the start).
+    """
+    cdef gd_terms *terms = &objective.terms
+    cdef Py_ssize_t n = cnp.PyArray_DIM(x0, 0), N = terms.n_terms, i, e = 0
+    cdef minibatch mb
+    cdef gd_objective obj
+    cdef gd_state s
+    cdef bint failed_at_x0 = False, stopped = False
+    cdef int status
+    cdef double best = INFINITY, t0, mean_obj
+    cdef Py_ssize_t no_improvement = 0
+    # the per-epoch history (loss, objective, lr, time of epoch e at h[4 e:4 e + 4]), grown
+    # by doubling: a large ``epochs`` that tol stops early allocates only what it uses
+    cdef double *h = NULL
+    cdef double *grown
+    cdef Py_ssize_t cap = epochs if epochs < 64 else 64
+    cdef bint out_of_memory = False
+    if terms.eval == NULL or N < 1:
+        raise TypeError(f"{type(objective).__name__} is no sum of terms")
+    if (cnp.PyArray_NDIM(x0) != 1 or cnp.PyArray_TYPE(x0) != cnp.NPY_FLOAT64
+            or n != objective.obj.n or not cnp.PyArray_IS_C_CONTIGUOUS(x0)):
+        raise ValueError(f"x0 must be a contiguous float64 vector of length {objective.obj.n}")
+    mb.terms = terms[0]
+    mb.N = N
+    mb.B = batch_size
+    mb.S = (N + batch_size - 1) // batch_size
+    mb.cursor = 0
+    mb.shuffle = shuffle
+    mb.rng = <uint64_t>(int(seed) & 0xFFFFFFFFFFFFFFFF)
+    mb.sumloss = mb.objsum = mb.epoch_loss = mb.epoch_obj = 0.0
+    mb.epochs_done = 0
+    mb.perm = <Py_ssize_t *>malloc(N * sizeof(Py_ssize_t))
+    if mb.perm == NULL:
+        raise MemoryError()
+    h = <double *>malloc(4 * cap * sizeof(double))
+    if h == NULL:
+        free(mb.perm)
+        raise MemoryError()
+    obj = objective.obj
+    obj.eval = _minibatch_eval
+    obj.ctx = &mb
+    obj.eval_many = NULL
+    obj.eval_block = NULL
+    obj.step_eval_block = NULL
+    obj.has_gradient = True
+    obj.has_value_with_gradient = True      # the batch loss at every iterate: finiteness
+    obj.needs_gil = False
+    obj.parallel_safe = False               # it keeps a cursor
+    obj.n_starts = 0
+    obj.start_ctx = NULL
+    obj.own_fev = NULL
+    obj.noise_floor = NULL
+    try:
+        for i in range(N):
+            mb.perm[i] = i
+        gd_state_init(&s, &obj, n, <const double *>cnp.PyArray_DATA(x0), &config.opt)
+        try:
+            with nogil:
+                if shuffle:
+                    _shuffle(mb.perm, N, &mb.rng)
+                t0 = gd_clock()
+                gd_start(&s)
+                failed_at_x0 = s.status != RUNNING
+                while s.status == RUNNING and e < epochs:
+                    gd_iterate(&s, mb.S)
+                    if mb.epochs_done <= e:         # stopped within the epoch
+                        break
+                    if e == cap:
+                        cap = 2 * cap if 2 * cap < epochs else epochs
+                        grown = <double *>realloc(h, 4 * cap * sizeof(double))
+                        if grown == NULL:
+                            out_of_memory = True
+                            break
+                        h = grown
+                    mean_obj = mb.epoch_obj / N
+                    h[4 * e] = mb.epoch_loss / N
+                    h[4 * e + 1] = mean_obj
+                    h[4 * e + 2] = scheduled_lr(&s.opt.rule, &s.rs, s.opt.lr, s.rs.t - 1)
+                    h[4 * e + 3] = gd_clock() - t0
+                    e += 1
+                    if tol > -INFINITY:             # scikit-learn's test on the objective
+                        if mean_obj > best - tol:
+                            no_improvement += 1
+                        else:
+                            no_improvement = 0
+                        if mean_obj < best:
+                            best = mean_obj
+                    if no_improvement >= n_iter_no_change and s.status == RUNNING:
+                        if adaptive and s.opt.lr > 1e-6:
+                            s.opt.lr = s.opt.lr / 5.0
+                            no_improvement = 0
+                        elif e < epochs:
+                            stopped = True
+                            break
+                gd_finish(&s)
+            if out_of_memory:
+                raise MemoryError()
+            status = PATIENCE if stopped else s.status
+            fun = h[4 * e - 3] if e > 0 else s.f[0]
+            hist = np.empty((e, 4))
+            memcpy(cnp.PyArray_DATA(<cnp.ndarray>hist), h, 4 * e * sizeof(double))
+            return (fresh_vector(n, s.x), fun, fresh_vector(n, s.g), s.nit, s.nfev[0],
+                    status, s.stop_test, s.error_code, failed_at_x0, e,
+                    {"loss": hist[:, 0].copy(), "objective": hist[:, 1].copy(),
+                     "lr": hist[:, 2].copy(), "time": hist[:, 3].copy()})
+        finally:
+            gd_state_free(&s)
+    finally:
+        free(mb.perm)
+        free(h)
