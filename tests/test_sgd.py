@@ -370,3 +370,41 @@ def test_long_runs_history_and_early_stop():
     res = gdfast.sgd(obj, epochs=10 ** 12, lr=0.1, tol=1e-3, n_iter_no_change=3)
     assert res.status == gdfast.Status.PATIENCE and res.n_epochs < 10 ** 4
     assert res.epoch_history["lr"].shape == (res.n_epochs,)
+
+
+CHILD = r"""
+import sys, numpy as np, gdfast
+from gdfast.objectives import Logistic
+rng = np.random.default_rng(0)
+X = rng.normal(size=(2000, 50)) / 7.0
+y = (X @ rng.normal(size=50) > 0).astype(float)
+obj = Logistic(X, y, alpha=1e-4, fit_intercept=True)
+small = gdfast.sgd(obj, epochs=2, seed=1).x
+print("ready", flush=True)
+try:
+    gdfast.sgd(obj, epochs=10 ** 9, seed=1)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+print("check ok" if np.array_equal(gdfast.sgd(obj, epochs=2, seed=1).x, small) else "bad",
+      flush=True)
+"""
+
+
+def test_ctrl_c_stops_a_run():
+    """SIGINT during a long run raises KeyboardInterrupt (the loop's Ctrl-C checks run for
+    the mini-batch objective too), nothing is printed to stderr, and the next run is right."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    proc = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert out.split() == ["interrupted", "check", "ok"], (out, err)
+    assert err == ""
