@@ -38,7 +38,8 @@ def sgd(objective: Any, x0: ArrayLike | None = None, *, batch_size: int = 1,
         epochs: int = 5, shuffle: bool = True, seed: int = 0, method: Method = "sgd",
         lr: float | None = None, step_rule: StepRule = None,
         learning_rate: str | None = None, power_t: float = 0.5, tol: float | None = None,
-        n_iter_no_change: int = 5, options: dict[str, Any] | None = None,
+        n_iter_no_change: int = 5, average: bool | int = False,
+        state: dict[str, Any] | None = None, options: dict[str, Any] | None = None,
         clip_norm: float | None = None, clip_value: float | None = None) -> OptimizeResult:
     """Mini-batch stochastic gradient descent on a sum-of-terms objective.
 
@@ -51,9 +52,9 @@ def sgd(objective: Any, x0: ArrayLike | None = None, *, batch_size: int = 1,
     "sgd", "momentum", "nesterov", "adam", "adamw", "amsgrad", "rmsprop", "adagrad", or a
     rule object such as ``gdfast.Adam(betas=(0.9, 0.99))``).  An epoch is ceil(N /
     batch_size) iterations over a permutation of the rows, the last batch taking what is
-    left; with ``shuffle`` each epoch reshuffles the permutation (splitmix64 from ``seed``
-    and Fisher-Yates; the data are never copied), so that the same seed gives the same
-    result.  It runs in the one compiled loop, the GIL released for the whole run.
+    left; with ``shuffle`` each epoch takes its own permutation (Fisher-Yates driven by
+    splitmix64 from ``seed`` and the epoch's number; the data are never copied), so that the
+    same seed gives the same result.  It runs in the one compiled loop, the GIL released for the whole run.
 
     Parameters
     ----------
@@ -68,7 +69,7 @@ def sgd(objective: Any, x0: ArrayLike | None = None, *, batch_size: int = 1,
     epochs : int >= 1
         Passes over the data (scikit-learn's ``max_iter``).
     shuffle : bool
-        Reshuffle the rows every epoch (the first included); False: rows in order.
+        A new order of the rows every epoch (the first included); False: rows in order.
     seed : int
         The shuffle's seed.
     method, options, clip_norm, clip_value
@@ -95,6 +96,19 @@ def sgd(objective: Any, x0: ArrayLike | None = None, *, batch_size: int = 1,
         minus tol counts; after ``n_iter_no_change`` such epochs in a row the run stops
         (status 8, "patience"), or with "adaptive" the rate is divided by 5.  None: no test,
         exactly ``epochs`` epochs are run.
+    average : bool or int
+        Averaged SGD (scikit-learn's ``average``): True or 1 averages the iterates after
+        every step; an integer a > 1 from the step at which a samples have been seen on.
+        The mean is ``result.x_average`` (``x`` stays the last iterate).  With batches of one
+        this is scikit-learn's ``average_coef_`` / ``average_intercept_``; with larger batches
+        each step's iterate counts once.
+    state : dict, optional
+        ``result.state`` of an earlier run on the same objective, batch size, seed, method
+        and schedule: continue it from ``x0 = result.x`` (scikit-learn's ``partial_fit``,
+        epoch by epoch): the update rule's state and step count, the epoch count (so the
+        shuffled orders and the sample-counted rates go on as in one run), the tol test's
+        best and count, the average, and the rate (adaptive's; ``lr`` given overrides it).
+        A run split into several calls this way gives the iterates of one run.
 
     Returns
     -------
@@ -105,7 +119,8 @@ def sgd(objective: Any, x0: ArrayLike | None = None, *, batch_size: int = 1,
         every epoch ran, 8 when ``tol`` stopped the run), ``success`` (either of those),
         ``message``, ``stop_reason`` and ``epoch_history``: per-epoch arrays
         "loss" (the mean term loss, scikit-learn's "Avg. loss"), "objective", "lr" (the
-        rate of the epoch's last step) and "time" (seconds since the start).  A loss or
+        rate of the epoch's last step) and "time" (seconds since the start); ``x_average``
+        with ``average``; ``state`` to continue the run (``state=``).  A loss or
         gradient that stops being finite stops the run (status 3 or 4, ``success`` False)
         with ``x`` the last finite iterate; scikit-learn raises there instead.
 
@@ -146,24 +161,64 @@ def sgd(objective: Any, x0: ArrayLike | None = None, *, batch_size: int = 1,
         if math.isnan(tol_value):
             raise ValueError("tol must not be NaN")
     n_iter_no_change = positive_int(n_iter_no_change, "n_iter_no_change")
+    if isinstance(average, (bool, np.bool_)):
+        average = int(bool(average))
+    elif isinstance(average, (int, np.integer)) and average >= 0:
+        average = int(average)
+    else:
+        raise ValueError(f"average must be True, False or an integer >= 1, got {average!r}")
+    cont = None if state is None else _check_state(state, n, average)
     steps = -(-N // batch_size)
     if epochs * steps >= 2 ** 62:
         raise ValueError(f"epochs is too large: {epochs} epochs of {steps} iterations")
+    if cont is not None and lr is None:
+        lr = cont["lr"]
     config = _config.configure(n, method=method, lr=lr, max_iter=epochs * steps, gtol=0.0,
                                step_rule=step_rule, options=options, clip_norm=clip_norm,
-                               clip_value=clip_value)
+                               clip_value=clip_value,
+                               state=None if cont is None else cont["rule"])
     alpha = objective.alpha
     kind = "constant" if learning_rate is None else learning_rate
     _config.sgd_schedule(config, kind, batch_size, steps, N, float(power_t), alpha,
                          optimal_init(objective, alpha) if kind == "optimal" and alpha > 0 else 0.0)
     (x, fun, jac, nit, nfev, status, stop_test, error_code, failed_at_x0, n_epochs,
-     history) = _minibatch.run(objective, x, config, batch_size, epochs, bool(shuffle),
-                               int(seed), kind == "adaptive", tol_value, n_iter_no_change)
+     history, x_average, new_state) = _minibatch.run(
+        objective, x, config, batch_size, epochs, bool(shuffle), int(seed),
+        kind == "adaptive", tol_value, n_iter_no_change, average, cont)
     if failed_at_x0 and status in (Status.NONFINITE, Status.DIVERGED):
         raise ValueError(f"the loss or its gradient is not finite at x0 (f(x0) = {fun!r}); "
                          "choose another x0")
-    return OptimizeResult(
+    res = OptimizeResult(
         x=x, fun=fun, jac=jac, nit=nit, nfev=nfev, n_epochs=n_epochs, status=status,
         success=status in _descent.SUCCESS or status == Status.MAX_ITER,
         message=_descent.message(status, stop_test, error_code),
-        stop_reason=_descent.stop_reason(status, stop_test), epoch_history=history)
+        stop_reason=_descent.stop_reason(status, stop_test), epoch_history=history,
+        state=new_state)
+    if average:
+        res.x_average = x if x_average is None else x_average
+    return res
+
+
+_STATE_KEYS = ("rule", "lr", "epoch", "best", "no_improvement", "seen", "avg_count", "avg")
+
+
+def _check_state(state, n, average):
+    """``state=`` of sgd: an earlier result's ``state`` (its keys and shapes checked)."""
+    if not isinstance(state, dict) or any(k not in state for k in _STATE_KEYS):
+        raise ValueError(f"state must be the 'state' of an earlier sgd result (a dict with "
+                         f"{', '.join(_STATE_KEYS)})")
+    if not isinstance(state["rule"], dict):
+        raise ValueError("state['rule'] must be a dict (an earlier result's)")
+    cont = {"rule": state["rule"], "lr": float(state["lr"]), "epoch": int(state["epoch"]),
+            "best": float(state["best"]), "no_improvement": int(state["no_improvement"]),
+            "seen": float(state["seen"]), "avg_count": int(state["avg_count"]), "avg": None}
+    if cont["epoch"] < 0 or cont["avg_count"] < 0 or cont["no_improvement"] < 0:
+        raise ValueError("state holds negative counts")
+    if average:
+        if state["avg"] is None:
+            raise ValueError("state was saved without averaging: it cannot continue an "
+                             "average")
+        cont["avg"] = as_point(state["avg"], "state['avg']")
+        if cont["avg"].shape[0] != n:
+            raise ValueError(f"state['avg'] must have length {n}")
+    return cont

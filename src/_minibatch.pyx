@@ -10,6 +10,12 @@ on batch k; at an epoch's end it reshuffles (from the seed) and books the epoch'
 epoch)`` once per epoch, and between epochs scikit-learn's tol / n_iter_no_change test and
 its "adaptive" division of the rate by 5; the GIL released once for the whole run.
 
+Shuffling: epoch e's order is the identity shuffled from a generator state made of (seed, e)
+alone, so that a run continued from its saved state (``state=``: the rule's state, the epoch
+count, the tol test's and the average's) takes the batches an uninterrupted run takes, and
+gives its iterates.  Averaging (ASGD) is the adapter's too: each evaluation after a step sees
+the new iterate.
+
 Evaluation order (one batch per evaluation): gd_start evaluates batch 0 of epoch 0 at x0;
 step k (1-based) moves by batch k - 1's gradient and evaluates batch k at the new iterate,
 the last step of an epoch evaluating the next epoch's first batch.  So an epoch's losses
@@ -30,7 +36,7 @@ from gdfast._objective cimport gd_objective, gd_terms, fresh_vector
 from gdfast._builtins cimport BuiltinObjective
 from gdfast._config cimport Config
 from gdfast._descent cimport (gd_state, gd_state_init, gd_state_free, gd_start, gd_iterate,
-                              gd_finish, RUNNING, PATIENCE)
+                              gd_finish, save_state, load_state, RUNNING, PATIENCE)
 from gdfast._pacer cimport gd_clock
 from gdfast._stepsize cimport scheduled_lr
 
@@ -62,6 +68,25 @@ cdef inline void _shuffle(Py_ssize_t *perm, Py_ssize_t n, uint64_t *state) noexc
         perm[j] = tmp
 
 
+cdef inline uint64_t _mix64(uint64_t z) noexcept nogil:
+    """splitmix64's finalizer: a bijection of 64-bit words that scrambles every bit."""
+    z = (z ^ (z >> 30)) * <uint64_t>0xBF58476D1CE4E5B9ULL
+    z = (z ^ (z >> 27)) * <uint64_t>0x94D049BB133111EBULL
+    return z ^ (z >> 31)
+
+
+cdef inline void _epoch_order(Py_ssize_t *perm, Py_ssize_t n, uint64_t seed,
+                              Py_ssize_t epoch) noexcept nogil:
+    """Epoch ``epoch``'s order of the terms: the identity shuffled from a generator state
+    that depends on (seed, epoch) alone, so that a run continued from a saved state (its
+    epoch count) takes the orders an uninterrupted run would have."""
+    cdef uint64_t st = _mix64(seed + _mix64(<uint64_t>epoch + 1))
+    cdef Py_ssize_t i
+    for i in range(n):
+        perm[i] = i
+    _shuffle(perm, n, &st)
+
+
 # ---- (b) the mini-batch objective --------------------------------------------------------------
 
 cdef struct minibatch:
@@ -72,36 +97,53 @@ cdef struct minibatch:
     Py_ssize_t *perm              # this epoch's order of the terms
     Py_ssize_t cursor             # the next batch of the epoch, 0 .. S (S: the epoch is done)
     bint shuffle
-    uint64_t rng
+    uint64_t seed
+    Py_ssize_t epoch              # the epoch of the current batches (counted over continued runs)
     double sumloss                # this epoch's: the sum of its terms' losses so far
     double objsum                 # and with each term's penalty (scikit-learn's objective_sum)
     double epoch_loss             # the last complete epoch's sumloss and objsum
     double epoch_obj
-    Py_ssize_t epochs_done
+    Py_ssize_t epochs_done        # epochs completed in this run
+    # averaging (ASGD, scikit-learn's ``average``): from the step whose samples seen reach
+    # ``average`` on, avg is the mean of the iterates after each step (0: off)
+    Py_ssize_t average
+    double *avg
+    Py_ssize_t avg_count          # iterates averaged
+    double seen                   # samples the steps so far have taken
+    Py_ssize_t last_m             # the previous batch's size (0: no evaluation yet)
 
 
 cdef int _minibatch_eval(void *ctx, Py_ssize_t n, const double *x, double *f,
                          double *g) except -1 nogil:
     """A gd_eval_fn: the next mini-batch's mean loss plus penalty and its gradient at x."""
     cdef minibatch *mb = <minibatch *>ctx
-    cdef Py_ssize_t lo, m
-    cdef double loss = 0.0, pen = 0.0
+    cdef Py_ssize_t lo, m, j
+    cdef double loss = 0.0, pen = 0.0, w
     cdef int rc
+    if mb.last_m > 0:               # x is the iterate after a step on the previous batch
+        mb.seen += mb.last_m
+        if mb.average > 0 and mb.seen >= mb.average:
+            mb.avg_count += 1
+            w = 1.0 / mb.avg_count
+            for j in range(n):
+                mb.avg[j] += (x[j] - mb.avg[j]) * w
     if mb.cursor == mb.S:           # the epoch is over: this is the next one's first batch
         mb.epoch_loss = mb.sumloss
         mb.epoch_obj = mb.objsum
         mb.epochs_done += 1
+        mb.epoch += 1
         mb.sumloss = 0.0
         mb.objsum = 0.0
         mb.cursor = 0
         if mb.shuffle:
-            _shuffle(mb.perm, mb.N, &mb.rng)
+            _epoch_order(mb.perm, mb.N, mb.seed, mb.epoch)
     lo = mb.cursor * mb.B
     m = mb.N - lo if mb.N - lo < mb.B else mb.B
     rc = mb.terms.eval(mb.terms.ctx, n, x, m, mb.perm + lo, &loss, &pen, g)
     if rc != 0:
         return rc
     mb.cursor += 1
+    mb.last_m = m
     mb.sumloss += loss
     mb.objsum += loss + m * pen
     if f != NULL:
@@ -109,18 +151,16 @@ cdef int _minibatch_eval(void *ctx, Py_ssize_t n, const double *x, double *f,
     return 0
 
 
-def permutations(Py_ssize_t n, Py_ssize_t epochs, seed):
-    """The orders of n terms in each of ``epochs`` shuffled epochs from ``seed`` (for the
-    tests): row e is epoch e's (each epoch shuffles the one before)."""
-    cdef uint64_t rng = <uint64_t>(int(seed) & 0xFFFFFFFFFFFFFFFF)
+def permutations(Py_ssize_t n, Py_ssize_t epochs, seed, Py_ssize_t start=0):
+    """The orders of n terms in the shuffled epochs start, ..., start + epochs - 1 from
+    ``seed`` (row e is epoch start + e's), as gdfast.sgd takes them (for the tests)."""
+    cdef uint64_t sd = <uint64_t>(int(seed) & 0xFFFFFFFFFFFFFFFF)
     out = np.empty((epochs, n), dtype=np.intp)
     cdef Py_ssize_t[:, ::1] o = out
-    perm = np.arange(n, dtype=np.intp)
-    cdef Py_ssize_t[::1] p = perm
     cdef Py_ssize_t e
-    for e in range(epochs):
-        _shuffle(&p[0], n, &rng)
-        o[e, :] = p
+    if n > 0:
+        for e in range(epochs):
+            _epoch_order(&o[e, 0], n, sd, start + e)
     return out
 
 
@@ -128,16 +168,20 @@ def permutations(Py_ssize_t n, Py_ssize_t epochs, seed):
 
 def run(BuiltinObjective objective not None, cnp.ndarray x0 not None, Config config not None,
         Py_ssize_t batch_size, Py_ssize_t epochs, bint shuffle, seed, bint adaptive,
-        double tol, Py_ssize_t n_iter_no_change):
+        double tol, Py_ssize_t n_iter_no_change, Py_ssize_t average=0, dict cont=None):
     """Mini-batch descent from x0 (validated by gdfast.sgd; not modified), config's max_iter
     being epochs * ceil(N / batch_size).  ``tol``: -inf for no test; otherwise an epoch whose
     mean objective is not below the best by tol counts towards n_iter_no_change, which then
     divides the rate by 5 (adaptive, while it is above 1e-6) or stops (status PATIENCE).
+    ``average`` > 0: average the iterates from that many samples on.  ``cont``: None, or the
+    driver's part of an earlier run's state (validated by gdfast.sgd): "epoch", "best",
+    "no_improvement", "seen", "avg_count", "avg"; the rule's part is config.state.
 
     Returns ``(x, fun, jac, nit, nfev, status, stop_test, error_code, failed_at_x0,
-    epochs_done, history)``, history a dict of per-epoch arrays "loss" (mean term loss,
-    scikit-learn's "Avg. loss"), "objective" (with the penalty), "lr" (the rate of the
-    epoch's last step) and "time" (seconds since the start).
+    epochs_done, history, x_average, state)``: history a dict of per-epoch arrays "loss"
+    (mean term loss, scikit-learn's "Avg. loss"), "objective" (with the penalty), "lr" (the
+    rate of the epoch's last step) and "time" (seconds since the start); x_average None
+    without averaging; state the dict to continue from.
     """
     cdef gd_terms *terms = &objective.terms
     cdef Py_ssize_t n = cnp.PyArray_DIM(x0, 0), N = terms.n_terms, i, e = 0
@@ -154,6 +198,7 @@ def run(BuiltinObjective objective not None, cnp.ndarray x0 not None, Config con
     cdef double *grown
     cdef Py_ssize_t cap = epochs if epochs < 64 else 64
     cdef bint out_of_memory = False
+    cdef const double[::1] avg0
     if terms.eval == NULL or N < 1:
         raise TypeError(f"{type(objective).__name__} is no sum of terms")
     if (cnp.PyArray_NDIM(x0) != 1 or cnp.PyArray_TYPE(x0) != cnp.NPY_FLOAT64
@@ -165,16 +210,35 @@ def run(BuiltinObjective objective not None, cnp.ndarray x0 not None, Config con
     mb.S = (N + batch_size - 1) // batch_size
     mb.cursor = 0
     mb.shuffle = shuffle
-    mb.rng = <uint64_t>(int(seed) & 0xFFFFFFFFFFFFFFFF)
+    mb.seed = <uint64_t>(int(seed) & 0xFFFFFFFFFFFFFFFF)
+    mb.epoch = 0
     mb.sumloss = mb.objsum = mb.epoch_loss = mb.epoch_obj = 0.0
     mb.epochs_done = 0
+    mb.average = average
+    mb.avg = NULL
+    mb.avg_count = 0
+    mb.seen = 0.0
+    mb.last_m = 0
+    if cont is not None:
+        mb.epoch = cont["epoch"]
+        best = cont["best"]
+        no_improvement = cont["no_improvement"]
+        mb.seen = cont["seen"]
+        mb.avg_count = cont["avg_count"]
     mb.perm = <Py_ssize_t *>malloc(N * sizeof(Py_ssize_t))
-    if mb.perm == NULL:
-        raise MemoryError()
     h = <double *>malloc(4 * cap * sizeof(double))
-    if h == NULL:
+    mb.avg = <double *>malloc(n * sizeof(double))
+    if mb.perm == NULL or h == NULL or mb.avg == NULL:
         free(mb.perm)
+        free(h)
+        free(mb.avg)
         raise MemoryError()
+    for i in range(n):
+        mb.avg[i] = 0.0
+    if cont is not None and cont.get("avg") is not None:
+        avg0 = cont["avg"]
+        for i in range(n):
+            mb.avg[i] = avg0[i]
     obj = objective.obj
     obj.eval = _minibatch_eval
     obj.ctx = &mb
@@ -194,13 +258,19 @@ def run(BuiltinObjective objective not None, cnp.ndarray x0 not None, Config con
             mb.perm[i] = i
         gd_state_init(&s, &obj, n, <const double *>cnp.PyArray_DATA(x0), &config.opt)
         try:
+            if config.state is not None:
+                load_state(&s, config.state)
             with nogil:
                 if shuffle:
-                    _shuffle(mb.perm, N, &mb.rng)
+                    _epoch_order(mb.perm, N, mb.seed, mb.epoch)
                 t0 = gd_clock()
                 gd_start(&s)
                 failed_at_x0 = s.status != RUNNING
-                while s.status == RUNNING and e < epochs:
+                # a continued run whose last epoch ended the test's patience stops here, as
+                # the uninterrupted run stopped there
+                stopped = (no_improvement >= n_iter_no_change
+                           and not (adaptive and s.opt.lr > 1e-6) and not failed_at_x0)
+                while not stopped and s.status == RUNNING and e < epochs:
                     gd_iterate(&s, mb.S)
                     if mb.epochs_done <= e:         # stopped within the epoch
                         break
@@ -224,8 +294,8 @@ def run(BuiltinObjective objective not None, cnp.ndarray x0 not None, Config con
                             no_improvement = 0
                         if mean_obj < best:
                             best = mean_obj
-                    if no_improvement >= n_iter_no_change and s.status == RUNNING:
-                        if adaptive and s.opt.lr > 1e-6:
+                    if no_improvement >= n_iter_no_change:    # (the last epoch too: a
+                        if adaptive and s.opt.lr > 1e-6:        # continued run goes on)
                             s.opt.lr = s.opt.lr / 5.0
                             no_improvement = 0
                         elif e < epochs:
@@ -238,12 +308,21 @@ def run(BuiltinObjective objective not None, cnp.ndarray x0 not None, Config con
             fun = h[4 * e - 3] if e > 0 else s.f[0]
             hist = np.empty((e, 4))
             memcpy(cnp.PyArray_DATA(<cnp.ndarray>hist), h, 4 * e * sizeof(double))
+            # the state after the last complete epoch (the loop's final evaluation, the next
+            # epoch's first batch, is not counted: a continued run evaluates it again)
+            seen = mb.seen
+            x_avg = fresh_vector(n, mb.avg) if average > 0 and mb.avg_count > 0 else None
+            state = {"rule": save_state(&s), "lr": s.opt.lr, "epoch": mb.epoch,
+                     "best": best, "no_improvement": no_improvement, "seen": seen,
+                     "avg_count": mb.avg_count,
+                     "avg": fresh_vector(n, mb.avg) if average > 0 else None}
             return (fresh_vector(n, s.x), fun, fresh_vector(n, s.g), s.nit, s.nfev[0],
                     status, s.stop_test, s.error_code, failed_at_x0, e,
                     {"loss": hist[:, 0].copy(), "objective": hist[:, 1].copy(),
-                     "lr": hist[:, 2].copy(), "time": hist[:, 3].copy()})
+                     "lr": hist[:, 2].copy(), "time": hist[:, 3].copy()}, x_avg, state)
         finally:
             gd_state_free(&s)
     finally:
         free(mb.perm)
         free(h)
+        free(mb.avg)

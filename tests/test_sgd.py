@@ -448,3 +448,100 @@ def test_ctrl_c_stops_a_run():
         proc.kill()
     assert out.split() == ["interrupted", "check", "ok"], (out, err)
     assert err == ""
+
+
+# ---- averaging and continuation ----------------------------------------------------------
+
+@pytest.mark.parametrize("average", [True, 25, 1000])
+@pytest.mark.parametrize("learning_rate", ["optimal", "constant"])
+def test_average_parity(average, learning_rate):
+    X, y, _ = _data()
+    est = SGDClassifier(loss="log_loss", alpha=1e-3, max_iter=5, tol=None, shuffle=False,
+                        learning_rate=learning_rate, eta0=0.1, average=average)
+    ref = _sk_fit(est, X, y)
+    res = gdfast.sgd(Logistic(X, y, alpha=1e-3, fit_intercept=True), epochs=5,
+                     shuffle=False, lr=0.1, learning_rate=learning_rate, average=average)
+    assert _rel(res.x_average, ref) < RTOL
+    assert not np.allclose(res.x, res.x_average)
+
+
+def test_average_of_minibatch_iterates():
+    """With batches, the average is the mean of the iterates after every step (a NumPy
+    replay of the steps)."""
+    X, y, _ = _data(N=64)
+    obj = Logistic(X, y, alpha=1e-3, fit_intercept=True)
+    res = gdfast.sgd(obj, batch_size=16, epochs=3, shuffle=False, lr=0.5, average=True)
+    x = np.zeros(obj.n)
+    xs = []
+    for _ in range(3):
+        for lo in range(0, 64, 16):
+            rows = np.arange(lo, lo + 16)
+            z = X[rows] @ x[:-1] + x[-1]
+            d = 1.0 / (1.0 + np.exp(-z)) - y[rows]
+            x = x - 0.5 * np.r_[X[rows].T @ d / 16 + 1e-3 * x[:-1], d.mean()]
+            xs.append(x)
+    np.testing.assert_allclose(res.x_average, np.mean(xs, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(res.x, xs[-1], rtol=1e-12)
+
+
+def test_continued_run_stops_where_one_run_stops():
+    X, y, _ = _data()
+    obj = Logistic(X, y, alpha=1e-3, fit_intercept=True)
+    kw = dict(lr=0.1, tol=10.0, n_iter_no_change=2, seed=1)
+    one = gdfast.sgd(obj, epochs=6, **kw)
+    assert one.n_epochs == 3 and one.status == gdfast.Status.PATIENCE
+    first = gdfast.sgd(obj, epochs=3, **kw)
+    assert first.status == gdfast.Status.MAX_ITER
+    rest = gdfast.sgd(obj, first.x, epochs=3, state=first.state, **kw)
+    assert rest.n_epochs == 0 and rest.status == gdfast.Status.PATIENCE
+    np.testing.assert_array_equal(rest.x, one.x)
+
+
+@pytest.mark.parametrize("method, kw", [
+    ("sgd", dict(learning_rate="optimal")),
+    ("momentum", dict(options={"momentum": 0.9}, lr=0.05)),
+    ("adam", dict(lr=0.01, step_rule=gdfast.ExponentialLR(0.999))),
+    ("adagrad", dict(lr=0.1, average=True)),
+    ("sgd", dict(lr=0.2, learning_rate="adaptive", tol=10.0, n_iter_no_change=1)),
+])
+def test_continued_run_is_one_run(method, kw):
+    """Five epochs in one call, or 2 + 3 continued through ``state``: the same iterates."""
+    X, y, _ = _data()
+    obj = Logistic(X, y, alpha=1e-3, fit_intercept=True)
+    one = gdfast.sgd(obj, batch_size=7, epochs=5, seed=4, method=method, **kw)
+    first = gdfast.sgd(obj, batch_size=7, epochs=2, seed=4, method=method, **kw)
+    kw2 = dict(kw)
+    if kw.get("learning_rate") == "adaptive":
+        kw2.pop("lr")                   # the rate goes on from the state
+    rest = gdfast.sgd(obj, first.x, batch_size=7, epochs=3, seed=4, method=method,
+                      state=first.state, **kw2)
+    np.testing.assert_array_equal(rest.x, one.x)
+    np.testing.assert_array_equal(np.r_[first.epoch_history["loss"],
+                                        rest.epoch_history["loss"]],
+                                  one.epoch_history["loss"])
+    if kw.get("average"):
+        np.testing.assert_array_equal(rest.x_average, one.x_average)
+
+
+def test_continuation_is_sklearn_partial_fit():
+    X, y, _ = _data()
+    est = SGDClassifier(loss="log_loss", alpha=1e-3, shuffle=False, learning_rate="optimal")
+    obj = Logistic(X, y, alpha=1e-3, fit_intercept=True)
+    res = None
+    for _ in range(3):
+        est.partial_fit(X, y, classes=[0.0, 1.0])
+        res = gdfast.sgd(obj, None if res is None else res.x, epochs=1, shuffle=False,
+                         learning_rate="optimal", state=None if res is None else res.state)
+        assert _rel(res.x, np.r_[est.coef_.ravel(), est.intercept_]) < RTOL
+
+
+def test_bad_state_and_average():
+    X, y, _ = _data(N=30)
+    obj = Logistic(X, y, fit_intercept=True)
+    with pytest.raises(ValueError, match="state"):
+        gdfast.sgd(obj, state={"t": 1})
+    saved = gdfast.sgd(obj).state
+    with pytest.raises(ValueError, match="averaging"):
+        gdfast.sgd(obj, state=saved, average=True)
+    with pytest.raises(ValueError, match="average"):
+        gdfast.sgd(obj, average=-1)

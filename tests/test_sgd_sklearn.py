@@ -85,3 +85,30 @@ def test_bad_input():
     est = SGDRegressor(max_iter=2, tol=None).fit(X, yr)
     with pytest.raises(ValueError, match="features"):
         est.predict(X[:, :3])
+
+
+@pytest.mark.parametrize("average", [False, True])
+def test_partial_fit_and_average_as_sklearn(average):
+    X, labels, yr = _data()
+    a = SGDClassifier(shuffle=False, alpha=1e-3, average=average)
+    b = linear_model.SGDClassifier(loss="log_loss", shuffle=False, alpha=1e-3,
+                                   average=average)
+    c = SGDRegressor(shuffle=False, alpha=1e-3, average=average)
+    d = linear_model.SGDRegressor(shuffle=False, alpha=1e-3, average=average)
+    for call in range(3):
+        a.partial_fit(X, labels, classes=["no", "yes"])
+        b.partial_fit(X, labels, classes=["no", "yes"])
+        c.partial_fit(X, yr)
+        d.partial_fit(X, yr)
+        # (scikit-learn 1.9's binary SGDClassifier with averaging does not keep its
+        # non-averaged intercept between partial_fit calls: _fit_binary leaves
+        # _standard_intercept at 0 once averaging has begun, so its second call restarts the
+        # intercept from 0; gdfast continues from the last one.  Its SGDRegressor keeps it.)
+        if not average or call == 0:
+            np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-8)
+            np.testing.assert_allclose(a.intercept_, b.intercept_, rtol=1e-8)
+        np.testing.assert_allclose(c.coef_, d.coef_, rtol=1e-8)
+        np.testing.assert_allclose(c.intercept_, d.intercept_, rtol=1e-8)
+        assert a.t_ == b.t_ and c.t_ == d.t_
+    with pytest.raises(ValueError, match="classes"):
+        SGDClassifier().partial_fit(X, labels)
