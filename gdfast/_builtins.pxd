@@ -1,4 +1,4 @@
-from gdfast._objective cimport Objective, gd_terms
+from gdfast._objective cimport Objective
 
 cdef struct builtin_data:
     const double *a        # Quadratic: A (n*n) or its diagonal (n); LeastSquares: A; Logistic: X
@@ -12,7 +12,6 @@ cdef struct builtin_data:
 
 cdef class BuiltinObjective(Objective):
     cdef builtin_data data
-    cdef gd_terms terms    # LeastSquares, Logistic: the sum of terms over rows (gdfast.sgd)
     cdef tuple _args       # the constructor's arguments, validated: they own the arrays
                            # behind data.a / data.b, and pickling and equality use them
     cdef Py_ssize_t _per_start   # the index in _args of per-start data (-1: none)

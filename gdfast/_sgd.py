@@ -10,7 +10,7 @@ from gdfast._descent import Status
 from gdfast._result import OptimizeResult
 from gdfast._typing import ArrayLike, Method, StepRule
 from gdfast._validate import as_point, positive_int
-from gdfast.objectives import LeastSquares, Logistic
+from gdfast.objectives import LeastSquares, Logistic, Objective
 
 __all__ = ["sgd", "LEARNING_RATES"]
 
@@ -58,10 +58,12 @@ def sgd(objective: Any, x0: ArrayLike | None = None, *, batch_size: int = 1,
 
     Parameters
     ----------
-    objective : Logistic or LeastSquares
-        A built-in sum-of-terms objective (its data validated when it was made: NaN, an
+    objective : Logistic, LeastSquares or SumOfTerms
+        A sum-of-terms objective: a built-in (its data validated when it was made: NaN, an
         empty data set, X and y of different lengths and labels outside {0, 1} / {-1, 1}
-        raise there).
+        raise there), run in C without the GIL; or
+        :class:`~gdfast.objectives.SumOfTerms`, a Python function of x and a batch's row
+        indices (the GIL is then held).
     x0 : array_like, shape (n,), optional
         The start (zeros by default); never modified.
     batch_size : int, 1 <= batch_size <= N
@@ -130,10 +132,10 @@ def sgd(objective: Any, x0: ArrayLike | None = None, *, batch_size: int = 1,
         Invalid arguments, named in the message, before the first step; also when the loss
         is not finite at x0.
     """
-    if not isinstance(objective, (Logistic, LeastSquares)) or objective._n_terms() == 0:
-        raise TypeError("objective must be a sum-of-terms built-in objective "
-                        "(gdfast.objectives.Logistic or LeastSquares with one right-hand side), "
-                        f"got {type(objective).__name__}")
+    if not isinstance(objective, Objective) or objective._n_terms() == 0:
+        raise TypeError("objective must be a sum of terms (gdfast.objectives.Logistic, "
+                        "LeastSquares with one right-hand side, or SumOfTerms), got "
+                        f"{type(objective).__name__}")
     n = objective.n
     N = objective._n_terms()
     x = np.zeros(n) if x0 is None else as_point(x0)
@@ -177,8 +179,14 @@ def sgd(objective: Any, x0: ArrayLike | None = None, *, batch_size: int = 1,
                                step_rule=step_rule, options=options, clip_norm=clip_norm,
                                clip_value=clip_value,
                                state=None if cont is None else cont["rule"])
-    alpha = objective.alpha
     kind = "constant" if learning_rate is None else learning_rate
+    if isinstance(objective, (Logistic, LeastSquares)):
+        alpha = objective.alpha
+    elif kind == "optimal":
+        raise ValueError("learning_rate='optimal' needs a built-in objective (Logistic or "
+                         "LeastSquares): its first rate comes from the loss and alpha")
+    else:
+        alpha = 0.0
     _config.sgd_schedule(config, kind, batch_size, steps, N, float(power_t), alpha,
                          optimal_init(objective, alpha) if kind == "optimal" and alpha > 0 else 0.0)
     (x, fun, jac, nit, nfev, status, stop_test, error_code, failed_at_x0, n_epochs,

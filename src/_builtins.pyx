@@ -365,7 +365,7 @@ cdef int _least_squares_terms_eval(void *ctx, Py_ssize_t n, const double *x,
     return 0
 
 
-def _terms_shim(BuiltinObjective objective, const double[::1] x, rows=None, bint grad=True):
+def _terms_shim(Objective objective, const double[::1] x, rows=None, bint grad=True):
     """(loss sum, penalty, gradient or None) of the objective's terms ``rows`` (None: all)
     at x: the gd_terms_fn, for the tests."""
     cdef gd_terms *t = &objective.terms
@@ -570,10 +570,6 @@ cdef class BuiltinObjective(Objective):
 
     def __hash__(self):
         return hash((type(self), tuple(np.shape(a) for a in self._args)))
-
-    def _n_terms(self):
-        """N for a sum of terms over N rows (gdfast.sgd), else 0."""
-        return self.terms.n_terms if self.terms.eval != NULL else 0
 
     def _take_starts(self, Py_ssize_t lo, Py_ssize_t hi):
         """The objective for starts lo .. hi - 1 of a batch: its per-start data sliced to

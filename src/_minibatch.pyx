@@ -3,12 +3,13 @@
 Design: (a) a splitmix64 generator and Fisher-Yates shuffle of an index permutation
 (``noexcept nogil``: the data are never copied or moved); (b) ``_minibatch_eval``, a
 ``gd_eval_fn`` over a sum-of-terms objective's ``gd_terms`` (the built-ins LeastSquares and
-Logistic): each call is the value and gradient of the NEXT mini-batch at the point given, so
-that the loop's evaluation at each new iterate is the next batch's, and iteration k steps
-on batch k; at an epoch's end it reshuffles (from the seed) and books the epoch's loss;
-(c) ``run``, a thin driver around the one loop: gd_start, then ``gd_iterate(s, steps per
-epoch)`` once per epoch, and between epochs scikit-learn's tol / n_iter_no_change test and
-its "adaptive" division of the rate by 5; the GIL released once for the whole run.
+Logistic in C, SumOfTerms in Python): each call is the value and gradient of the NEXT
+mini-batch at the point given, so that the loop's evaluation at each new iterate is the next
+batch's, and iteration k steps on batch k; at an epoch's end it takes the next epoch's order
+and books the epoch's loss; (c) ``_drive``, a thin driver around the one loop: gd_start, then
+``gd_iterate(s, steps per epoch)`` once per epoch, and between epochs scikit-learn's tol /
+n_iter_no_change test and its "adaptive" division of the rate by 5; ``run`` calls it with
+the GIL released once for the whole run (held for a Python sum of terms).
 
 Shuffling: epoch e's order is the identity shuffled from a generator state made of (seed, e)
 alone, so that a run continued from its saved state (``state=``: the rule's state, the epoch
@@ -32,8 +33,7 @@ from libc.math cimport INFINITY
 cimport numpy as cnp
 import numpy as np
 
-from gdfast._objective cimport gd_objective, gd_terms, fresh_vector
-from gdfast._builtins cimport BuiltinObjective
+from gdfast._objective cimport Objective, gd_objective, gd_terms, fresh_vector
 from gdfast._config cimport Config
 from gdfast._descent cimport (gd_state, gd_state_init, gd_state_free, gd_start, gd_iterate,
                               gd_finish, save_state, load_state, RUNNING, PATIENCE)
@@ -166,7 +166,73 @@ def permutations(Py_ssize_t n, Py_ssize_t epochs, seed, Py_ssize_t start=0):
 
 # ---- (c) the driver ------------------------------------------------------------------------
 
-def run(BuiltinObjective objective not None, cnp.ndarray x0 not None, Config config not None,
+cdef struct drive:
+    Py_ssize_t epochs             # to run
+    Py_ssize_t e                  # run so far
+    Py_ssize_t cap                # epochs h has room for
+    double *h                     # the history: loss, objective, lr, time of epoch e at 4 e
+    double tol                    # -inf: no test
+    double best
+    Py_ssize_t no_improvement
+    Py_ssize_t n_iter_no_change
+    bint adaptive
+    bint shuffle
+    bint stopped                  # by the tol test (PATIENCE)
+    bint failed_at_x0
+    bint out_of_memory
+
+
+cdef int _drive(gd_state *s, minibatch *mb, drive *d) except -1 nogil:
+    """The epochs: gd_start, then gd_iterate an epoch at a time, and between epochs the
+    history and scikit-learn's tol test (the adaptive rate's cut, or the stop)."""
+    cdef double t0, mean_obj
+    cdef double *grown
+    cdef Py_ssize_t N = mb.N
+    if d.shuffle:
+        _epoch_order(mb.perm, N, mb.seed, mb.epoch)
+    t0 = gd_clock()
+    gd_start(s)
+    d.failed_at_x0 = s.status != RUNNING
+    # a continued run whose last epoch ended the test's patience stops here, as the
+    # uninterrupted run stopped there
+    d.stopped = (d.no_improvement >= d.n_iter_no_change
+                 and not (d.adaptive and s.opt.lr > 1e-6) and not d.failed_at_x0)
+    while not d.stopped and s.status == RUNNING and d.e < d.epochs:
+        gd_iterate(s, mb.S)
+        if mb.epochs_done <= d.e:           # stopped within the epoch
+            break
+        if d.e == d.cap:
+            d.cap = 2 * d.cap if 2 * d.cap < d.epochs else d.epochs
+            grown = <double *>realloc(d.h, 4 * d.cap * sizeof(double))
+            if grown == NULL:
+                d.out_of_memory = True
+                break
+            d.h = grown
+        mean_obj = mb.epoch_obj / N
+        d.h[4 * d.e] = mb.epoch_loss / N
+        d.h[4 * d.e + 1] = mean_obj
+        d.h[4 * d.e + 2] = scheduled_lr(&s.opt.rule, &s.rs, s.opt.lr, s.rs.t - 1)
+        d.h[4 * d.e + 3] = gd_clock() - t0
+        d.e += 1
+        if d.tol > -INFINITY:               # scikit-learn's test on the objective
+            if mean_obj > d.best - d.tol:
+                d.no_improvement += 1
+            else:
+                d.no_improvement = 0
+            if mean_obj < d.best:
+                d.best = mean_obj
+        if d.no_improvement >= d.n_iter_no_change:  # (the last epoch too: a continued run
+            if d.adaptive and s.opt.lr > 1e-6:      # goes on from here)
+                s.opt.lr = s.opt.lr / 5.0
+                d.no_improvement = 0
+            elif d.e < d.epochs:
+                d.stopped = True
+                break
+    gd_finish(s)
+    return 0
+
+
+def run(Objective objective not None, cnp.ndarray x0 not None, Config config not None,
         Py_ssize_t batch_size, Py_ssize_t epochs, bint shuffle, seed, bint adaptive,
         double tol, Py_ssize_t n_iter_no_change, Py_ssize_t average=0, dict cont=None):
     """Mini-batch descent from x0 (validated by gdfast.sgd; not modified), config's max_iter
@@ -190,15 +256,16 @@ def run(BuiltinObjective objective not None, cnp.ndarray x0 not None, Config con
     cdef gd_state s
     cdef bint failed_at_x0 = False, stopped = False
     cdef int status
-    cdef double best = INFINITY, t0, mean_obj
+    cdef double best = INFINITY
     cdef Py_ssize_t no_improvement = 0
     # the per-epoch history (loss, objective, lr, time of epoch e at h[4 e:4 e + 4]), grown
     # by doubling: a large ``epochs`` that tol stops early allocates only what it uses
     cdef double *h = NULL
-    cdef double *grown
     cdef Py_ssize_t cap = epochs if epochs < 64 else 64
     cdef bint out_of_memory = False
     cdef const double[::1] avg0
+    cdef drive d
+    cdef bint release = not objective.obj.needs_gil
     if terms.eval == NULL or N < 1:
         raise TypeError(f"{type(objective).__name__} is no sum of terms")
     if (cnp.PyArray_NDIM(x0) != 1 or cnp.PyArray_TYPE(x0) != cnp.NPY_FLOAT64
@@ -233,6 +300,8 @@ def run(BuiltinObjective objective not None, cnp.ndarray x0 not None, Config con
         free(h)
         free(mb.avg)
         raise MemoryError()
+    d.h = h                                 # owned by d from here (_drive may move it)
+    d.out_of_memory = d.stopped = d.failed_at_x0 = False
     for i in range(n):
         mb.avg[i] = 0.0
     if cont is not None and cont.get("avg") is not None:
@@ -247,7 +316,6 @@ def run(BuiltinObjective objective not None, cnp.ndarray x0 not None, Config con
     obj.step_eval_block = NULL
     obj.has_gradient = True
     obj.has_value_with_gradient = True      # the batch loss at every iterate: finiteness
-    obj.needs_gil = False
     obj.parallel_safe = False               # it keeps a cursor
     obj.n_starts = 0
     obj.start_ctx = NULL
@@ -260,48 +328,27 @@ def run(BuiltinObjective objective not None, cnp.ndarray x0 not None, Config con
         try:
             if config.state is not None:
                 load_state(&s, config.state)
-            with nogil:
-                if shuffle:
-                    _epoch_order(mb.perm, N, mb.seed, mb.epoch)
-                t0 = gd_clock()
-                gd_start(&s)
-                failed_at_x0 = s.status != RUNNING
-                # a continued run whose last epoch ended the test's patience stops here, as
-                # the uninterrupted run stopped there
-                stopped = (no_improvement >= n_iter_no_change
-                           and not (adaptive and s.opt.lr > 1e-6) and not failed_at_x0)
-                while not stopped and s.status == RUNNING and e < epochs:
-                    gd_iterate(&s, mb.S)
-                    if mb.epochs_done <= e:         # stopped within the epoch
-                        break
-                    if e == cap:
-                        cap = 2 * cap if 2 * cap < epochs else epochs
-                        grown = <double *>realloc(h, 4 * cap * sizeof(double))
-                        if grown == NULL:
-                            out_of_memory = True
-                            break
-                        h = grown
-                    mean_obj = mb.epoch_obj / N
-                    h[4 * e] = mb.epoch_loss / N
-                    h[4 * e + 1] = mean_obj
-                    h[4 * e + 2] = scheduled_lr(&s.opt.rule, &s.rs, s.opt.lr, s.rs.t - 1)
-                    h[4 * e + 3] = gd_clock() - t0
-                    e += 1
-                    if tol > -INFINITY:             # scikit-learn's test on the objective
-                        if mean_obj > best - tol:
-                            no_improvement += 1
-                        else:
-                            no_improvement = 0
-                        if mean_obj < best:
-                            best = mean_obj
-                    if no_improvement >= n_iter_no_change:    # (the last epoch too: a
-                        if adaptive and s.opt.lr > 1e-6:        # continued run goes on)
-                            s.opt.lr = s.opt.lr / 5.0
-                            no_improvement = 0
-                        elif e < epochs:
-                            stopped = True
-                            break
-                gd_finish(&s)
+            d.epochs = epochs
+            d.e = 0
+            d.cap = cap
+            d.tol = tol
+            d.best = best
+            d.no_improvement = no_improvement
+            d.n_iter_no_change = n_iter_no_change
+            d.adaptive = adaptive
+            d.shuffle = shuffle
+            if release:
+                with nogil:
+                    _drive(&s, &mb, &d)
+            else:
+                _drive(&s, &mb, &d)
+            h = d.h
+            e = d.e
+            stopped = d.stopped
+            failed_at_x0 = d.failed_at_x0
+            out_of_memory = d.out_of_memory
+            best = d.best
+            no_improvement = d.no_improvement
             if out_of_memory:
                 raise MemoryError()
             status = PATIENCE if stopped else s.status
@@ -324,5 +371,5 @@ def run(BuiltinObjective objective not None, cnp.ndarray x0 not None, Config con
             gd_state_free(&s)
     finally:
         free(mb.perm)
-        free(h)
+        free(d.h)
         free(mb.avg)

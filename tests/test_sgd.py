@@ -11,7 +11,7 @@ import pytest
 import gdfast
 from gdfast import _minibatch
 from gdfast._builtins import _terms_shim
-from gdfast.objectives import LeastSquares, Logistic, Quadratic
+from gdfast.objectives import LeastSquares, Logistic, Quadratic, SumOfTerms
 
 sklearn = pytest.importorskip("sklearn")
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
@@ -369,9 +369,9 @@ def test_bad_input():
         gdfast.sgd(obj, learning_rate="optimal")
     with pytest.raises(ValueError, match="learning_rate"):
         gdfast.sgd(obj, learning_rate="optimal", step_rule=gdfast.StepLR(2))
-    with pytest.raises(TypeError, match="sum-of-terms"):
+    with pytest.raises(TypeError, match="sum of terms"):
         gdfast.sgd(Quadratic([1.0, 2.0]))
-    with pytest.raises(TypeError, match="sum-of-terms"):
+    with pytest.raises(TypeError, match="sum of terms"):
         gdfast.sgd(LeastSquares(X, np.ones((2, 30))))
     with pytest.raises(TypeError, match="fit_intercept"):
         Logistic(X, y, fit_intercept=1)
@@ -545,3 +545,71 @@ def test_bad_state_and_average():
         gdfast.sgd(obj, state=saved, average=True)
     with pytest.raises(ValueError, match="average"):
         gdfast.sgd(obj, average=-1)
+
+
+# ---- a Python sum of terms ---------------------------------------------------------------
+
+def _python_logistic(X, y, alpha, calls=None):
+    """Logistic with an intercept in NumPy, as a SumOfTerms function of (x, rows)."""
+    def fun(x, rows):
+        if calls is not None:
+            calls.append(rows.copy())
+        z = X[rows] @ x[:-1] + x[-1]
+        d = 1.0 / (1.0 + np.exp(-z)) - y[rows]
+        value = np.mean(np.logaddexp(0.0, z) - y[rows] * z) + 0.5 * alpha * x[:-1] @ x[:-1]
+        return value, np.r_[X[rows].T @ d / len(rows) + alpha * x[:-1], d.mean()]
+    return fun
+
+
+@pytest.mark.parametrize("method", ["sgd", "adam"])
+def test_python_terms_equal_the_builtin(method):
+    X, y, _ = _data(N=100)
+    calls = []
+    py = SumOfTerms(_python_logistic(X, y, 1e-3, calls), n=9, n_terms=100)
+    ours = gdfast.sgd(py, batch_size=10, epochs=3, seed=2, method=method, lr=0.1)
+    ref = gdfast.sgd(Logistic(X, y, alpha=1e-3, fit_intercept=True), batch_size=10,
+                     epochs=3, seed=2, method=method, lr=0.1)
+    np.testing.assert_allclose(ours.x, ref.x, rtol=1e-10)
+    np.testing.assert_allclose(ours.epoch_history["objective"],
+                               ref.epoch_history["objective"], rtol=1e-10)
+    # the batches it was given: each epoch's order, in batches of 10, one evaluation more
+    perms = _minibatch.permutations(100, 4, 2)
+    assert len(calls) == 3 * 10 + 1
+    for k, rows in enumerate(calls):
+        e, j = divmod(k, 10)
+        np.testing.assert_array_equal(rows, perms[e][10 * j:10 * j + 10])
+    # and the full objective
+    x = np.linspace(-1, 1, 9)
+    assert py(x) == pytest.approx(Logistic(X, y, alpha=1e-3, fit_intercept=True)(x),
+                                  rel=1e-13)
+
+
+def test_python_terms_errors_propagate():
+    class Boom(Exception):
+        pass
+
+    def fun(x, rows):
+        if rows[0] == 7:
+            raise Boom
+        return float(x @ x), 2 * x
+
+    with pytest.raises(Boom):
+        gdfast.sgd(SumOfTerms(fun, n=2, n_terms=10), shuffle=False)
+    with pytest.raises(ValueError, match="gradient must have shape"):
+        gdfast.sgd(SumOfTerms(lambda x, r: (0.0, np.zeros(3)), n=2, n_terms=10))
+    with pytest.raises(TypeError, match="must return"):
+        gdfast.sgd(SumOfTerms(lambda x, r: 0.0, n=2, n_terms=10))
+    with pytest.raises(ValueError, match="optimal"):
+        gdfast.sgd(SumOfTerms(fun, n=2, n_terms=10), learning_rate="optimal")
+    with pytest.raises(ValueError, match="n_terms"):
+        SumOfTerms(fun, n=2, n_terms=0)
+    with pytest.raises(TypeError, match="callable"):
+        SumOfTerms(3, n=2, n_terms=3)
+
+
+def test_python_terms_nonfinite_stops():
+    def fun(x, rows):
+        return (np.inf if rows[0] == 3 else float(x @ x)), 2 * x
+    res = gdfast.sgd(SumOfTerms(fun, n=2, n_terms=5), np.ones(2), shuffle=False, lr=0.1)
+    assert res.status == gdfast.Status.DIVERGED and not res.success
+    assert res.nit == 2 and np.all(np.isfinite(res.x))
