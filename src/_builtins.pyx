@@ -36,6 +36,9 @@ cdef extern from "gd_kernels.h" nogil:
                                   Py_ssize_t n) noexcept
     double gd_logistic(const double *X, const double *y, Py_ssize_t m, Py_ssize_t n,
                        const double *w, int want_loss, double *g, double scale) noexcept
+    double gd_logistic_rows(const double *X, const double *y, const Py_ssize_t *rows,
+                            Py_ssize_t m, Py_ssize_t n, const double *w, double c,
+                            int intercept, double *g) noexcept
 
 
 # ---- (a) pointwise math ---------------------------------------------------------------------
@@ -286,34 +289,40 @@ cdef int _logistic_eval(void *ctx, Py_ssize_t n, const double *x,
 
 # ---- (b'') sum-of-terms evaluation (gd_terms_fn): a set of rows of the data
 
-cdef inline int _linear_terms(const builtin_data *d, bint logistic, Py_ssize_t n,
-                              const double *x, Py_ssize_t m, const Py_ssize_t *rows,
-                              double *loss, double *penalty, double *g) noexcept nogil:
+cdef inline void _linear_terms(const builtin_data *d, bint logistic, Py_ssize_t n,
+                               const double *x, Py_ssize_t m, const Py_ssize_t *rows,
+                               double *loss, double *penalty, double *g) noexcept nogil:
     """The rows' terms of a linear model z_i = a_i . w + c (c = x[cols] with an intercept,
     else 0): half squared error 1/2 (z_i - b_i)^2 or the half-binomial loss; the derivative
-    of each term clipped to +-1e12 as scikit-learn's SGD does (MAX_DLOSS)."""
+    of each term clipped to +-1e12 as scikit-learn's SGD does (MAX_DLOSS).  Pure arithmetic
+    on validated data: it cannot fail."""
     cdef Py_ssize_t k, i, j, p = d.cols
     cdef const double *row
     cdef double z, dl, s = 0.0, ww = 0.0, inv_m
     cdef double c = x[p] if d.intercept else 0.0
-    if g != NULL:
-        for j in range(n):
-            g[j] = 0.0
-    for k in range(m):
-        i = rows[k] if rows != NULL else k
-        row = d.a + i * p
-        z = _dot(row, x, p) + c
-        if logistic:
-            s += _half_binomial(d.b[i], z, &dl)
-        else:
-            dl = z - d.b[i]
-            s += 0.5 * dl * dl
+    if logistic and m > 1:
+        # a batch: gd_logistic's blocks (vectorized exp and log1p; sigmoid - y lies in
+        # [-1, 1], within the clipping); a single row keeps scikit-learn's branches
+        s = gd_logistic_rows(d.a, d.b, rows, m, p, x, c, d.intercept, g)
+    else:
         if g != NULL:
-            dl = _clip_dloss(dl)
-            for j in range(p):
-                g[j] += dl * row[j]
-            if d.intercept:
-                g[p] += dl
+            for j in range(n):
+                g[j] = 0.0
+        for k in range(m):
+            i = rows[k] if rows != NULL else k
+            row = d.a + i * p
+            z = _dot(row, x, p) + c
+            if logistic:
+                s += _half_binomial(d.b[i], z, &dl)
+            else:
+                dl = z - d.b[i]
+                s += 0.5 * dl * dl
+            if g != NULL:
+                dl = _clip_dloss(dl)
+                for j in range(p):
+                    g[j] += dl * row[j]
+                if d.intercept:
+                    g[p] += dl
     inv_m = 1.0 / m
     for j in range(p):
         ww += x[j] * x[j]
@@ -324,19 +333,20 @@ cdef inline int _linear_terms(const builtin_data *d, bint logistic, Py_ssize_t n
             g[p] = g[p] * inv_m
     loss[0] = s
     penalty[0] = 0.5 * d.alpha * ww
-    return 0
 
 
 cdef int _logistic_terms(void *ctx, Py_ssize_t n, const double *x, Py_ssize_t m,
                          const Py_ssize_t *rows, double *loss, double *penalty,
                          double *g) except -1 nogil:
-    return _linear_terms(<builtin_data *>ctx, True, n, x, m, rows, loss, penalty, g)
+    _linear_terms(<builtin_data *>ctx, True, n, x, m, rows, loss, penalty, g)
+    return 0
 
 
 cdef int _least_squares_terms(void *ctx, Py_ssize_t n, const double *x, Py_ssize_t m,
                               const Py_ssize_t *rows, double *loss, double *penalty,
                               double *g) except -1 nogil:
-    return _linear_terms(<builtin_data *>ctx, False, n, x, m, rows, loss, penalty, g)
+    _linear_terms(<builtin_data *>ctx, False, n, x, m, rows, loss, penalty, g)
+    return 0
 
 
 cdef int _logistic_terms_eval(void *ctx, Py_ssize_t n, const double *x,
