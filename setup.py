@@ -69,6 +69,7 @@ MODULES = {
     "gdfast._lowlevel": "src/_lowlevel.pyx",     # C function pointers (LowLevelCallable, ...)
     "gdfast._stepper": "src/_stepper.pyx",       # Descent: the loop a few steps at a time
     "gdfast._batch": "src/_batch.pyx",           # minimize_batch: multi-start over OpenMP threads
+    "gdfast._minibatch": "src/_minibatch.pyx",   # sgd: mini-batches and epochs around THE loop
     "gdfast.capi": "src/capi.pyx",               # the public C API (gdfast/capi.pxd)
     "gdfast._baselines": "bench/_baselines.pyx", # plain C loops the benchmarks compare against
     "gdfast._landscape": "src/_landscape.pyx",   # grid evaluation (line / plane landscapes)

@@ -86,6 +86,15 @@ def stub_signature(app, what, name, obj, options, signature, return_annotation):
     return None
 
 
+def skip_sklearn_routing(app, what, name, obj, skip, options):
+    """scikit-learn's metadata routing adds set_*_request methods to the estimators of
+    gdfast.sklearn, with docstrings that refer to its own documentation: not gdfast's API."""
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return None
+
+
 def setup(app):
+    app.connect("autodoc-skip-member", skip_sklearn_routing)
     # before numpydoc's handler (priority 500), which would return the docstring's signature
     app.connect("autodoc-process-signature", stub_signature, priority=100)

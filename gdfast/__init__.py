@@ -27,6 +27,7 @@ except ModuleNotFoundError as _exc:           # no compiled extensions next to t
         name="gdfast") from _exc
 from gdfast._gradient import check_grad, gradient
 from gdfast._minimize import minimize
+from gdfast._sgd import sgd
 from gdfast._result import History, OptimizeResult
 from gdfast._stepper import Descent
 from gdfast._batch import minimize_batch
@@ -40,20 +41,21 @@ from gdfast.optimizers import (SGD, Adam, AdamW, RMSprop, Adagrad, CG, LBFGS, FI
 
 __version__ = "0.1.0"
 
-__all__ = ["minimize", "minimize_batch", "Descent", "scipy_method", "gradient", "check_grad",
+__all__ = ["minimize", "sgd", "minimize_batch", "Descent", "scipy_method", "gradient", "check_grad",
            "OptimizeResult", "History", "Status", "objectives", "optimizers", "SGD", "Adam",
            "AdamW", "RMSprop", "Adagrad", "CG", "LBFGS", "FIRE", "FIRE2", "Fixed",
            "ExponentialLR", "InverseTimeLR", "StepLR", "CosineLR", "LinearLR", "OneCycleLR",
            "CosineAnnealingWarmRestarts", "SequentialLR",
            "Armijo", "StrongWolfe", "BarzilaiBorwein", "ReduceLROnPlateau", "landscape", "plot",
-           "dask", "ase",
+           "dask", "ase", "sklearn",
            "__version__"]
 
 if TYPE_CHECKING:
-    from gdfast import ase, dask, landscape, plot
+    from gdfast import ase, dask, landscape, plot, sklearn
 
-# imported on first use only: plot needs matplotlib, dask needs Dask (when called), ase ASE
-_LAZY_SUBMODULES = ("landscape", "plot", "dask", "ase")
+# imported on first use only: plot needs matplotlib, dask needs Dask (when called), ase ASE,
+# sklearn scikit-learn
+_LAZY_SUBMODULES = ("landscape", "plot", "dask", "ase", "sklearn")
 
 
 def __getattr__(name):

@@ -18,7 +18,8 @@ import numpy as np
 __all__ = ["KINDS", "BREAK_ENV", "Impl", "Workload", "Check", "prepare", "reference", "check",
            "select"]
 
-KINDS = ("gdfast", "C", "NumPy", "SciPy", "Numba", "ASE", "one process", "no bar")
+KINDS = ("gdfast", "C", "NumPy", "SciPy", "Numba", "ASE", "scikit-learn", "one process",
+         "no bar")
 
 BREAK_ENV = "GDFAST_BENCH_BREAK"
 
@@ -53,6 +54,8 @@ class Impl:
         if self.kind == "Numba" and not _has("numba"):
             return False
         if self.kind == "ASE" and not _has("ase"):
+            return False
+        if self.kind == "scikit-learn" and not _has("sklearn"):
             return False
         return all(_has(m) for m in self.needs)
 

@@ -4,7 +4,9 @@ cdef struct builtin_data:
     const double *a        # Quadratic: A (n*n) or its diagonal (n); LeastSquares: A; Logistic: X
     const double *b        # Quadratic: center; LeastSquares: b; Logistic: y
     Py_ssize_t rows        # rows of a (0 for a diagonal Quadratic)
-    double alpha           # Logistic: L2 penalty
+    double alpha           # Logistic, LeastSquares: L2 penalty (on the weights only)
+    Py_ssize_t cols        # LeastSquares, Logistic: the columns of a (features)
+    bint intercept         # LeastSquares, Logistic: x[cols] is an intercept (fit_intercept)
     double lj[4]           # LennardJones: 4 epsilon, sigma^2, cutoff^2 (0: none), the shift
     void *starts           # NULL, or the builtin_data of each start (per-start b)
 

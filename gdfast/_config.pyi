@@ -36,6 +36,9 @@ def prepare_batch(fun: Any, X0: Any, args: tuple[Any, ...], jac: Any, vectorized
                   maximize: bool | None, controls: dict[str, Any] | None = None,
                   noise_stop: bool = False, check_gradient: bool | float = False
                   ) -> tuple[NDArray[np.float64], Any, Any, Config]: ...
+def sgd_schedule(config: Config, learning_rate: str, batch: int, epoch_steps: int,
+                 samples: int, power_t: float = 0.5, alpha: float = 0.0,
+                 optimal_init: float = 0.0) -> None: ...
 CONTROLS: tuple[str, ...]
 
 def check_state(state: Any, n: int) -> dict[str, Any]: ...

@@ -9,9 +9,16 @@ SEED = 0
 LAYERS = (2, 32, 32, 3)
 
 
+SGD_EPOCHS = 5000          # mini-batch SGD: epochs, in legs of SGD_LEG (its path's points)
+SGD_LEG = 50
+
+
 def train(seed=SEED):
-    """The spirals (3 arms of 100 points), the MLP, its start and the runs drawn: Adam (the
-    trained network) and plain gradient descent beside it, full batch, from the same start."""
+    """The spirals (3 arms of 100 points), the MLP and its start, and the runs drawn: mini-batch
+    SGD (batch 16, momentum 0.9, lr 0.05: the trained network), its path recorded every
+    SGD_LEG epochs (``state=`` continues a run exactly); full-batch Adam and plain gradient
+    descent beside it, from the same start.  Returns (X, y, mlp, x0, runs), runs[name] a
+    (result, path) pair."""
     import gdfast
     from gdfast.datasets import spirals
     from gdfast.objectives import MLP
@@ -19,12 +26,17 @@ def train(seed=SEED):
     X, y = spirals(100, 3, noise=0.05, seed=seed)
     mlp = MLP(X, y, layers=LAYERS)
     x0 = mlp.init(seed)
-    runs = {
-        "Adam": gdfast.minimize(mlp, x0, method="adam", lr=0.01, max_iter=3000, gtol=0,
-                                history=True),
-        "GD": gdfast.minimize(mlp, x0, lr=0.5, max_iter=3000, gtol=0, history=True),
-    }
-    return X, y, mlp, x0, runs
+    path, x, state, res = [x0], x0, None, None
+    for _ in range(SGD_EPOCHS // SGD_LEG):
+        res = gdfast.sgd(mlp, x, batch_size=16, epochs=SGD_LEG, method="momentum", lr=0.05,
+                         seed=seed, state=state)
+        x, state = res.x, res.state
+        path.append(x)
+    adam = gdfast.minimize(mlp, x0, method="adam", lr=0.01, max_iter=3000, gtol=0,
+                           history=True)
+    gd = gdfast.minimize(mlp, x0, lr=0.5, max_iter=3000, gtol=0, history=True)
+    return X, y, mlp, x0, {"SGD": (res, np.array(path)), "Adam": (adam, adam.history.x),
+                           "GD": (gd, gd.history.x)}
 
 
 def accuracy(mlp, x, y):
@@ -43,7 +55,7 @@ def network_pictures(out=None, outdir=".", seed=SEED):
 
     out = sys.stdout if out is None else out
     X, y, mlp, x0, runs = train(seed)
-    trained = runs["Adam"]
+    trained, sgd_path = runs["SGD"]
     acc = accuracy(mlp, trained.x, y)
     os.makedirs(outdir, exist_ok=True)
     name = "2-32-32-3 tanh MLP on the spirals"
@@ -68,11 +80,11 @@ def network_pictures(out=None, outdir=".", seed=SEED):
     save(gdfast.plot.surface(plane, title="the same plane as a surface"), "surface",
          "3-D surface of that plane")
 
-    pca = landscape.plane(mlp, path=runs["Adam"], directions="pca", resolution=51)
-    fig = gdfast.plot.contour(pca, path=[runs["Adam"], runs["GD"]], log=True, levels=30,
-                              labels=["Adam", "GD"],
-                              title="Adam's trajectory in its PCA plane, GD beside it")
-    save(fig, "pca", "the trajectories projected onto Adam's PCA directions")
+    pca = landscape.plane(mlp, path=sgd_path, directions="pca", resolution=51)
+    save(gdfast.plot.contour(pca, path=[sgd_path, runs["Adam"][1], runs["GD"][1]], log=True,
+                             levels=30, labels=["mini-batch SGD", "Adam", "GD"],
+                             title="SGD's trajectory in its PCA plane, Adam and GD beside it"),
+         "pca", "the trajectories projected onto SGD's PCA directions")
 
     fig, ax = plt.subplots(layout="constrained")
     xs = np.linspace(-1.3, 1.3, 200)
@@ -84,8 +96,9 @@ def network_pictures(out=None, outdir=".", seed=SEED):
     ax.set_title(f"the trained network's classes ({100 * acc:.1f}% of the training points)")
     save(fig, "boundary", "the decision boundary over the data")
 
-    print(f"\nThe network ({name}, Adam, {trained.nit} steps: loss {trained.fun:.4f}, "
-          f"training accuracy {100 * acc:.1f}%; GD: loss {runs['GD'].fun:.4f}):", file=out)
+    print(f"\nThe network ({name}; mini-batch SGD, {SGD_EPOCHS} epochs of batch 16: loss "
+          f"{float(mlp(trained.x)):.4f}, training accuracy {100 * acc:.1f}%; full-batch Adam "
+          f"{runs['Adam'][0].fun:.4f}, GD {runs['GD'][0].fun:.4f}):", file=out)
     for path, what in written:
         print(f"  {os.path.abspath(path)}   {what}", file=out)
     return [p for p, _ in written]

@@ -57,8 +57,25 @@ cdef struct gd_objective:
                                   # noise_stop: the loop then stops with BY_NOISE)
 
 
+# ---- sum-of-terms objectives (gdfast.sgd): f(x) = (1/N) sum_i loss_i(x) + penalty(x)
+ctypedef int (*gd_terms_fn)(void *ctx, Py_ssize_t n, const double *x, Py_ssize_t m,
+                            const Py_ssize_t *rows, double *loss, double *penalty,
+                            double *g) except -1 nogil
+# The terms rows[0:m] (rows NULL: terms 0 .. m-1) at x: *loss the SUM of their losses, *penalty
+# the penalty at x (the L2 term on the weights, never on an intercept), and g (NULL: not
+# wanted) the gradient of the MEAN of their losses plus the penalty's.  Same return codes as
+# gd_eval_fn.  src/_minibatch.pyx adapts it to a gd_objective over one mini-batch per call.
+
+cdef struct gd_terms:
+    gd_terms_fn eval              # NULL: the objective is no sum of terms
+    void *ctx
+    Py_ssize_t n_terms            # N, the terms (rows of data)
+
+
 cdef class Objective:
     cdef gd_objective obj
+    cdef gd_terms terms           # eval NULL: not a sum of terms (LeastSquares, Logistic,
+                                  # SumOfTerms are)
     cdef int evaluate(self, Py_ssize_t n, const double *x, double *f, double *g) except -1 nogil
 
 
@@ -93,3 +110,10 @@ cpdef enum JacMode:
 
 cdef object fresh_vector(Py_ssize_t n, const double *x)
 # A new float64 NumPy array holding x[0:n], allocated and filled from C (what user code gets).
+
+
+cdef class SumOfTerms(Objective):
+    cdef readonly object fun
+    cdef readonly Py_ssize_t n_terms
+    cdef int _call(self, Py_ssize_t n, const double *x, Py_ssize_t m, const Py_ssize_t *rows,
+                   double *f, double *g) except -1

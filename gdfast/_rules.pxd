@@ -34,6 +34,10 @@ cdef enum StepRule:
     STEP_ONE_CYCLE = 12   # torch OneCycleLR's rates (max_lr its own), the last one after the end
     STEP_WARM_RESTARTS = 13  # cosine with restarts (torch CosineAnnealingWarmRestarts)
     STEP_SEQUENTIAL = 14  # seq[i]'s rate of step k - seq_start[i] from seq_start[i] on
+    # scikit-learn's SGD schedules, counted in samples (gdfast.sgd): step k has seen
+    # t - 1 = (k // sk_epoch_steps) sk_samples + (k % sk_epoch_steps) sk_batch samples
+    STEP_SK_OPTIMAL = 15  # 1 / (sk_alpha (sk_init + t - 1))   ("optimal")
+    STEP_SK_INVSCALING = 16   # lr / t^power_t                 ("invscaling")
 
 cdef extern from "gd_fire.h" nogil:
     ctypedef struct gd_fire_params:
@@ -114,6 +118,14 @@ cdef struct gd_rule:
     int cg_beta                   # a CGBeta
     Py_ssize_t cg_restart         # CG restarts to steepest descent every so many steps
     Py_ssize_t memory             # L-BFGS: the (s, y) pairs kept (SciPy's maxcor)
+    # scikit-learn's schedules (STEP_SK_OPTIMAL, STEP_SK_INVSCALING): the samples a step
+    # takes (the batch), the steps of an epoch and the samples of an epoch
+    double sk_alpha               # "optimal": alpha and optimal_init
+    double sk_init
+    double power_t                # "invscaling"
+    Py_ssize_t sk_batch
+    Py_ssize_t sk_epoch_steps
+    Py_ssize_t sk_samples
 
 cdef inline bint is_line_search(const gd_rule *r) noexcept nogil:
     """Armijo, strong Wolfe and Barzilai-Borwein (Raydan's nonmonotone search): the step
@@ -129,7 +141,8 @@ cdef inline bint is_schedule(const gd_rule *r) noexcept nogil:
     return (r.step == STEP_FIXED or r.step == STEP_EXPONENTIAL or r.step == STEP_INVERSE_TIME
             or r.step == STEP_STEP or r.step == STEP_COSINE or r.step == STEP_ARRAY
             or r.step == STEP_LINEAR or r.step == STEP_ONE_CYCLE
-            or r.step == STEP_WARM_RESTARTS or r.step == STEP_SEQUENTIAL)
+            or r.step == STEP_WARM_RESTARTS or r.step == STEP_SEQUENTIAL
+            or r.step == STEP_SK_OPTIMAL or r.step == STEP_SK_INVSCALING)
 
 
 cdef enum:

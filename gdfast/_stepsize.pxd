@@ -5,6 +5,7 @@ from gdfast._update cimport apply_step
 from gdfast._rules cimport (gd_rule, gd_rule_state, STEP_EXPONENTIAL, STEP_INVERSE_TIME,
                             STEP_STEP, STEP_COSINE, STEP_ARRAY, STEP_BB1,
                             STEP_LINEAR, STEP_ONE_CYCLE, STEP_WARM_RESTARTS, STEP_SEQUENTIAL,
+                            STEP_SK_OPTIMAL, STEP_SK_INVSCALING,
                             SCHEDULE_BLOCK)
 
 cdef int wolfe_search(const gd_objective *obj, const gd_rule *r, Py_ssize_t n,
@@ -79,7 +80,8 @@ cdef inline double scheduled_lr(const gd_rule *r, gd_rule_state *st, double lr,
     if r.step == STEP_ARRAY:
         return r.rates[k] if k < r.n_rates else r.rates[r.n_rates - 1]
     if (r.step == STEP_LINEAR or r.step == STEP_ONE_CYCLE or r.step == STEP_WARM_RESTARTS
-            or r.step == STEP_SEQUENTIAL):
+            or r.step == STEP_SEQUENTIAL or r.step == STEP_SK_OPTIMAL
+            or r.step == STEP_SK_INVSCALING):
         return torch_rate(r, lr, k)
     return lr
 

@@ -1068,6 +1068,101 @@ DASK_BATCH = Workload(
 )
 
 
+# ===================================================================== SGD over data (issue 16)
+# Dense 100,000 x 100 logistic regression (rows of norm about 1, an intercept, alpha 1e-4,
+# constant rate 0.01), one epoch in order (shuffle=False, so that every row computes the
+# same answer): scikit-learn's SGDClassifier at batch 1 against gdfast.sgd at batch 1, and
+# gdfast at batch 64 against a NumPy mini-batch loop.
+
+def _sgd_setup(quick):
+    """The data: N rows of 100 features, norm about 1; y from a noisy linear model."""
+    N = 10_000 if quick else 100_000
+    rng = np.random.default_rng(16)
+    X = rng.normal(size=(N, 100)) / 10.0
+    w = rng.normal(size=100)
+    y = (X @ w + 0.3 * rng.normal(size=N) > 0).astype(np.float64)
+    return SimpleNamespace(X=X, y=y, alpha=1e-4, lr=0.01)
+
+
+def _sgd_gdfast(batch):
+    """The maker of a gdfast.sgd row at this batch size."""
+    def make(p):
+        """gdfast.sgd, one epoch in order, on the built-in Logistic with an intercept."""
+        import gdfast
+        obj = gdfast.objectives.Logistic(p.X, p.y, alpha=p.alpha, fit_intercept=True)
+        return lambda: gdfast.sgd(obj, batch_size=batch, epochs=1, shuffle=False, lr=p.lr)
+    return make
+
+
+def _sgd_sklearn(p):
+    """scikit-learn's SGDClassifier(loss="log_loss"), one epoch at batch 1, in order."""
+    import warnings
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import SGDClassifier
+    est = SGDClassifier(loss="log_loss", alpha=p.alpha, max_iter=1, tol=None, shuffle=False,
+                        learning_rate="constant", eta0=p.lr)
+
+    def run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(p.X, p.y)
+        return np.r_[est.coef_.ravel(), est.intercept_]
+    return run
+
+
+def _sgd_numpy(batch):
+    """The maker of a NumPy mini-batch loop row at this batch size."""
+    def make(p):
+        """A NumPy mini-batch loop: the batch's mean gradient, then the step."""
+        X, y, alpha, lr = p.X, p.y, p.alpha, p.lr
+
+        def run():
+            x = np.zeros(X.shape[1] + 1)
+            for lo in range(0, X.shape[0], batch):
+                Xb = X[lo:lo + batch]
+                d = 1.0 / (1.0 + np.exp(-(Xb @ x[:-1] + x[-1]))) - y[lo:lo + batch]
+                g = np.empty_like(x)
+                g[:-1] = Xb.T @ d / len(d) + alpha * x[:-1]
+                g[-1] = d.mean()
+                x -= lr * g
+            return x
+        return run
+    return make
+
+
+SGD_B1 = Workload(
+    group="sgd-logistic-batch1",
+    title="one epoch of per-sample SGD on dense 100,000 x 100 logistic regression (an "
+          "intercept, L2 1e-4, constant rate 0.01, in order)",
+    sizes=("100,000 x 100", "10,000 x 100"),
+    setup=_sgd_setup,
+    reference="scikit-learn SGDClassifier(loss='log_loss'), batch 1",
+    impls=[
+        Impl("gdfast.sgd, batch 1", "gdfast", _sgd_gdfast(1)),
+        Impl("scikit-learn SGDClassifier(loss='log_loss'), batch 1", "scikit-learn",
+             _sgd_sklearn, pytest_rounds=3),
+    ],
+    rtol=1e-8, atol=1e-12,
+    pytest_file="test_bench_sgd.py",
+)
+
+SGD_B64 = Workload(
+    group="sgd-logistic-batch64",
+    title="one epoch of mini-batch SGD (batch 64) on the same problem",
+    sizes=("100,000 x 100", "10,000 x 100"),
+    setup=_sgd_setup,
+    reference="NumPy mini-batch loop, batch 64",
+    impls=[
+        Impl("gdfast.sgd, batch 64", "gdfast", _sgd_gdfast(64)),
+        Impl("NumPy mini-batch loop, batch 64", "NumPy", _sgd_numpy(64), pytest_rounds=3),
+        Impl("scikit-learn SGDClassifier, batch 1 (vs gdfast at batch 64)", "scikit-learn",
+             _sgd_sklearn, checked=False, pytest_rounds=3),
+    ],
+    rtol=1e-8, atol=1e-12,
+    pytest_file="test_bench_sgd.py",
+)
+
+
 WORKLOADS = [QUADRATIC, PROGRESS, CALL_OVERHEAD, QUADRATIC_SOLVE, FD_100, FD_1000, F10, HIMMELBLAU_BATCH,
              HIMMELBLAU_BATCH_ADAM, LJ13_FIRE, LJ13_FIRE_ASE, LOWLEVEL, ADAM, LANDSCAPE,
-             MLP_LANDSCAPE, DASK_BATCH]
+             MLP_LANDSCAPE, DASK_BATCH, SGD_B1, SGD_B64]

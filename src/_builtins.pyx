@@ -5,11 +5,11 @@ Layers: (a) pointwise ``noexcept nogil`` math; (b) ``*_eval`` loops matching the
 they need (later changes to the caller's arrays do not affect them) and point ``obj.eval`` at (b).
 """
 from libc.stdlib cimport malloc, free
-from libc.math cimport cos, sin, M_PI
+from libc.math cimport cos, sin, exp, log1p, M_PI
 
 import numpy as np
 
-from gdfast._objective cimport Objective, gd_objective
+from gdfast._objective cimport Objective, gd_objective, gd_terms
 
 cdef extern from "gd_block.h" nogil:
     void gd_block_himmelblau(Py_ssize_t m, Py_ssize_t ld, const double *X, double *F, double *G)
@@ -36,6 +36,9 @@ cdef extern from "gd_kernels.h" nogil:
                                   Py_ssize_t n) noexcept
     double gd_logistic(const double *X, const double *y, Py_ssize_t m, Py_ssize_t n,
                        const double *w, int want_loss, double *g, double scale) noexcept
+    double gd_logistic_rows(const double *X, const double *y, const Py_ssize_t *rows,
+                            Py_ssize_t m, Py_ssize_t n, const double *w, double c,
+                            int intercept, double *g) noexcept
 
 
 # ---- (a) pointwise math ---------------------------------------------------------------------
@@ -53,6 +56,36 @@ cdef inline double _dot(const double *a, const double *b, Py_ssize_t n) noexcept
     for j in range(n4, n):
         s0 += a[j] * b[j]
     return (s0 + s1) + (s2 + s3)
+
+
+cdef double MAX_DLOSS = 1e12     # scikit-learn's clipping of a term's derivative
+
+
+cdef inline double _half_binomial(double y, double z, double *dloss) noexcept nogil:
+    """log(1 + exp(z)) - y z and its derivative sigmoid(z) - y, with scikit-learn's branches
+    (sklearn/_loss/_loss.pyx.tp closs_grad_half_binomial): the same bits as its SGD."""
+    cdef double e
+    if z <= -37.0:
+        e = exp(z)
+        dloss[0] = e - y
+        return e - y * z
+    if z <= -2.0:
+        e = exp(z)
+        dloss[0] = ((1.0 - y) * e - y) / (1.0 + e)
+        return log1p(e) - y * z
+    e = exp(-z)
+    dloss[0] = ((1.0 - y) - y * e) / (1.0 + e)
+    if z <= 18.0:
+        return log1p(e) + (1.0 - y) * z
+    return e + (1.0 - y) * z
+
+
+cdef inline double _clip_dloss(double d) noexcept nogil:
+    if d < -MAX_DLOSS:
+        return -MAX_DLOSS
+    if d > MAX_DLOSS:
+        return MAX_DLOSS
+    return d
 
 
 # ---- (b) evaluation loops -------------------------------------------------------------------
@@ -252,6 +285,135 @@ cdef int _logistic_eval(void *ctx, Py_ssize_t n, const double *x,
     if f != NULL:
         f[0] = s * inv_m + 0.5 * d.alpha * ww
     return 0
+
+
+# ---- (b'') sum-of-terms evaluation (gd_terms_fn): a set of rows of the data
+
+cdef inline void _linear_terms(const builtin_data *d, bint logistic, Py_ssize_t n,
+                               const double *x, Py_ssize_t m, const Py_ssize_t *rows,
+                               double *loss, double *penalty, double *g) noexcept nogil:
+    """The rows' terms of a linear model z_i = a_i . w + c (c = x[cols] with an intercept,
+    else 0): half squared error 1/2 (z_i - b_i)^2 or the half-binomial loss; the derivative
+    of each term clipped to +-1e12 as scikit-learn's SGD does (MAX_DLOSS).  Pure arithmetic
+    on validated data: it cannot fail."""
+    cdef Py_ssize_t k, i, j, p = d.cols
+    cdef const double *row
+    cdef double z, dl, s = 0.0, ww = 0.0, inv_m
+    cdef double c = x[p] if d.intercept else 0.0
+    if logistic and m > 1:
+        # a batch: gd_logistic's blocks (vectorized exp and log1p; sigmoid - y lies in
+        # [-1, 1], within the clipping); a single row keeps scikit-learn's branches
+        s = gd_logistic_rows(d.a, d.b, rows, m, p, x, c, d.intercept, g)
+    else:
+        if g != NULL:
+            for j in range(n):
+                g[j] = 0.0
+        for k in range(m):
+            i = rows[k] if rows != NULL else k
+            row = d.a + i * p
+            z = _dot(row, x, p) + c
+            if logistic:
+                s += _half_binomial(d.b[i], z, &dl)
+            else:
+                dl = z - d.b[i]
+                s += 0.5 * dl * dl
+            if g != NULL:
+                dl = _clip_dloss(dl)
+                for j in range(p):
+                    g[j] += dl * row[j]
+                if d.intercept:
+                    g[p] += dl
+    inv_m = 1.0 / m
+    for j in range(p):
+        ww += x[j] * x[j]
+    if g != NULL:
+        for j in range(p):
+            g[j] = g[j] * inv_m + d.alpha * x[j]
+        if d.intercept:
+            g[p] = g[p] * inv_m
+    loss[0] = s
+    penalty[0] = 0.5 * d.alpha * ww
+
+
+cdef int _logistic_terms(void *ctx, Py_ssize_t n, const double *x, Py_ssize_t m,
+                         const Py_ssize_t *rows, double *loss, double *penalty,
+                         double *g) except -1 nogil:
+    _linear_terms(<builtin_data *>ctx, True, n, x, m, rows, loss, penalty, g)
+    return 0
+
+
+cdef int _least_squares_terms(void *ctx, Py_ssize_t n, const double *x, Py_ssize_t m,
+                              const Py_ssize_t *rows, double *loss, double *penalty,
+                              double *g) except -1 nogil:
+    _linear_terms(<builtin_data *>ctx, False, n, x, m, rows, loss, penalty, g)
+    return 0
+
+
+cdef int _logistic_terms_eval(void *ctx, Py_ssize_t n, const double *x,
+                              double *f, double *g) except -1 nogil:
+    """Logistic with an intercept: the mean over every row (its terms, rows in order)."""
+    cdef builtin_data *d = <builtin_data *>ctx
+    cdef double loss, pen
+    _linear_terms(d, True, n, x, d.rows, NULL, &loss, &pen, g)
+    if f != NULL:
+        f[0] = loss / d.rows + pen
+    return 0
+
+
+cdef int _least_squares_terms_eval(void *ctx, Py_ssize_t n, const double *x,
+                                   double *f, double *g) except -1 nogil:
+    """LeastSquares with alpha or an intercept: N times the mean form of its terms."""
+    cdef builtin_data *d = <builtin_data *>ctx
+    cdef double loss, pen
+    cdef Py_ssize_t j
+    _linear_terms(d, False, n, x, d.rows, NULL, &loss, &pen, g)
+    if f != NULL:
+        f[0] = loss + d.rows * pen
+    if g != NULL:
+        for j in range(n):
+            g[j] *= d.rows
+    return 0
+
+
+def _terms_shim(Objective objective, const double[::1] x, rows=None, bint grad=True):
+    """(loss sum, penalty, gradient or None) of the objective's terms ``rows`` (None: all)
+    at x: the gd_terms_fn, for the tests."""
+    cdef gd_terms *t = &objective.terms
+    if t.eval == NULL:
+        raise TypeError(f"{type(objective).__name__} is no sum of terms")
+    if x.shape[0] != objective.obj.n:
+        raise ValueError(f"x must have length {objective.obj.n}")
+    cdef Py_ssize_t[::1] r
+    cdef Py_ssize_t m = t.n_terms
+    cdef const Py_ssize_t *rp = NULL
+    if rows is not None:
+        r = np.ascontiguousarray(rows, dtype=np.intp)
+        m = r.shape[0]
+        if m == 0 or np.min(r) < 0 or np.max(r) >= t.n_terms:
+            raise ValueError("rows must be a non-empty set of row indices")
+        rp = &r[0]
+    g = np.empty(x.shape[0]) if grad else None
+    cdef double[::1] gv
+    cdef double *gp = NULL
+    if grad:
+        gv = g
+        gp = &gv[0]
+    cdef double loss = 0.0, pen = 0.0
+    t.eval(t.ctx, x.shape[0], &x[0], m, rp, &loss, &pen, gp)
+    return loss, pen, g
+
+
+cdef object _l2_alpha(object alpha):
+    alpha = float(alpha)
+    if not (alpha >= 0.0) or alpha == np.inf:
+        raise ValueError(f"alpha must be finite and >= 0, got {alpha!r}")
+    return alpha
+
+
+cdef bint _flag(object value, str name) except -1:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 # ---- (b') block evaluation (gd_eval_block_fn: structure-of-arrays, vectorized across points;
@@ -527,9 +689,16 @@ cdef class Rastrigin(BuiltinObjective):
 
 cdef class LeastSquares(BuiltinObjective):
     """f(x) = 1/2 ||A x - b||^2, gradient A^T (A x - b); A is (k, n), b is (k,), or (m, k): a
-    right-hand side per start of ``minimize_batch`` (m starts)."""
+    right-hand side per start of ``minimize_batch`` (m starts).
 
-    def __init__(self, A, b):
+    With ``alpha`` (an L2 penalty) or ``fit_intercept`` (x then has n + 1 coordinates, the
+    last an intercept c added to every row's prediction, never penalized):
+    f(w, c) = 1/2 ||A w + c - b||^2 + k alpha/2 ||w||^2, that is k times the mean loss
+    (1/k) sum_i 1/2 (a_i.w + c - b_i)^2 + alpha/2 ||w||^2 of scikit-learn's
+    ``SGDRegressor(alpha=alpha)``, which :func:`gdfast.sgd` descends on (same minimizer).
+    """
+
+    def __init__(self, A, b, alpha=0.0, fit_intercept=False):
         a = as_matrix(A, "A")
         if np.ndim(b) == 2:                    # a right-hand side per start (minimize_batch)
             bb = as_matrix(b, "b")
@@ -541,17 +710,29 @@ cdef class LeastSquares(BuiltinObjective):
             if bb.shape[0] != a.shape[0]:
                 raise ValueError(f"b must have length {a.shape[0]} (rows of A), got "
                                  f"{bb.shape[0]}")
-        self._args = (a, bb)
+        alpha = _l2_alpha(alpha)
+        cdef bint intercept = _flag(fit_intercept, "fit_intercept")
+        self._args = (a, bb, alpha, intercept)
         self._per_start = 1
         cdef double[:, ::1] av = a
         cdef double[::1] bv = bb.reshape(-1)
         self.data.a = &av[0, 0]
         self.data.b = &bv[0]
         self.data.rows = a.shape[0]
-        self.obj.eval = _least_squares_eval
-        self.obj.n = a.shape[1]
+        self.data.cols = a.shape[1]
+        self.data.alpha = alpha
+        self.data.intercept = intercept
+        self.obj.n = a.shape[1] + intercept
+        if alpha == 0.0 and not intercept:
+            self.obj.eval = _least_squares_eval
+        else:
+            self.obj.eval = _least_squares_terms_eval
         if bb.ndim == 2:
             self._per_start_b(bb)
+        else:
+            self.terms.eval = _least_squares_terms
+            self.terms.ctx = <void *>&self.data
+            self.terms.n_terms = a.shape[0]
 
     @property
     def A(self):
@@ -561,35 +742,53 @@ cdef class LeastSquares(BuiltinObjective):
     def b(self):
         return self._args[1].copy()
 
+    @property
+    def alpha(self):
+        return self.data.alpha
+
+    @property
+    def fit_intercept(self):
+        return bool(self.data.intercept)
+
 
 cdef class Logistic(BuiltinObjective):
-    """Mean logistic loss of weights w on data X (m, n) with labels y in {0, 1}:
+    """Mean logistic loss of weights w on data X (m, n) with labels y in {0, 1} (or {-1, 1},
+    read as {0, 1}):
 
     f(w) = 1/m sum_i [log(1 + exp(z_i)) - y_i z_i] + alpha/2 ||w||^2,  z = X w,
     grad f(w) = 1/m X^T (sigmoid(z) - y) + alpha w.
 
-    No intercept is added: append a column of ones to X for one.
+    ``fit_intercept=True``: x has n + 1 coordinates, the last an intercept c (z = X w + c),
+    not penalized; otherwise no intercept is added (or append a column of ones to X, which
+    the penalty then includes).  scikit-learn's ``SGDClassifier(loss="log_loss")``
+    minimizes this f (see :func:`gdfast.sgd`).
     """
 
-    def __init__(self, X, y, alpha=0.0):
+    def __init__(self, X, y, alpha=0.0, fit_intercept=False):
         xx = as_matrix(X, "X")
         yy = as_vector(y, "y")
         if yy.shape[0] != xx.shape[0]:
             raise ValueError(f"y must have length {xx.shape[0]} (rows of X), got {yy.shape[0]}")
-        if np.any((yy != 0.0) & (yy != 1.0)):
-            raise ValueError("y must hold labels 0 and 1")
-        alpha = float(alpha)
-        if not (alpha >= 0.0) or alpha == np.inf:
-            raise ValueError(f"alpha must be finite and >= 0, got {alpha!r}")
-        self._args = (xx, yy, alpha)
+        if np.all((yy == -1.0) | (yy == 1.0)) and np.any(yy == -1.0):
+            yy = (yy > 0.0).astype(np.float64)          # {-1, 1} as {0, 1}
+        elif np.any((yy != 0.0) & (yy != 1.0)):
+            raise ValueError("y must hold labels 0 and 1 (or -1 and 1)")
+        alpha = _l2_alpha(alpha)
+        cdef bint intercept = _flag(fit_intercept, "fit_intercept")
+        self._args = (xx, yy, alpha, intercept)
         cdef double[:, ::1] xv = xx
         cdef double[::1] yv = yy
         self.data.a = &xv[0, 0]
         self.data.b = &yv[0]
         self.data.rows = xx.shape[0]
+        self.data.cols = xx.shape[1]
         self.data.alpha = alpha
-        self.obj.eval = _logistic_eval
-        self.obj.n = xx.shape[1]
+        self.data.intercept = intercept
+        self.obj.eval = _logistic_terms_eval if intercept else _logistic_eval
+        self.obj.n = xx.shape[1] + intercept
+        self.terms.eval = _logistic_terms
+        self.terms.ctx = <void *>&self.data
+        self.terms.n_terms = xx.shape[0]
         # Without a penalty the descent loop need not compute f at every iterate (about 10%
         # of a value-and-gradient evaluation): the gradient is then bounded by
         # max_i ||X_i||_1, and f overflows only once |X w| nears 1e308, so gd_finish's
@@ -609,6 +808,10 @@ cdef class Logistic(BuiltinObjective):
     @property
     def alpha(self):
         return self.data.alpha
+
+    @property
+    def fit_intercept(self):
+        return bool(self.data.intercept)
 
 
 cdef class LennardJones(BuiltinObjective):

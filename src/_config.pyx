@@ -25,7 +25,8 @@ from gdfast._rules cimport (gd_rule, RULE_SGD, RULE_ADAM, RULE_RMSPROP, RULE_ADA
                             STEP_EXPONENTIAL, STEP_INVERSE_TIME, STEP_STEP, STEP_COSINE,
                             STEP_ARRAY, STEP_ARMIJO, STEP_WOLFE, STEP_BB1, STEP_BB2,
                             STEP_PLATEAU, STEP_LINEAR, STEP_ONE_CYCLE, STEP_WARM_RESTARTS,
-                            STEP_SEQUENTIAL)
+                            STEP_SEQUENTIAL, STEP_SK_OPTIMAL, STEP_SK_INVSCALING,
+                            is_line_search, is_schedule)
 from gdfast import optimizers as _opt
 from gdfast._adapt import check_gradient_tol, check_objective_gradient, make_objective
 from gdfast._validate import (MAX_COUNT, _real as real, as_bounds, as_matrix, as_point,
@@ -295,6 +296,49 @@ def configure(Py_ssize_t n, method="gd", lr=None, max_iter=10_000, gtol=1e-5, ft
     return _configure(n, method, lr, max_iter, gtol, ftol, xtol, max_fev, callback_every,
                       history, step_rule, options, bounds, clip_norm, clip_value, maximize,
                       state, controls)
+
+
+def sgd_schedule(Config config, str learning_rate, Py_ssize_t batch, Py_ssize_t epoch_steps,
+                 Py_ssize_t samples, double power_t=0.5, double alpha=0.0,
+                 double optimal_init=0.0):
+    """gdfast.sgd's part of the configuration: the update rule must step by a schedule
+    (no line search: each evaluation is a new mini-batch), and scikit-learn's "optimal" or
+    "invscaling" become the step rule, counted in samples (epochs of ``epoch_steps`` steps,
+    ``batch`` samples a step, ``samples`` an epoch).  "constant" and "adaptive" keep the
+    configured step rule (adaptive's division by 5 is the driver's, between epochs)."""
+    cdef gd_rule *r = &config.opt.rule
+    if is_quasi_newton(r) or r.update == RULE_FIRE or r.update == RULE_FIRE2:
+        raise ValueError("method must be a first-order update rule for sgd (gd, momentum, "
+                         "nesterov, adam, adamw, amsgrad, rmsprop, adagrad): CG, L-BFGS and "
+                         "FIRE need the full objective")
+    if not is_schedule(r):
+        raise ValueError("step_rule must be a fixed step or a schedule for sgd: a line "
+                         "search, Barzilai-Borwein or ReduceLROnPlateau compare values "
+                         "of f between mini-batches")
+    if learning_rate in ("constant", "adaptive"):
+        return None
+    if r.step != STEP_FIXED:
+        raise ValueError(f"learning_rate={learning_rate!r} cannot be combined with a "
+                         f"step_rule schedule")
+    r.sk_batch = batch
+    r.sk_epoch_steps = epoch_steps
+    r.sk_samples = samples
+    if learning_rate == "optimal":
+        if not (alpha > 0.0):
+            raise ValueError("learning_rate='optimal' needs a penalty alpha > 0 on the "
+                             "objective (its rate is 1 / (alpha (optimal_init + t - 1)))")
+        r.step = STEP_SK_OPTIMAL
+        r.sk_alpha = alpha
+        r.sk_init = optimal_init
+    elif learning_rate == "invscaling":
+        if not isfinite(power_t):
+            raise ValueError(f"power_t must be finite, got {power_t!r}")
+        r.step = STEP_SK_INVSCALING
+        r.power_t = power_t
+    else:
+        raise ValueError(f"learning_rate must be 'constant', 'optimal', 'invscaling' or "
+                         f"'adaptive', got {learning_rate!r}")
+    return None
 
 
 CONTROLS = ("target", "max_time", "patience", "min_delta", "keep_best", "groups", "max_step",

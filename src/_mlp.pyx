@@ -20,7 +20,7 @@ from libc.stdlib cimport malloc, free
 cimport numpy as cnp
 import numpy as np
 
-from gdfast._objective cimport gd_objective
+from gdfast._objective cimport gd_objective, gd_terms
 from gdfast._builtins cimport BuiltinObjective
 from gdfast._validate import as_matrix, choice, nonneg_float
 
@@ -82,6 +82,38 @@ cdef int _mlp_eval(void *ctx, Py_ssize_t n, const double *x, double *f,
     if g != NULL:
         for i in range(n):
             g[i] = g[i] / d.N + wd * x[i]
+    return 0
+
+
+cdef int _mlp_terms(void *ctx, Py_ssize_t n, const double *x, Py_ssize_t m,
+                    const Py_ssize_t *rows, double *loss, double *penalty,
+                    double *g) except -1 nogil:
+    """The samples rows[0:m] (rows NULL: 0 .. m - 1) as a sum of terms (gd_terms_fn, for
+    gdfast.sgd): *loss the sum of their losses, *penalty weight_decay / 2 |x|^2, g the gradient
+    of their mean loss plus the penalty's.  1 (an error code) when out of memory."""
+    cdef const mlp_data *d = <const mlp_data *>ctx
+    cdef Py_ssize_t b, nb, i
+    cdef double total = 0.0, reg = 0.0
+    cdef double *act = <double *>malloc((MLP_BLOCK * d.total_width + 2 * MLP_BLOCK
+                                         * d.max_width) * sizeof(double))
+    if act == NULL:
+        return 1
+    if g != NULL:
+        for i in range(n):
+            g[i] = 0.0
+    b = 0
+    while b < m:
+        nb = min(MLP_BLOCK, m - b)
+        total += _mlp_block(d, x, b, rows + b if rows != NULL else NULL, nb, act, g)
+        b += nb
+    free(act)
+    for i in range(n):
+        reg += x[i] * x[i]
+    loss[0] = total
+    penalty[0] = 0.5 * d.weight_decay * reg
+    if g != NULL:
+        for i in range(n):
+            g[i] = g[i] / m + d.weight_decay * x[i]
     return 0
 
 
@@ -237,6 +269,9 @@ cdef class MLP(BuiltinObjective):
         self.mlp.weight_decay = weight_decay
         self.obj.ctx = <void *>&self.mlp
         self.obj.eval = _mlp_eval
+        self.terms.eval = _mlp_terms           # a sum of terms over the samples: gdfast.sgd
+        self.terms.ctx = <void *>&self.mlp
+        self.terms.n_terms = N
         self.obj.n = sum(widths[l + 1] * (widths[l] + 1) for l in range(len(widths) - 1))
 
     @property

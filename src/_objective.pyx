@@ -60,6 +60,13 @@ cdef class Objective:
         self.obj.own_fev = NULL
         self.obj.step_eval_block = NULL
         self.obj.noise_floor = NULL
+        self.terms.eval = NULL
+        self.terms.ctx = NULL
+        self.terms.n_terms = 0
+
+    def _n_terms(self):
+        """N for a sum of N terms (gdfast.sgd can train on it), else 0."""
+        return self.terms.n_terms if self.terms.eval != NULL else 0
 
     @property
     def parallel_safe(self):
@@ -415,4 +422,98 @@ cdef class PythonObjective(Objective):
                                 f"got {type(r).__name__}")
             r = r[0]
         _copy_array(r, m, F, "vectorized fun", (m,))
+        return 0
+
+
+# ---- a Python sum of terms (gdfast.sgd) ----------------------------------------------------
+
+cdef int _sum_of_terms_eval(void *ctx, Py_ssize_t n, const double *x, double *f,
+                            double *g) except -1 nogil:
+    """The full objective: every term, in order."""
+    cdef double fv
+    cdef int rc
+    with gil:
+        rc = (<SumOfTerms>ctx)._call(n, x, (<SumOfTerms>ctx).n_terms, NULL, &fv, g)
+    if rc == 0 and f != NULL:
+        f[0] = fv
+    return rc
+
+
+cdef int _sum_of_terms_terms(void *ctx, Py_ssize_t n, const double *x, Py_ssize_t m,
+                             const Py_ssize_t *rows, double *loss, double *penalty,
+                             double *g) except -1 nogil:
+    """A gd_terms_fn: fun's value (penalty included) times m as the loss sum, penalty 0."""
+    cdef double fv
+    cdef int rc
+    with gil:
+        rc = (<SumOfTerms>ctx)._call(n, x, m, rows, &fv, g)
+    if rc == 0:
+        loss[0] = fv * m
+        penalty[0] = 0.0
+    return rc
+
+
+cdef class SumOfTerms(Objective):
+    """A sum of terms in Python, for :func:`gdfast.sgd`: f(x) = (1/N) sum_i f_i(x).
+
+    ``fun(x, rows)`` gets a fresh float64 array x (length n) and a fresh int array of the
+    row indices of a mini-batch, and returns ``(value, gradient)``: the mean of those terms
+    at x (plus any penalty of yours) and its gradient, an array of length n.  The full
+    objective (``obj(x)``, :func:`gdfast.minimize`) is ``fun(x, arange(n_terms))``.
+    Exceptions from ``fun`` reach the caller unchanged.
+
+    >>> import numpy as np, gdfast
+    >>> A = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]]); b = np.array([1.0, 2.0, 3.0])
+    >>> def fun(x, rows):
+    ...     r = A[rows] @ x - b[rows]
+    ...     return 0.5 * np.mean(r ** 2), A[rows].T @ r / len(rows)
+    >>> obj = gdfast.objectives.SumOfTerms(fun, n=2, n_terms=3)
+    >>> res = gdfast.sgd(obj, batch_size=3, epochs=2000, shuffle=False, lr=0.5)
+    >>> bool(np.allclose(res.x, np.linalg.lstsq(A, b)[0], atol=1e-6))
+    True
+    """
+
+    def __init__(self, fun, n, n_terms):
+        if not callable(fun):
+            raise TypeError(f"fun must be callable, got {type(fun).__name__}")
+        for value, name in ((n, "n"), (n_terms, "n_terms")):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        self.fun = fun
+        self.n_terms = n_terms
+        self.obj.eval = _sum_of_terms_eval
+        self.obj.ctx = <void *>self
+        self.obj.n = n
+        self.obj.has_gradient = True
+        self.obj.has_value_with_gradient = True
+        self.obj.needs_gil = True
+        self.obj.parallel_safe = False
+        self.terms.eval = _sum_of_terms_terms
+        self.terms.ctx = <void *>self
+        self.terms.n_terms = n_terms
+
+    def __repr__(self):
+        return f"SumOfTerms({self.fun!r}, n={self.obj.n}, n_terms={self.n_terms})"
+
+    cdef int _call(self, Py_ssize_t n, const double *x, Py_ssize_t m, const Py_ssize_t *rows,
+                   double *f, double *g) except -1:
+        cdef cnp.npy_intp dim = m
+        cdef Py_ssize_t i
+        idx = cnp.PyArray_SimpleNew(1, &dim, cnp.NPY_INTP)
+        cdef Py_ssize_t *ip = <Py_ssize_t *>cnp.PyArray_DATA(<cnp.ndarray>idx)
+        for i in range(m):
+            ip[i] = rows[i] if rows != NULL else i
+        out = self.fun(fresh_vector(n, x), idx)
+        if not isinstance(out, tuple) or len(out) != 2:
+            raise TypeError(f"fun(x, rows) must return (value, gradient), got "
+                            f"{type(out).__name__}")
+        value, grad = out
+        f[0] = float(value)
+        if g != NULL:
+            garr = np.asarray(grad, dtype=np.float64)
+            if garr.shape != (n,):
+                raise ValueError(f"fun(x, rows)'s gradient must have shape ({n},), got "
+                                 f"{garr.shape}")
+            garr = np.ascontiguousarray(garr)
+            memcpy(g, cnp.PyArray_DATA(<cnp.ndarray>garr), n * sizeof(double))
         return 0

@@ -18,6 +18,8 @@ Schedules (k = update steps taken so far, 0 for the first):
   sequential   schedule i from its milestone on, counting its steps from 0 there (torch
                SequentialLR); within it every schedule is a closed form of its own step j
                (ExponentialLR lr gamma^j by pow, CosineLR's cosine by libm)
+  sklearn      scikit-learn's "optimal" 1 / (alpha (optimal_init + t - 1)) and "invscaling"
+               lr / t^power_t, t counting samples as its SGD does (gdfast.sgd; sklearn_rate)
 Line searches along the update rule's direction d, x(t) = P(x - t d):
   Armijo       t = lr, lr shrink, lr shrink^2, ... until f(x(t)) <= f(x) + c1 g.(x(t) - x);
                at most max_backtracks values; non-finite values count as too large
@@ -36,7 +38,8 @@ from libc.math cimport pow, fabs, fmin, isfinite, cos, sin, sqrt, INFINITY, M_PI
 from gdfast._objective cimport gd_objective
 from gdfast._rules cimport (gd_rule, gd_rule_state, STEP_BB1, STEP_COSINE, STEP_ARRAY,
                             STEP_EXPONENTIAL, STEP_INVERSE_TIME, STEP_STEP,
-                            STEP_LINEAR, STEP_ONE_CYCLE, STEP_WARM_RESTARTS, SCHEDULE_BLOCK)
+                            STEP_LINEAR, STEP_ONE_CYCLE, STEP_WARM_RESTARTS, SCHEDULE_BLOCK,
+                            STEP_SK_OPTIMAL, STEP_SK_INVSCALING)
 from gdfast._update cimport apply_step
 
 
@@ -165,7 +168,23 @@ cdef double torch_rate(const gd_rule *r, double lr, Py_ssize_t k) noexcept nogil
         return one_cycle_rate(r, k)
     if r.step == STEP_WARM_RESTARTS:
         return warm_restarts_rate(r, lr, k)
+    if r.step == STEP_SK_OPTIMAL or r.step == STEP_SK_INVSCALING:
+        return sklearn_rate(r, lr, k)
     return sequential_rate(r, lr, k)
+
+
+cdef inline double sklearn_rate(const gd_rule *r, double lr, Py_ssize_t k) noexcept nogil:
+    """scikit-learn's rate (sklearn/linear_model/_sgd_fast.pyx.tp) at update step k of
+    gdfast.sgd, with its arithmetic: t counts the samples seen before the step plus one
+    (its t starts at 1 and grows by one per sample), epochs of sk_epoch_steps steps taking
+    sk_batch samples each but the last, which takes the rest of sk_samples.  "optimal":
+    1 / (alpha (optimal_init + t - 1)); "invscaling": eta0 / t^power_t."""
+    cdef Py_ssize_t e = k // r.sk_epoch_steps
+    cdef double t = (<double>e * r.sk_samples
+                     + <double>((k - e * r.sk_epoch_steps) * r.sk_batch) + 1.0)
+    if r.step == STEP_SK_OPTIMAL:
+        return 1.0 / (r.sk_alpha * (r.sk_init + t - 1.0))
+    return lr / pow(t, r.power_t)
 
 
 cdef double sequential_rate(const gd_rule *r, double lr, Py_ssize_t k) noexcept nogil:

@@ -213,6 +213,51 @@ static double gd_logistic(const double *X, const double *y, ptrdiff_t m, ptrdiff
     return s;
 }
 
+/* gd_logistic over a mini-batch (gdfast.sgd): the rows rows[0:m] of X (rows NULL: rows 0 ..
+ * m-1), z_i = x_i . w + c.  Returns the loss sum; g[0:n] = sum_i r_i x_i and, with an
+ * intercept, g[n] = sum_i r_i (r_i = sigmoid(z_i) - y_i, not scaled).  The rows are gathered
+ * by pointer, never copied. */
+GD_CLONES GD_UNUSED
+static double gd_logistic_rows(const double *X, const double *y, const ptrdiff_t *rows,
+                               ptrdiff_t m, ptrdiff_t n, const double *w, double c,
+                               int intercept, double *g)
+{
+    double z[GD_LOGISTIC_BLOCK], e[GD_LOGISTIC_BLOCK], r[GD_LOGISTIC_BLOCK];
+    double yv[GD_LOGISTIC_BLOCK];
+    const double *xr[GD_LOGISTIC_BLOCK];
+    double s = 0.0, gc = 0.0;
+    ptrdiff_t i0, i, nb, j, k;
+    if (g != NULL)
+        for (j = 0; j < n; j++)
+            g[j] = 0.0;
+    for (i0 = 0; i0 < m; i0 += GD_LOGISTIC_BLOCK) {
+        nb = m - i0 < GD_LOGISTIC_BLOCK ? m - i0 : GD_LOGISTIC_BLOCK;
+        for (i = 0; i < nb; i++) {
+            k = rows != NULL ? rows[i0 + i] : i0 + i;
+            xr[i] = X + k * n;
+            yv[i] = y[k];
+            z[i] = gd_dot(xr[i], w, n) + c;
+        }
+        for (i = 0; i < nb; i++)
+            e[i] = gd_exp(-fabs(z[i]));
+        for (i = 0; i < nb; i++)
+            s += ((z[i] > 0.0 ? z[i] : 0.0) + gd_log1p_unit(e[i])) - yv[i] * z[i];
+        if (g != NULL) {
+            for (i = 0; i < nb; i++) {
+                r[i] = (z[i] >= 0.0 ? 1.0 : e[i]) / (1.0 + e[i]) - yv[i];
+                gc += r[i];
+            }
+            for (i = 0; i + 2 <= nb; i += 2)
+                gd_axpy2(r[i], xr[i], r[i + 1], xr[i + 1], g, n);
+            if (i < nb)
+                gd_axpy(r[i], xr[i], g, n);
+        }
+    }
+    if (g != NULL && intercept)
+        g[n] = gc;
+    return s;
+}
+
 /* exp over an array (the kernel tests call it: the dispatched version of gd_exp) */
 GD_CLONES GD_UNUSED
 static void gd_exp_array(const double *x, double *out, ptrdiff_t n)

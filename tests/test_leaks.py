@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import gdfast
-from gdfast.objectives import Quadratic, Rosenbrock
+from gdfast.objectives import Logistic, Quadratic, Rosenbrock, SumOfTerms
 
 CALLS = 100_000
 
@@ -25,6 +25,16 @@ def _raise_at_third(counter=[0]):
         return float(x @ x)
     return f
 
+
+def _raise_in_terms(x, rows, counter=[0]):
+    counter[0] += 1
+    if counter[0] % 3 == 0:
+        raise Boom
+    return float(x @ x), 2 * x
+
+
+_SGD_X = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8], [-0.8, 0.6]])
+_SGD = Logistic(_SGD_X, [1.0, 0.0, 1.0, 0.0], alpha=0.5, fit_intercept=True)
 
 PATHS = {
     "minimize-builtin": lambda: gdfast.minimize(Quadratic([1.0, 2.0]), [1.0, 1.0], max_iter=3,
@@ -44,6 +54,12 @@ PATHS = {
     "callback-raises": lambda: gdfast.minimize(Quadratic([1.0]), [1.0], max_iter=5,
                                                callback=lambda r: 1 / 0),
     "bad-input": lambda: gdfast.minimize(Quadratic([1.0]), [np.nan]),
+    "sgd": lambda: gdfast.sgd(_SGD, batch_size=2, epochs=3, learning_rate="optimal"),
+    "sgd-diverges": lambda: gdfast.sgd(_SGD, lr=50.0, epochs=100, shuffle=False),
+    "sgd-nonfinite-x0": lambda: gdfast.sgd(_SGD, [1e200, 0.0, 0.0]),
+    "sgd-bad-input": lambda: gdfast.sgd(_SGD, batch_size=5),
+    "sgd-python-raises": lambda: gdfast.sgd(SumOfTerms(_raise_in_terms, n=2, n_terms=4),
+                                            epochs=2),
 }
 
 

@@ -164,3 +164,22 @@ def test_tanh_across_its_range(scale):
     fd = gdfast.gradient(lambda v: numpy_loss(v, X, y, layers, "tanh", "softmax", 0.0), x,
                          method="central4")
     assert np.abs(g - fd).max() <= 1e-7 * max(np.abs(g).max(), 1e-300) + 1e-12
+
+
+def test_a_sum_of_terms_for_sgd():
+    """Its terms: a full batch in order is minimize's descent, bit for bit; an epoch of
+    mini-batches in order is the replay of steps on MLPs of those rows alone."""
+    X, y = two_blobs(40, 5)
+    mlp = MLP(X, y, layers=(2, 5, 2), weight_decay=0.01)
+    x0 = mlp.init(1)
+    full = gdfast.sgd(mlp, x0, batch_size=80, epochs=7, method="adam", lr=0.01,
+                      shuffle=False)
+    ref = gdfast.minimize(mlp, x0, method="adam", lr=0.01, max_iter=7, gtol=0)
+    np.testing.assert_array_equal(full.x, ref.x)
+    epoch = gdfast.sgd(mlp, x0, batch_size=10, epochs=1, method="sgd", lr=0.1,
+                       shuffle=False)
+    x = x0.copy()
+    for b in range(8):
+        rows = slice(10 * b, 10 * b + 10)
+        x = x - 0.1 * MLP(X[rows], y[rows], layers=(2, 5, 2), weight_decay=0.01).gradient(x)
+    np.testing.assert_allclose(epoch.x, x, rtol=1e-13, atol=1e-15)
