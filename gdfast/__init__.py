@@ -41,7 +41,8 @@ from gdfast.optimizers import (SGD, Adam, AdamW, RMSprop, Adagrad, CG, LBFGS, FI
 
 __version__ = "0.1.0"
 
-__all__ = ["minimize", "sgd", "minimize_batch", "Descent", "scipy_method", "gradient", "check_grad",
+__all__ = ["minimize", "sgd", "minimize_batch", "Descent", "scipy_method", "gradient",
+           "check_grad",
            "OptimizeResult", "History", "Status", "objectives", "optimizers", "SGD", "Adam",
            "AdamW", "RMSprop", "Adagrad", "CG", "LBFGS", "FIRE", "FIRE2", "Fixed",
            "ExponentialLR", "InverseTimeLR", "StepLR", "CosineLR", "LinearLR", "OneCycleLR",

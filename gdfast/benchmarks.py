@@ -929,9 +929,11 @@ def _mlp_landscape_setup(quick):
                            res=21 if quick else 51, layers=mlp.layers)
 
 
-def _mlp_numpy_loss(x, X, y, layers):
-    """The MLP's loss in NumPy: per layer a (out, in + 1) block [weights, bias], tanh hidden
-    layers, the mean softmax cross-entropy."""
+def mlp_numpy_loss(x, X, y, layers, activation="tanh", loss="softmax", weight_decay=0.0):
+    """The built-in MLP's loss written in NumPy from its layout's description (an independent
+    reference): per layer a (out, in + 1) block of rows [weights, bias], matrix products,
+    tanh or relu hidden layers; the mean softmax cross-entropy or half squared error, plus
+    weight_decay / 2 |x|^2."""
     A, off = X, 0
     for l in range(len(layers) - 1):
         wi, wo = layers[l], layers[l + 1]
@@ -939,10 +941,15 @@ def _mlp_numpy_loss(x, X, y, layers):
         off += P.size
         A = A @ P[:, :wi].T + P[:, wi]
         if l < len(layers) - 2:
-            A = np.tanh(A)
-    mx = A.max(axis=1)
-    return float(np.mean(np.log(np.exp(A - mx[:, None]).sum(axis=1)) + mx
-                         - A[np.arange(len(y)), y]))
+            A = np.tanh(A) if activation == "tanh" else np.maximum(A, 0.0)
+    if off != x.size:
+        raise ValueError(f"x has {x.size} parameters, the layers {off}")
+    if loss == "softmax":
+        mx = A.max(axis=1)
+        data = np.log(np.exp(A - mx[:, None]).sum(axis=1)) + mx - A[np.arange(len(y)), y]
+    else:
+        data = 0.5 * ((A - np.asarray(y).reshape(len(X), -1)) ** 2).sum(axis=1)
+    return float(data.mean() + 0.5 * weight_decay * (x @ x))
 
 
 def _mlp_landscape_numpy(p):
@@ -952,8 +959,8 @@ def _mlp_landscape_numpy(p):
         values = np.empty((p.res, p.res))
         for j, b in enumerate(grid):
             for i, a in enumerate(grid):
-                values[j, i] = _mlp_numpy_loss(p.center + a * p.d1 + b * p.d2, p.X, p.y,
-                                               p.layers)
+                values[j, i] = mlp_numpy_loss(p.center + a * p.d1 + b * p.d2, p.X, p.y,
+                                              p.layers)
         return values
     return run
 

@@ -42,7 +42,8 @@ from gdfast._validate import (MAX_COUNT, as_vector, nonneg_float, nonneg_int, po
                               positive_int, choice)
 
 __all__ = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "CG", "LBFGS", "FIRE", "FIRE2",
-           "Fixed", "ExponentialLR", "InverseTimeLR", "StepLR", "CosineLR", "LinearLR", "OneCycleLR",
+           "Fixed", "ExponentialLR", "InverseTimeLR", "StepLR", "CosineLR", "LinearLR",
+           "OneCycleLR",
            "CosineAnnealingWarmRestarts", "SequentialLR", "Armijo", "StrongWolfe",
            "BarzilaiBorwein", "ReduceLROnPlateau", "update_rule", "step_rule"]
 

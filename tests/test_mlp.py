@@ -1,4 +1,5 @@
-"""The built-in MLP (issue 17, part 1): its loss against an independent NumPy implementation,
+"""The built-in MLP (issue 17, part 1): its loss against an independent NumPy implementation
+(gdfast.benchmarks.mlp_numpy_loss, which the mlp-landscape benchmark checks against too),
 its gradient against central differences, the parameter layout and Li et al.'s groups,
 training, batch runs, pickling, bad input."""
 import pickle
@@ -7,27 +8,8 @@ import numpy as np
 import pytest
 
 import gdfast
+from gdfast.benchmarks import mlp_numpy_loss
 from gdfast.objectives import MLP
-
-
-def numpy_loss(x, X, y, layers, activation, loss, weight_decay):
-    """The loss written from the layout's description: per layer, a (out, in + 1) block of
-    rows [weights, bias]; the forward pass by matrix products."""
-    A, off = X, 0
-    for l in range(len(layers) - 1):
-        wi, wo = layers[l], layers[l + 1]
-        P = x[off:off + wo * (wi + 1)].reshape(wo, wi + 1)
-        off += P.size
-        A = A @ P[:, :wi].T + P[:, wi]
-        if l < len(layers) - 2:
-            A = np.tanh(A) if activation == "tanh" else np.maximum(A, 0.0)
-    assert off == x.size
-    if loss == "softmax":
-        mx = A.max(axis=1)
-        data = np.log(np.exp(A - mx[:, None]).sum(axis=1)) + mx - A[np.arange(len(y)), y]
-    else:
-        data = 0.5 * ((A - y.reshape(len(X), -1)) ** 2).sum(axis=1)
-    return data.mean() + 0.5 * weight_decay * x @ x
 
 
 CASES = [((2, 32, 32, 3), "tanh", "softmax", 0.0, 200),
@@ -52,7 +34,7 @@ def make(case, seed=0):
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[1]}-{c[2]}")
 def test_value_equals_numpy(case):
     mlp, x, X, y = make(case)
-    ref = numpy_loss(x, X, np.asarray(y), *case[:4])
+    ref = mlp_numpy_loss(x, X, np.asarray(y), *case[:4])
     assert abs(mlp(x) - ref) <= 1e-12 * max(1.0, abs(ref))
     f, g = mlp.value_and_gradient(x)
     assert f == mlp(x)
@@ -67,7 +49,7 @@ def test_gradient_equals_central_differences(case):
     scale = np.abs(g).max()
     assert np.abs(g - fd).max() <= 1e-7 * scale + err.max()
     # and against the independent NumPy loss, differentiated numerically
-    fd_np = gdfast.gradient(lambda v: numpy_loss(v, X, np.asarray(y), *case[:4]), x,
+    fd_np = gdfast.gradient(lambda v: mlp_numpy_loss(v, X, np.asarray(y), *case[:4]), x,
                             method="central4")
     assert np.abs(g - fd_np).max() <= 1e-7 * scale + 10 * err.max()
 
@@ -158,11 +140,11 @@ def test_tanh_across_its_range(scale):
     y = np.arange(101) % 2
     layers, x = (1, 1, 2), np.array([1.0, 0.0, 1.0, 0.0, -1.0, 0.0])
     mlp = MLP(X, y, layers=layers)
-    ref = numpy_loss(x, X, y, layers, "tanh", "softmax", 0.0)
+    ref = mlp_numpy_loss(x, X, y, layers, "tanh", "softmax", 0.0)
     assert abs(mlp(x) - ref) <= 1e-14 * abs(ref)
     g = mlp.gradient(x)                     # tanh' = 1 - tanh^2 at the same activations
-    fd = gdfast.gradient(lambda v: numpy_loss(v, X, y, layers, "tanh", "softmax", 0.0), x,
-                         method="central4")
+    fd = gdfast.gradient(lambda v: mlp_numpy_loss(v, X, y, layers, "tanh", "softmax", 0.0),
+                         x, method="central4")
     assert np.abs(g - fd).max() <= 1e-7 * max(np.abs(g).max(), 1e-300) + 1e-12
 
 
