@@ -430,15 +430,19 @@ print("check ok" if np.array_equal(gdfast.sgd(obj, epochs=2, seed=1).x, small) e
 """
 
 
-def test_ctrl_c_stops_a_run():
+def test_ctrl_c_stops_a_run(tmp_path):
     """SIGINT during a long run raises KeyboardInterrupt (the loop's Ctrl-C checks run for
-    the mini-batch objective too), nothing is printed to stderr, and the next run is right."""
+    the mini-batch objective too), nothing is printed to stderr, and the next run is right.
+    The child imports the gdfast this process imports (not a source tree in its cwd)."""
+    import os
     import signal
     import subprocess
     import sys
     import time
-    proc = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(gdfast.__file__)))
+    proc = subprocess.Popen([sys.executable, "-c", CHILD], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(0.3)
